@@ -1,0 +1,41 @@
+# Every target sets up .venv first and reuses it; `make serve` and `make test` are the quick start.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup check build serve test lint bench schema clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+check: setup
+	$(BIN)/handbook check .
+
+build: setup
+	$(BIN)/handbook build .
+
+serve: setup
+	$(BIN)/handbook serve .
+
+lint: setup
+	$(BIN)/ruff check generator tests benchmarks
+
+test: setup lint
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m benchmarks
+
+schema: setup
+	$(BIN)/handbook schema --out schemas
+
+clean:
+	rm -rf site .handbook .pytest_cache

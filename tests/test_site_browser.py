@@ -1,0 +1,74 @@
+"""The shipped site in Chromium: search, navigation, accessibility, no outside requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import axe_violations
+
+pytestmark = pytest.mark.browser
+
+
+def all_pages(site: Path) -> list[str]:
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if p.name != "404.html" and "assets" not in p.parts
+    )
+
+
+def test_search_finds_clause_text_and_result_opens_the_policy(page, site_url):
+    page.goto(f"{site_url}/index.html")
+    page.keyboard.press("/")  # Material's keyboard shortcut focuses search
+    page.keyboard.type("Glassdoor")
+    result = page.locator(".md-search-result__item a[href*='admin-policy-6.html?h=glassdoor']").first
+    result.wait_for(timeout=10_000)
+    assert "Glassdoor" in page.locator(".md-search-result").inner_text()
+    result.click()
+    page.wait_for_url("**/policies/admin-policy-6.html*")
+    assert "Social Media - Business Use" in page.title()
+    assert page.locator("[id='definitions.1']").is_visible()
+    assert page.outside_requests == []
+
+
+def test_search_works_opened_from_disk(page, built_site):
+    page.goto((built_site / "index.html").as_uri())
+    page.keyboard.press("/")
+    page.keyboard.type("Glassdoor")
+    page.locator(".md-search-result__item").first.wait_for(timeout=10_000)
+    assert "Glassdoor" in page.locator(".md-search-result").inner_text()
+    assert page.outside_requests == []
+
+
+def test_clause_anchor_is_visible_and_linkable(page, site_url):
+    page.goto(f"{site_url}/policies/admin-policy-6.html#procedure.1.e")
+    clause = page.locator("[id='procedure.1.e']")
+    assert clause.is_visible()
+    link = clause.locator("a.hb-anchor")
+    assert link.inner_text() == "procedure.1.e"
+    assert link.get_attribute("href") == "#procedure.1.e"
+
+
+def test_every_page_has_no_wcag_violations_and_no_outside_requests(page, site_url, built_site):
+    pages = all_pages(built_site)
+    assert len(pages) >= 10
+    problems = {}
+    for path in pages:
+        page.goto(f"{site_url}/{path}")
+        found = axe_violations(page)
+        if found:
+            problems[path] = found
+    assert problems == {}
+    assert page.outside_requests == []
+
+
+def test_definition_tooltips_and_print_layout(page, site_url):
+    page.goto(f"{site_url}/policies/admin-policy-6.html")
+    abbr = page.locator("abbr[title]", has_text="SMA").first
+    assert abbr.get_attribute("title") == "Social Media Administrator"
+    page.emulate_media(media="print")
+    assert not page.locator(".md-sidebar--primary").is_visible()
+    assert not page.locator(".md-header").is_visible()
+    assert page.locator("[id='restrictions.e.4']").is_visible()
