@@ -31,9 +31,18 @@ class Audience(Model):
     steps: list[Step] = Field(min_length=1)
 
 
+class RecordsSettings(Model):
+    """Where the site sends records. Without an endpoint, people download a receipt instead."""
+
+    endpoint: Text | None = None
+    allowed_origins: list[Text] = Field(default_factory=list)
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+
+
 class HandbookFile(Document):
     organization: Text
     site_title: Text
     site_description: Text | None = None
     contacts: list[Contact] = Field(default_factory=list)
     audiences: list[Audience] = Field(default_factory=list)
+    records: RecordsSettings = Field(default_factory=RecordsSettings)
