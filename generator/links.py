@@ -18,6 +18,13 @@ PAGES: dict[str, str] = {
     "roles": "roles/index.md",
     "policy": "policies/{id}.md",
     "role": "roles/{id}.md",
+    "checklists": "checklists/index.md",
+    "checklist": "checklists/{id}.md",
+    "forms": "forms/index.md",
+    "form": "forms/{id}.md",
+    "quizzes": "quizzes/index.md",
+    "quiz": "quizzes/{id}.md",
+    "acknowledge": "acknowledge/{id}.md",
 }
 
 
@@ -38,7 +45,18 @@ def known_links(project: Project) -> dict[str, str]:
     targets = {kind: page_path(kind) for kind, pattern in PAGES.items() if "{id}" not in pattern}
     targets.update({f"policy:{p.id}": page_path("policy", p.id) for p in project.policies})
     targets.update({f"role:{r.id}": page_path("role", r.id) for r in project.roles})
+    targets.update({f"checklist:{c.id}": page_path("checklist", c.id) for c in project.checklists})
+    targets.update({f"form:{f.id}": page_path("form", f.id) for f in project.forms})
+    targets.update({f"quiz:{q.id}": page_path("quiz", q.id) for q in project.quizzes})
+    acknowledged = [p for p in project.policies if p.acknowledgement]
+    targets.update({f"acknowledge:{p.id}": page_path("acknowledge", p.id) for p in acknowledged})
     return targets
+
+
+def html_href(markdown_link: str) -> str:
+    """The built address of a Markdown link, for raw HTML (MkDocs rewrites only Markdown links)."""
+    path, sep, anchor = markdown_link.partition("#")
+    return (path.removesuffix(".md") + ".html" if path.endswith(".md") else path) + sep + anchor
 
 
 def relative(from_page: str, to_page: str, anchor: str | None = None) -> str:

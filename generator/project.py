@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_origin
 
 from pydantic import ValidationError
 
 from generator.load import Problem, SourceFile, load_yaml
 from generator.models.base import ID_HINT, ID_PATTERN, Document
+from generator.models.checklists import Checklist
+from generator.models.forms import Form
 from generator.models.handbook import HandbookFile
 from generator.models.policy import Policy
+from generator.models.quiz import Quiz
+from generator.models.requirements import RequirementsFile
 from generator.models.roles import Role, RolesFile
 
 
@@ -34,6 +39,11 @@ SOURCE_KINDS: tuple[SourceKind, ...] = (
     SourceKind("handbook", HandbookFile, "policy_source/handbook.yaml", "handbook"),
     SourceKind("roles", RolesFile, "policy_source/roles.yaml", "roles_file"),
     SourceKind("policy", Policy, "policy_source/policies", "policies", many=True),
+    SourceKind("quiz", Quiz, "quizzes", "quizzes", many=True, required=False),
+    SourceKind("checklist", Checklist, "policy_source/checklists", "checklists", many=True, required=False),
+    SourceKind("form", Form, "policy_source/forms", "forms", many=True, required=False),
+    SourceKind("requirements", RequirementsFile, "policy_source/requirements.yaml", "requirements_file",
+               required=False),
 )
 
 
@@ -45,6 +55,10 @@ class Project:
     handbook: HandbookFile
     roles_file: RolesFile
     policies: list[Policy] = field(default_factory=list)
+    quizzes: list[Quiz] = field(default_factory=list)
+    checklists: list[Checklist] = field(default_factory=list)
+    forms: list[Form] = field(default_factory=list)
+    requirements_file: RequirementsFile = field(default_factory=RequirementsFile)
 
     @property
     def roles(self) -> list[Role]:
@@ -77,7 +91,7 @@ def validation_problems(source: SourceFile, error: ValidationError) -> list[Prob
         elif kind == "extra_forbidden":
             problems.append(source.problem(loc, f"unknown field '{loc[-1]}'", key=True))
         elif kind == "string_pattern_mismatch" and item["ctx"].get("pattern") == ID_PATTERN:
-            message = f"{_where(loc)}: '{item['input']}' is not a valid id: {ID_HINT}"
+            message = f"{_where(loc)}: {item['input']!r} is not a valid id: {ID_HINT}"
             problems.append(source.problem(loc, message))
         else:
             message = item["msg"].removeprefix("Value error, ")
@@ -91,6 +105,8 @@ def _files(root: Path, kind: SourceKind) -> tuple[list[Path], list[Problem]]:
     if not kind.many:
         if target.exists() or target.is_symlink():
             return [target], []
+        if not kind.required:
+            return [], []
         return [], [Problem(kind.path, 1, 1, f"missing file: the {kind.name} file is required")]
     if not target.exists():
         if kind.required:
@@ -128,14 +144,23 @@ def load_project(root: Path) -> tuple[Project | None, list[Problem]]:
 
     loaded: dict[str, list[Document]] = {}
     problems: list[Problem] = []
+    failed: set[str] = set()
     for kind in SOURCE_KINDS:
         loaded[kind.name], kind_problems = _read(root, kind)
         problems += kind_problems
-    if all(loaded[kind.name] for kind in SOURCE_KINDS if not kind.many):
-        # Cross-check what did load, so one run reports schema and reference problems alike.
-        fields = {k.field: loaded[k.name] if k.many else loaded[k.name][0] for k in SOURCE_KINDS}
-        project = Project(root=root, **fields)  # type: ignore[arg-type]
-        problems += check_project(project)
-        if not problems:
-            return project, []
-    return None, sorted(set(problems))
+        if kind_problems:
+            failed.add(kind.name)
+    # Cross-check what did load, so one run reports schema and reference problems alike.
+    fields = {k.field: loaded[k.name] if k.many else _first(loaded[k.name], k) for k in SOURCE_KINDS}
+    project = Project(root=root, **fields)  # type: ignore[arg-type]
+    problems += check_project(project, frozenset(failed))
+    return (project, []) if not problems else (None, sorted(set(problems)))
+
+
+def _first(documents: list[Document], kind: SourceKind) -> Document:
+    """The single file of a kind, or an empty stand-in when it failed to load (already reported)."""
+    if documents:
+        return documents[0]
+    fields = kind.model.model_fields.items()
+    empty = {name: [] for name, info in fields if info.is_required() and get_origin(info.annotation) is list}
+    return kind.model.model_construct(**empty)

@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from generator.links import known_links, page_path, parse_link, relative
+from generator.links import html_href, known_links, page_path, parse_link, relative
 from generator.project import Project
 from generator.textfmt import html_attr, md_text, paragraphs
 
@@ -73,6 +73,48 @@ PAGE_KINDS: list[Callable[[Project], Iterable[Page]]] = [
 ]
 
 
+def checklist_pages(project: Project) -> Iterable[Page]:
+    yield Page(page_path("checklists"), "checklists.md.j2", "Checklists", "Checklists")
+    for checklist in project.checklists:
+        context = {"checklist": checklist, "policy": project.policy(checklist.policy)}
+        context["role"] = project.role(checklist.role)
+        path = page_path("checklist", checklist.id)
+        yield Page(path, "checklist.md.j2", checklist.title, "Checklists", context)
+
+
+def form_pages(project: Project) -> Iterable[Page]:
+    yield Page(page_path("forms"), "forms.md.j2", "Forms", "Forms")
+    for form in project.forms:
+        context = {"form": form, "policy": project.policy(form.policy)}
+        context["filed_by"] = [project.role(role) for role in form.filed_by]
+        context["send_to"] = [project.role(role) for role in form.send_to]
+        yield Page(page_path("form", form.id), "form.md.j2", form.title, "Forms", context)
+
+
+PAGE_KINDS += [checklist_pages, form_pages]
+
+
+def quiz_pages(project: Project) -> Iterable[Page]:
+    if not project.quizzes:
+        return
+    yield Page(page_path("quizzes"), "quizzes.md.j2", "Quizzes", "Quizzes")
+    for quiz in project.quizzes:
+        context = {"quiz": quiz, "policy": project.policy(quiz.policy)}
+        yield Page(page_path("quiz", quiz.id), "quiz.md.j2", quiz.title, "Quizzes", context)
+
+
+def acknowledge_pages(project: Project) -> Iterable[Page]:
+    for policy in project.policies:
+        if policy.acknowledgement:
+            wanted = policy.acknowledgement.requires_quiz
+            context = {"policy": policy, "quiz": next((q for q in project.quizzes if q.id == wanted), None)}
+            path, title = page_path("acknowledge", policy.id), f"Acknowledge No. {policy.number}"
+            yield Page(path, "acknowledge.md.j2", title, "Acknowledge", context)
+
+
+PAGE_KINDS += [quiz_pages, acknowledge_pages]
+
+
 def collect_pages(project: Project) -> list[Page]:
     return [page for kind in PAGE_KINDS for page in kind(project)]
 
@@ -98,7 +140,7 @@ def abbreviations(project: Project) -> list[tuple[str, str]]:
     found: dict[str, str] = {}
     for policy in project.policies:
         for clause in policy.definitions():
-            if clause.term and clause.text:
+            if clause.term and clause.text and clause.tooltip:
                 found.setdefault(clause.term, clause.text)
             if clause.abbreviation and clause.term:
                 found.setdefault(clause.abbreviation, clause.term)
@@ -156,6 +198,8 @@ class Renderer:
             page=page,
             link=link,
             clause_link=clause_link,
+            href=lambda target: html_href(link(target)),
+            clause_href=lambda policy_id, clause_id: html_href(clause_link(policy_id, clause_id)),
             abbreviations=self.abbreviations,
             **page.context,
         )

@@ -143,18 +143,47 @@ def create_app(live: LiveSite, reload: bool = True) -> Starlette:
     return Starlette(routes=site_routes(live, reload))
 
 
-def serve(root: Path, host: str, port: int) -> int:
-    """Build, serve, and rebuild on every change until interrupted."""
+def serve(root: Path, host: str, port: int, db: Path | None = None, site_dir: Path | None = None,
+          roster: Path | None = None) -> int:
+    """Serve the site and the records service; rebuild on every change until interrupted.
+
+    With ``site_dir`` an already built site is served as it is (no build, no watching).
+    """
+    import socket
+
     import uvicorn
 
+    from generator.records.store import Store
+    from generator.service.app import create_service_app
+    from generator.service.state import ProjectSource, ServiceState, SourcesBroken
+
+    root = root.resolve()
     live = LiveSite(root)
-    live.rebuild()
     stop = threading.Event()
-    watcher = threading.Thread(target=live.watch, args=(stop,), daemon=True)
-    watcher.start()
-    print(f"Serving the handbook on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    if site_dir is None:
+        live.rebuild()
+        threading.Thread(target=live.watch, args=(stop,), daemon=True).start()
+    else:
+        live.current, live.version = site_dir.resolve(), 1
+    store = Store(db or root / "records.sqlite")
+    state = ServiceState(root, store, ProjectSource(root, lambda: live.version), roster)
+    if site_dir is not None:
+        try:
+            state.projects.get()  # fail now, not on the first record
+        except SourcesBroken as broken:
+            print(broken, file=sys.stderr)
+            return 1
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(2048)  # accept (queue) connections from the moment the address is printed
+    bound = listener.getsockname()[1]
+    print(f"Serving the handbook on http://{host}:{bound}/ (records in {store.path}; Ctrl+C to stop)",
+          flush=True)
+    config = uvicorn.Config(create_service_app(live, state, reload=site_dir is None), log_level="warning")
     try:
-        uvicorn.run(create_app(live), host=host, port=port, log_level="warning")
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         stop.set()
+        store.close()
     return 0

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from generator.load import Problem, load_yaml
+from generator.load import FastSafeLoader, Problem, load_yaml
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
@@ -26,7 +26,7 @@ class SiteError(Exception):
     """MkDocs could not build the site; the message is one line for the user."""
 
 
-class _TolerantLoader(yaml.SafeLoader):
+class _TolerantLoader(FastSafeLoader):  # type: ignore[misc,valid-type]
     """Reads mkdocs.yml without running its tags (``!ENV``, ``!!python/name:``)."""
 
 

@@ -22,6 +22,7 @@ class Clause(Model):
 
     ``title`` makes the clause a heading; ``term`` makes it a definition for the glossary.
     ``roles`` names the roles the clause binds, which gathers it onto their role pages.
+    ``tooltip: false`` keeps a definition out of the hover tooltips (for a common word).
     """
 
     id: Id
@@ -30,6 +31,7 @@ class Clause(Model):
     term: Text | None = None
     abbreviation: Text | None = None
     text: Text | None = None
+    tooltip: bool = True
     roles: list[Id] = Field(default_factory=list)
     clauses: list[Clause] = Field(default_factory=list)
 
@@ -49,6 +51,13 @@ class Clause(Model):
             yield from child.walk(depth + 1)
 
 
+class Acknowledgement(Model):
+    """What a reader signs for this policy; ``requires_quiz`` names a quiz to pass first."""
+
+    statement: Text
+    requires_quiz: Id | None = None
+
+
 class Policy(Document):
     id: Id
     series: Text = "Policy"
@@ -58,6 +67,7 @@ class Policy(Document):
     approved_by: ApprovedBy
     version: Text
     sections: list[Clause] = Field(min_length=1)
+    acknowledgement: Acknowledgement | None = None
 
     @property
     def heading(self) -> str:

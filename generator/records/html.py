@@ -1,0 +1,22 @@
+"""The completion report as one self-contained HTML page (no scripts, nothing from elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.records.report import Report
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+)
+
+
+def render_report(report: Report | None, title: str, **extra: Any) -> str:
+    """The report page; ``extra`` adds what the live /hr page shows (downloads, totals)."""
+    context = {"report": report, "title": title, "live": False, "generated": None, "totals": None,
+               "exports": (), "no_report": "", "as_of": "", "roster_problems": (), **extra}
+    return _environment.get_template("report.html.j2").render(context)

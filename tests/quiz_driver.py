@@ -1,0 +1,91 @@
+"""Drive a built quiz page in Chromium: read its data, answer by keyboard or by click."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+EMPLOYEE = "quizzes/admin-policy-6-employee.html"
+SMA = "quizzes/admin-policy-6-sma.html"
+BOARD = "quizzes/admin-policy-6-board.html"
+ACKNOWLEDGE = "acknowledge/admin-policy-6.html"
+
+
+def quiz_data(page) -> dict[str, Any]:
+    return json.loads(page.locator("[data-hb-quiz] script").text_content())[0]
+
+
+def presented(page) -> list[tuple[str, list[str]]]:
+    """The questions on screen, in order, each with its option ids in screen order."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-hb-question]')).map(fs => [
+             fs.dataset.hbQuestion,
+             Array.from(fs.querySelectorAll('[data-hb-option]')).map(o => o.dataset.hbOption)])"""
+    )
+
+
+def key(data: dict[str, Any], question_id: str, right: bool = True) -> list[str]:
+    """The correct options of a question, or (right=False) one wrong option."""
+    question = next(q for q in data["questions"] if q["id"] == question_id)
+    if right:
+        return [o["id"] for o in question["options"] if o["correct"]]
+    return [next(o["id"] for o in question["options"] if not o["correct"])]
+
+
+def answer_by_keyboard(page, choices: dict[str, list[str]]) -> None:
+    """From the round's heading, Tab through every question choosing only with the keyboard,
+    then Tab to the submit button and press Enter."""
+    page.locator("[data-hb-quiz-round]").focus()
+    for question_id, options in presented(page):
+        chosen = choices.get(question_id, [])
+        kind = page.locator(f"[data-hb-question='{question_id}'] input").first.get_attribute("type")
+        if kind == "checkbox":
+            for option in options:
+                page.keyboard.press("Tab")
+                if option in chosen:
+                    page.keyboard.press("Space")
+        else:
+            page.keyboard.press("Tab")
+            index = options.index(chosen[0]) if chosen else -1
+            if index == 0:
+                page.keyboard.press("Space")
+            for _ in range(index):  # arrows move through a radio group, choosing as they go
+                page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "submit"
+    page.keyboard.press("Enter")
+
+
+def answer_by_click(page, choices: dict[str, list[str]]) -> None:
+    for question_id, options in choices.items():
+        for option in options:
+            page.locator(f"[data-hb-question='{question_id}'] [data-hb-option='{option}'] input").check()
+    page.locator("[data-hb-quiz-submit] button").click()
+
+
+def pass_quiz(page, url: str) -> dict[str, list[str]]:
+    """Open a quiz and pass it with every answer right; returns the answers given."""
+    page.goto(url)
+    data = quiz_data(page)
+    choices = {qid: key(data, qid) for qid, _ in presented(page)}
+    answer_by_click(page, choices)
+    assert "Passed" in page.locator("[data-hb-quiz-live]").inner_text()
+    return choices
+
+
+def fill_person(page, scope: str, **values: str) -> None:
+    for name, value in values.items():
+        field = page.locator(f"{scope} [name='{name}']")
+        if name == "role":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+def settled_axe_violations(page) -> list[str]:
+    """axe once Material's header has finished fading between titles (focus moves scroll the
+    page, and a half-faded title would be judged on its contrast mid-animation)."""
+    from tests.conftest import axe_violations
+
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+    return axe_violations(page)

