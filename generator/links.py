@@ -1,7 +1,7 @@
 """Page addresses, and the ``kind:id#anchor`` links that YAML files use to name pages.
 
 One table says where each kind of page lives; render uses it to write pages and links,
-and crossref uses it to check every link a source file makes.
+and generator.checks uses it to check every link a source file makes.
 """
 
 from __future__ import annotations

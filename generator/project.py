@@ -140,7 +140,7 @@ def _read(root: Path, kind: SourceKind) -> tuple[list[Document], list[Problem]]:
 
 def load_project(root: Path) -> tuple[Project | None, list[Problem]]:
     """Read and check the whole project; a project only when there are no problems."""
-    from generator.crossref import check_project  # the checks need the Project type
+    from generator.checks import check_project  # the checks need the Project type
 
     loaded: dict[str, list[Document]] = {}
     problems: list[Problem] = []

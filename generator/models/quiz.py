@@ -1,7 +1,7 @@
 """A self-check quiz: questions that each cite the clauses they test, with the answer key.
 
 Rules that pydantic cannot say per field (one correct option for a single choice, ids unique,
-a draw no larger than the pool) are reported by ``generator.crossref.check_quizzes``, so each
+a draw no larger than the pool) are reported by ``generator.checks.quizzes.check_quizzes``, so each
 problem points at its exact line and all are reported together with the cross-file ones.
 """
 
