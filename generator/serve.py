@@ -15,7 +15,6 @@ import threading
 import time
 from pathlib import Path
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -139,10 +138,6 @@ def site_routes(live: LiveSite, reload: bool = True) -> list[Route]:
     return routes
 
 
-def create_app(live: LiveSite, reload: bool = True) -> Starlette:
-    return Starlette(routes=site_routes(live, reload))
-
-
 def serve(root: Path, host: str, port: int, db: Path | None = None, site_dir: Path | None = None,
           roster: Path | None = None) -> int:
     """Serve the site and the records service; rebuild on every change until interrupted.
@@ -175,7 +170,12 @@ def serve(root: Path, host: str, port: int, db: Path | None = None, site_dir: Pa
             return 1
     listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((host, port))
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        print(f"cannot listen on {host}:{port}: {error.strerror} (try --port)", file=sys.stderr)
+        store.close()
+        return 2
     listener.listen(2048)  # accept (queue) connections from the moment the address is printed
     bound = listener.getsockname()[1]
     print(f"Serving the handbook on http://{host}:{bound}/ (records in {store.path}; Ctrl+C to stop)",

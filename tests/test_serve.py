@@ -111,3 +111,13 @@ def test_open_page_reloads_itself_after_a_yaml_edit(server, project_copy, page):
     assert page.locator("[id='definitions.1']").is_visible()
     edit(project_copy / POLICY, "(e.g. Glassdoor, Vault)", "(e.g. Glassdoor, Vault, Indeed)")
     page.locator("[id='definitions.1']", has_text="Indeed").wait_for(timeout=30_000)
+
+
+def test_a_busy_port_is_one_clear_line_not_a_traceback(server, project_copy):
+    result = subprocess.run(
+        [HANDBOOK, "serve", str(project_copy), "--port", str(server.port)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{server.port}" in result.stderr
+    assert "Traceback" not in result.stderr
