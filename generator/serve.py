@@ -168,7 +168,10 @@ def serve(root: Path, host: str, port: int, db: Path | None = None, site_dir: Pa
         except SourcesBroken as broken:
             print(broken, file=sys.stderr)
             return 1
-    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    # IPPROTO_TCP, not 0: asyncio only turns Nagle off (TCP_NODELAY) on sockets that say they
+    # are TCP; without it every kept-alive answer waits ~40 ms for the client's delayed ACK.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((host, port))
