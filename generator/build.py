@@ -9,8 +9,9 @@ from pathlib import Path
 import jinja2
 
 from generator.load import Problem
+from generator.pages import navigation
 from generator.project import Project, load_project
-from generator.render import navigation, render_docs
+from generator.render import render_docs
 from generator.site import read_user_config, run_mkdocs, write_config
 
 GENERATED = ".handbook"

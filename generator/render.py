@@ -9,130 +9,16 @@ ones first, then the project's own, which win.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
-from generator.links import html_href, known_links, page_path, parse_link, relative
+from generator.links import html_href, known_links, parse_link, relative
+from generator.pages import Page, collect_pages
 from generator.project import Project
 from generator.textfmt import html_attr, md_text, paragraphs
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "site_templates"
-
-
-@dataclass
-class Page:
-    """One generated page: where it goes, which template makes it, where it sits in the nav."""
-
-    path: str
-    template: str
-    title: str
-    section: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-
-
-def home_pages(project: Project) -> Iterable[Page]:
-    yield Page(page_path("home"), "home.md.j2", "Home")
-
-
-def policy_pages(project: Project) -> Iterable[Page]:
-    for policy in project.policies:
-        title = f"No. {policy.number}: {policy.title}"
-        yield Page(page_path("policy", policy.id), "policy.md.j2", title, "Policies", {"policy": policy})
-
-
-def role_pages(project: Project) -> Iterable[Page]:
-    yield Page(page_path("roles"), "roles.md.j2", "Roles", "Roles")
-    for role in project.roles:
-        bound = [
-            (policy, clause)
-            for policy in project.policies
-            for clause, _ in policy.walk()
-            if role.id in clause.roles
-        ]
-        context = {"role": role, "bound": bound}
-        yield Page(page_path("role", role.id), "role.md.j2", role.name, "Roles", context)
-
-
-def glossary_pages(project: Project) -> Iterable[Page]:
-    terms = sorted(
-        ((policy, clause) for policy in project.policies for clause in policy.definitions()),
-        key=lambda pair: (pair[1].term or "").lower(),
-    )
-    yield Page(page_path("glossary"), "glossary.md.j2", "Glossary", None, {"terms": terms})
-
-
-PAGE_KINDS: list[Callable[[Project], Iterable[Page]]] = [
-    home_pages,
-    policy_pages,
-    role_pages,
-    glossary_pages,
-]
-
-
-def checklist_pages(project: Project) -> Iterable[Page]:
-    yield Page(page_path("checklists"), "checklists.md.j2", "Checklists", "Checklists")
-    for checklist in project.checklists:
-        context = {"checklist": checklist, "policy": project.policy(checklist.policy)}
-        context["role"] = project.role(checklist.role)
-        path = page_path("checklist", checklist.id)
-        yield Page(path, "checklist.md.j2", checklist.title, "Checklists", context)
-
-
-def form_pages(project: Project) -> Iterable[Page]:
-    yield Page(page_path("forms"), "forms.md.j2", "Forms", "Forms")
-    for form in project.forms:
-        context = {"form": form, "policy": project.policy(form.policy)}
-        context["filed_by"] = [project.role(role) for role in form.filed_by]
-        context["send_to"] = [project.role(role) for role in form.send_to]
-        yield Page(page_path("form", form.id), "form.md.j2", form.title, "Forms", context)
-
-
-PAGE_KINDS += [checklist_pages, form_pages]
-
-
-def quiz_pages(project: Project) -> Iterable[Page]:
-    if not project.quizzes:
-        return
-    yield Page(page_path("quizzes"), "quizzes.md.j2", "Quizzes", "Quizzes")
-    for quiz in project.quizzes:
-        context = {"quiz": quiz, "policy": project.policy(quiz.policy)}
-        yield Page(page_path("quiz", quiz.id), "quiz.md.j2", quiz.title, "Quizzes", context)
-
-
-def acknowledge_pages(project: Project) -> Iterable[Page]:
-    for policy in project.policies:
-        if policy.acknowledgement:
-            wanted = policy.acknowledgement.requires_quiz
-            context = {"policy": policy, "quiz": next((q for q in project.quizzes if q.id == wanted), None)}
-            path, title = page_path("acknowledge", policy.id), f"Acknowledge No. {policy.number}"
-            yield Page(path, "acknowledge.md.j2", title, "Acknowledge", context)
-
-
-PAGE_KINDS += [quiz_pages, acknowledge_pages]
-
-
-def collect_pages(project: Project) -> list[Page]:
-    return [page for kind in PAGE_KINDS for page in kind(project)]
-
-
-def navigation(pages: list[Page]) -> list[Any]:
-    """MkDocs ``nav``: top-level pages in order, others grouped into their sections."""
-    nav: list[Any] = []
-    sections: dict[str, list[Any]] = {}
-    for page in pages:
-        if page.section is None:
-            nav.append({page.title: page.path})
-            continue
-        if page.section not in sections:
-            sections[page.section] = []
-            nav.append({page.section: sections[page.section]})
-        entry = page.path if page.path.endswith("index.md") else {page.title: page.path}
-        sections[page.section].append(entry)
-    return nav
 
 
 def abbreviations(project: Project) -> list[tuple[str, str]]:
@@ -160,9 +46,13 @@ def template_dirs(root: Path, part: str) -> list[Path]:
     return unique
 
 
-def make_environment(project: Project) -> jinja2.Environment:
+def make_environment(project: Project, cache: Path | None = None) -> jinja2.Environment:
+    """Templates from the project's overrides, then the built-ins; compiled once into ``cache``."""
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(project.root, "pages")]),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)) if cache else None,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -176,9 +66,9 @@ def make_environment(project: Project) -> jinja2.Environment:
 class Renderer:
     """Renders each page with links resolved relative to that page."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, cache: Path | None = None) -> None:
         self.project = project
-        self.env = make_environment(project)
+        self.env = make_environment(project, cache)
         self.links = known_links(project)
         self.abbreviations = abbreviations(project)
 
@@ -238,7 +128,7 @@ def prune(folder: Path, keep: set[Path]) -> None:
 def render_docs(project: Project, out: Path) -> tuple[list[Page], int]:
     """Write the docs folder and theme overrides; returns the pages and how many files changed."""
     docs, overrides = out / "docs", out / "overrides"
-    renderer = Renderer(project)
+    renderer = Renderer(project, cache=out / "cache" / "templates")
     pages = collect_pages(project)
     written: set[Path] = set()
     changed = 0
