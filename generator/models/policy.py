@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import date
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from generator.models.base import Document, Id, Model, Text
 
@@ -59,6 +59,7 @@ class Acknowledgement(Model):
 
 
 class Policy(Document):
+    _content_hash: str | None = PrivateAttr(default=None)
     id: Id
     series: Text = "Policy"
     number: Text
@@ -88,7 +89,13 @@ class Policy(Document):
         """SHA-256 of the words a reader sees: what an acknowledgement is bound to.
 
         Role tags are left out on purpose: re-tagging a clause does not change the policy.
+        Computed once per loaded policy (the service checks it on every record).
         """
+        if self._content_hash is None:
+            self._content_hash = self._compute_hash()
+        return self._content_hash
+
+    def _compute_hash(self) -> str:
 
         def words(clause: Clause) -> dict[str, object]:
             keep = clause.model_dump(include={"id", "label", "title", "term", "abbreviation", "text"})
