@@ -1,0 +1,78 @@
+"""``python -m benchmarks [SUITE ...]``: run suites, print their figures, rewrite BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+from benchmarks import build, records, reload, scaling, weight
+from benchmarks.machine import describe
+from benchmarks.report import SuiteResult, load_results, render_markdown, save_results
+from benchmarks.workspace import OUT, ROOT
+
+SUITES: dict[str, ModuleType] = {
+    "build": build,
+    "scaling": scaling,
+    "reload": reload,
+    "weight": weight,
+    "records": records,
+}
+"""Each suite is a module with ``TITLE`` and ``run(work_dir) -> SuiteResult``."""
+RESULTS = OUT / "results.json"
+INTRO = (
+    "Written by `make bench` (`python -m benchmarks`; one suite: `python -m benchmarks build`). "
+    "Every figure is measured on the machine below when the suite runs; none is a pass/fail test. "
+    "Suites run one after another, alone on the machine as far as the benchmark can arrange, so "
+    "figures from a busy machine (other builds, test suites) read slower than they are: each suite "
+    "shows the load average (1, 5 and 15 minutes) when it started."
+)
+
+
+def run_suite(name: str, work: Path) -> tuple[SuiteResult, bool]:
+    """One suite; a suite that breaks (a changed CLI, say) is reported, and the others still run."""
+    print(f"== {name}", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    started = time.perf_counter()
+    try:
+        result, ok = SUITES[name].run(work), True
+    except Exception as error:  # report it in BENCHMARKS.md rather than lose every other figure
+        result, ok = SuiteResult(name, SUITES[name].TITLE), False
+        result.note(f"The suite failed: {type(error).__name__}: {error}")
+    result.load_average = load
+    result.seconds = time.perf_counter() - started
+    result.finished_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return result, ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("suites", nargs="*", metavar="SUITE", help=f"default: all of {', '.join(SUITES)}")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="report to rewrite")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.suites if name not in SUITES]
+    if unknown:
+        parser.error(f"unknown suite {', '.join(unknown)}; choose from {', '.join(SUITES)}")
+    chosen = args.suites or list(SUITES)
+    results = load_results(RESULTS)
+    work = OUT / "work"
+    failed = []
+    for name in chosen:
+        results[name], ok = run_suite(name, work / name)
+        failed += [] if ok else [name]
+        save_results(RESULTS, results)
+    shutil.rmtree(work, ignore_errors=True)
+    ordered = [results[name] for name in SUITES if name in results]
+    args.output.write_text(render_markdown(ordered, describe(), INTRO), encoding="utf-8")
+    print(f"wrote {args.output}" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

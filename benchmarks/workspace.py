@@ -1,0 +1,127 @@
+"""Copies of the project, timed subprocesses and small statistics the suites share."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+PROJECT_PARTS = ("policy_source", "quizzes", "mkdocs.yml", "schemas")
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+HANDBOOK = [sys.executable, "-c", "from generator.cli import main; main()"]
+BUILT = re.compile(r"built (\d+) pages into .* in ([\d.]+) s \(generator ([\d.]+) s\)")
+
+
+def copy_project(target: Path, source: Path = ROOT) -> Path:
+    """A fresh copy of a handbook project's sources (never its .handbook or site folders)."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for part in PROJECT_PARTS:
+        if (source / part).is_dir():
+            shutil.copytree(source / part, target / part)
+        elif (source / part).is_file():
+            shutil.copy2(source / part, target / part)
+    return target
+
+
+def timed_run(command: list[str], cwd: Path = ROOT, timeout: float = 300) -> tuple[float, str]:
+    """Wall-clock seconds of a subprocess from start to exit (its imports included) and its output."""
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        lines = (done.stdout + done.stderr).splitlines()[:15]
+        raise RuntimeError(f"{command[-4:]} failed:\n" + "\n".join(lines))
+    return seconds, done.stdout + done.stderr
+
+
+@dataclass
+class ColdBuild:
+    """One ``handbook build`` in a fresh process, with fresh .handbook and site folders."""
+
+    wall_seconds: float
+    pages: int
+    build_seconds: float  # as generator.build.build reports it, inside the process
+    generate_seconds: float
+
+    @property
+    def generator_share(self) -> float:
+        return self.generate_seconds / self.build_seconds
+
+
+def cold_build(project: Path, site_dir: Path) -> ColdBuild:
+    shutil.rmtree(project / ".handbook", ignore_errors=True)
+    shutil.rmtree(site_dir, ignore_errors=True)
+    wall, output = timed_run([*HANDBOOK, "build", str(project), "--site-dir", str(site_dir)])
+    match = BUILT.search(output)
+    if not match:
+        raise RuntimeError(f"unexpected output from handbook build: {output}")
+    return ColdBuild(wall, int(match[1]), float(match[2]), float(match[3]))
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for servers whose CLI cannot take port 0)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile, the definition wrk and most load tools use."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(pct / 100 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def size(n: float) -> str:
+    """Bytes for people: 1.2 KB, 3.4 MB (1 KB = 1000 bytes, as the targets mean it)."""
+    for unit, scale in (("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def measured_run(command: list[str], cwd: Path = ROOT, timeout: float = 300) -> tuple[float, int, str]:
+    """Wall seconds, peak resident memory in bytes (the child's own, from wait4) and output."""
+    with tempfile.TemporaryFile("w+") as output:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            _, status, usage = _wait4(child.pid, timeout)
+        except TimeoutError:
+            child.kill()
+            child.wait()
+            raise
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read()
+    if child.returncode != 0:
+        raise RuntimeError(f"{command[-4:]} failed:\n" + "\n".join(text.splitlines()[:15]))
+    return seconds, usage.ru_maxrss * 1024, text
+
+
+def _wait4(pid: int, timeout: float) -> tuple[int, int, resource.struct_rusage]:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        found, status, usage = os.wait4(pid, os.WNOHANG)
+        if found:
+            return found, status, usage
+        time.sleep(0.005)
+    raise TimeoutError(f"process {pid} still running after {timeout} s")
