@@ -73,6 +73,14 @@ def read_user_config(root: Path) -> tuple[dict[str, Any], list[Problem]]:
     return config, problems
 
 
+SHARED_SCRIPTS = ("assets/js/handbook.js", "assets/js/records.js")
+"""Helpers the page scripts call at load (handbookOnPage, handbookRecords), so they load first."""
+
+
+def _shared_first(path: str) -> tuple[int, str]:
+    return (SHARED_SCRIPTS.index(path) if path in SHARED_SCRIPTS else len(SHARED_SCRIPTS), path)
+
+
 def _strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
@@ -87,7 +95,8 @@ def write_config(
     extra = user.get("extra") if isinstance(user.get("extra"), dict) else {}
     docs = out / "docs"
     css = sorted(p.relative_to(docs).as_posix() for p in (docs / "assets" / "css").glob("*.css"))
-    js = sorted(p.relative_to(docs).as_posix() for p in (docs / "assets" / "js").glob("*.js"))
+    scripts = (docs / "assets" / "js").glob("*.js")
+    js = sorted((p.relative_to(docs).as_posix() for p in scripts), key=_shared_first)
     config = {
         "INHERIT": os.path.relpath(root / "mkdocs.yml", out),
         "site_name": site_name,

@@ -51,7 +51,5 @@
       if (!box.hbAck) box.hbAck = new Acknowledgement(box);
     });
   }
-  if (window.document$ && window.document$.subscribe) window.document$.subscribe(function () { bind(document); });
-  else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { bind(document); });
-  else bind(document);
+  window.handbookOnPage(bind);
 })();

@@ -45,11 +45,5 @@
   }
 
   function bindAll() { document.querySelectorAll("[data-hb-checklist]").forEach(bind); }
-  if (window.document$ && window.document$.subscribe) {
-    window.document$.subscribe(bindAll);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", bindAll);
-  } else {
-    bindAll();
-  }
+  window.handbookOnPage(bindAll);
 })();

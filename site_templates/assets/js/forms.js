@@ -203,11 +203,5 @@
 
   function bindAll() { document.querySelectorAll("form[data-hb-form]").forEach(bind); }
   window.handbookForms = {csvCell: cell};
-  if (window.document$ && window.document$.subscribe) {
-    window.document$.subscribe(bindAll);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", bindAll);
-  } else {
-    bindAll();
-  }
+  window.handbookOnPage(bindAll);
 })();

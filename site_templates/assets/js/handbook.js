@@ -1,4 +1,5 @@
-/* Small behaviours shared by every page; works opened from disk and with instant navigation. */
+/* Shared by every page and loaded before the other scripts (generator/site.py): works opened
+   from disk and with Material's instant navigation. */
 (function () {
   "use strict";
   function bind(root) {
@@ -8,11 +9,13 @@
       button.addEventListener("click", function () { window.print(); });
     });
   }
-  if (window.document$ && window.document$.subscribe) {
-    window.document$.subscribe(function () { bind(document); });
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { bind(document); });
-  } else {
-    bind(document);
-  }
+  /* Run fn(document) on every page: at load, and after each of Material's instant navigations
+     (which swap the page without loading scripts again). The page scripts all start this way. */
+  window.handbookOnPage = function (fn) {
+    var run = function () { fn(document); };
+    if (window.document$ && window.document$.subscribe) window.document$.subscribe(run);
+    else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
+    else run();
+  };
+  window.handbookOnPage(bind);
 })();

@@ -265,7 +265,5 @@
       box.hbQuiz = new Quiz(box);
     });
   }
-  if (window.document$ && window.document$.subscribe) window.document$.subscribe(function () { bind(document); });
-  else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { bind(document); });
-  else bind(document);
+  window.handbookOnPage(bind);
 })();
