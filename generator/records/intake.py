@@ -67,6 +67,20 @@ def _by_id(items: list[Any], ident: str) -> Any | None:
     return next((item for item in items if item.id == ident), None)
 
 
+def _current(items: list[Any], kind: str, ident: str, version: str, policy_id: str) -> Any:
+    """The quiz or form a record names: known, at its current version, on the record's policy."""
+    item = _by_id(items, ident)
+    if item is None:
+        raise Rejected(422, f"{kind}.id: unknown {kind} '{ident}'")
+    if item.version != version:
+        raise Rejected(422, f"{kind}.version: unknown version '{version}' of {kind} '{ident}' "
+                            f"(current: '{item.version}')")
+    if item.policy != policy_id:
+        raise Rejected(422, f"{kind}.id: {kind} '{ident}' belongs to policy '{item.policy}', "
+                            f"not '{policy_id}'")
+    return item
+
+
 def check_policy(project: Project, store: Store, record: Record) -> None:
     """The policy must be one this project has, at its current text or one already on record."""
     ref = record.policy
@@ -94,15 +108,7 @@ def grade(project: Project, record: Record) -> Grading:
     """Re-grade the attempt against the quiz of the stated version; report a forged score."""
     if record.quiz is None:
         return Grading()
-    quiz = _by_id(project.quizzes, record.quiz.id)
-    if quiz is None:
-        raise Rejected(422, f"quiz.id: unknown quiz '{record.quiz.id}'")
-    if quiz.version != record.quiz.version:
-        raise Rejected(422, f"quiz.version: unknown version '{record.quiz.version}' of quiz "
-                            f"'{quiz.id}' (current: '{quiz.version}')")
-    if quiz.policy != record.policy.id:
-        raise Rejected(422, f"quiz.id: quiz '{quiz.id}' belongs to policy '{quiz.policy}', "
-                            f"not '{record.policy.id}'")
+    quiz = _current(project.quizzes, "quiz", record.quiz.id, record.quiz.version, record.policy.id)
     try:
         result = grade_attempt(quiz, list(record.questions or []), record.quiz_answers())
     except GradingError as error:
@@ -138,14 +144,7 @@ def check_form(project: Project, record: Record) -> None:
     """A form record names a form of this policy, at its current version, and answers its fields."""
     if record.form is None:
         return
-    form = _by_id(project.forms, record.form.id)
-    if form is None:
-        raise Rejected(422, f"form.id: unknown form '{record.form.id}'")
-    if form.version != record.form.version:
-        raise Rejected(422, f"form.version: unknown version '{record.form.version}' of form "
-                            f"'{form.id}' (current: '{form.version}')")
-    if form.policy != record.policy.id:
-        raise Rejected(422, f"policy.id: form '{form.id}' belongs to policy '{form.policy}'")
+    form = _current(project.forms, "form", record.form.id, record.form.version, record.policy.id)
     fields = {field.id: field for field, _ in form.fields()}
     problems = [f"answers.{name}: unknown field of form '{form.id}'"
                 for name in sorted(set(record.answers) - set(fields))]
