@@ -16,6 +16,7 @@ PAGES: dict[str, str] = {
     "home": "index.md",
     "glossary": "glossary.md",
     "roles": "roles/index.md",
+    "requirements": "requirements.md",
     "policy": "policies/{id}.md",
     "role": "roles/{id}.md",
     "checklists": "checklists/index.md",

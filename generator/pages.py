@@ -73,6 +73,19 @@ def role_pages(project: Project) -> Iterable[Page]:
         yield Page(page_path("role", role.id), "role.md.j2", role.name, ("Roles",), context)
 
 
+def requirements_pages(project: Project) -> Iterable[Page]:
+    """What HR tracks: who must acknowledge or pass what, and by when."""
+    requirements = project.requirements_file.requirements
+    policies = {policy.id: policy for policy in project.policies}
+    quizzes = {quiz.id: quiz for quiz in project.quizzes}
+    rows = [
+        (requirement, [project.role(role) for role in requirement.roles],
+         policies.get(requirement.acknowledge or ""), quizzes.get(requirement.pass_quiz or ""))
+        for requirement in requirements
+    ]
+    yield Page(page_path("requirements"), "requirements.md.j2", "Requirements", (), {"rows": rows})
+
+
 def glossary_pages(project: Project) -> Iterable[Page]:
     terms = sorted(
         ((policy, clause) for policy in project.policies for clause in policy.definitions()),
@@ -133,6 +146,7 @@ PAGE_KINDS: list[Callable[[Project], Iterable[Page]]] = [
     checklist_pages,
     form_pages,
     role_pages,
+    requirements_pages,
     glossary_pages,
 ]
 """Every page kind, in the order their first pages appear in the navigation."""

@@ -179,3 +179,11 @@ def test_every_local_link_and_anchor_in_the_site_resolves(built_site):
             elif anchor and resolved.suffix == ".html" and anchor not in anchors(resolved):
                 broken.append(f"{page.relative_to(built_site)} -> {target} (no such anchor)")
     assert broken == []
+
+
+def test_requirements_page_lists_each_duty_with_its_role_and_deadline(built_site):
+    text = visible_text(built_site / "requirements.html")
+    assert "Pass the SMA certification quiz" in text
+    assert "Social Media Administrator" in text and "Within 30 days of hire" in text
+    home = (built_site / "index.html").read_text(encoding="utf-8")
+    assert 'href="requirements.html"' in home  # on HR's path
