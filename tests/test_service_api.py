@@ -86,6 +86,16 @@ def test_a_forged_score_is_replaced_by_the_recomputed_one(service, project):
     assert got == ("0", "no", "100", "yes")
 
 
+def test_an_attempt_of_fewer_questions_than_the_quiz_draws_is_refused(service, project):
+    """Otherwise a client could send one easy question, answered right, and score 100."""
+    short = quiz_attempt(project, "admin-policy-6-sma", employee_id="E-short")
+    short["questions"] = short["questions"][:1]
+    short["answers"] = {short["questions"][0]: short["answers"][short["questions"][0]]}
+    status, _, body = post(records_url(service), short)
+    assert status == 422
+    assert "presents" in body["detail"] and "not 1" in body["detail"]
+
+
 def test_an_honest_score_is_not_flagged(service, project):
     honest = quiz_attempt(project, "admin-policy-6-board", employee_id="E-honest")
     status, _, body = post(records_url(service), honest)

@@ -109,8 +109,12 @@ def grade(project: Project, record: Record) -> Grading:
     if record.quiz is None:
         return Grading()
     quiz = _current(project.quizzes, "quiz", record.quiz.id, record.quiz.version, record.policy.id)
+    asked = list(record.questions or [])
+    if len(asked) != quiz.presented:  # a client picks no easier, shorter attempt than others sit
+        raise Rejected(422, f"questions: an attempt of quiz '{quiz.id}' presents {quiz.presented} "
+                            f"questions, not {len(asked)}")
     try:
-        result = grade_attempt(quiz, list(record.questions or []), record.quiz_answers())
+        result = grade_attempt(quiz, asked, record.quiz_answers())
     except GradingError as error:
         raise Rejected(422, f"answers: {error}") from None
     mismatch = None
