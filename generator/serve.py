@@ -162,6 +162,10 @@ def serve(root: Path, host: str, port: int, db: Path | None = None, site_dir: Pa
         live.current, live.version = site_dir.resolve(), 1
     store = Store(db or root / "records.sqlite")
     state = ServiceState(root, store, ProjectSource(root, lambda: live.version), roster)
+    if state.token_problem():
+        print(state.token_problem(), file=sys.stderr)
+        store.close()
+        return 2
     if site_dir is not None:
         try:
             state.projects.get()  # fail now, not on the first record

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -120,4 +121,15 @@ def test_a_busy_port_is_one_clear_line_not_a_traceback(server, project_copy):
     )
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{server.port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_guessable_admin_token_is_refused_at_start(project_copy):
+    env = {**os.environ, "HANDBOOK_ADMIN_TOKEN": "letmein"}
+    result = subprocess.run(
+        [HANDBOOK, "serve", str(project_copy), "--port", str(free_port())],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 2
+    assert "HANDBOOK_ADMIN_TOKEN is too short (7 characters" in result.stderr
     assert "Traceback" not in result.stderr

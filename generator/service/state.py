@@ -18,6 +18,7 @@ from generator.records.store import Store
 from generator.service.ratelimit import RateLimiter
 
 TOKEN_VARIABLE = "HANDBOOK_ADMIN_TOKEN"
+MIN_TOKEN_LENGTH = 16  # the HR sign-in is not throttled: the token must be too long to guess
 SESSION_COOKIE = "handbook_hr"
 
 
@@ -70,6 +71,13 @@ class ServiceState:
         if self.limiter is None or self.limiter.per_minute != per_minute:
             self.limiter = RateLimiter(per_minute)
         return self.limiter
+
+    def token_problem(self) -> str | None:
+        """Why the configured token must not be used, if it must not."""
+        if self.token is not None and len(self.token) < MIN_TOKEN_LENGTH:
+            return (f"{TOKEN_VARIABLE} is too short ({len(self.token)} characters; use at least "
+                    f"{MIN_TOKEN_LENGTH}): python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        return None
 
     def session_value(self) -> str:
         """The HR cookie's value: derived from the token, so the token itself is never stored."""
