@@ -61,8 +61,10 @@ class ColdBuild:
         return self.generate_seconds / self.build_seconds
 
 
-def cold_build(project: Path, site_dir: Path) -> ColdBuild:
-    shutil.rmtree(project / ".handbook", ignore_errors=True)
+def cold_build(project: Path, site_dir: Path, keep_generated: bool = False) -> ColdBuild:
+    """A build in a fresh process; ``keep_generated`` keeps .handbook (template cache) like a rebuild."""
+    if not keep_generated:
+        shutil.rmtree(project / ".handbook", ignore_errors=True)
     shutil.rmtree(site_dir, ignore_errors=True)
     wall, output = timed_run([*HANDBOOK, "build", str(project), "--site-dir", str(site_dir)])
     match = BUILT.search(output)
