@@ -36,10 +36,13 @@ def copy_project(target: Path, source: Path = ROOT) -> Path:
     return target
 
 
-def timed_run(command: list[str], cwd: Path = ROOT, timeout: float = 300) -> tuple[float, str]:
+def timed_run(
+    command: list[str], cwd: Path = ROOT, timeout: float = 300, env: dict[str, str] | None = None
+) -> tuple[float, str]:
     """Wall-clock seconds of a subprocess from start to exit (its imports included) and its output."""
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(command, cwd=cwd, env={**ENV, **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         lines = (done.stdout + done.stderr).splitlines()[:15]
@@ -61,12 +64,17 @@ class ColdBuild:
         return self.generate_seconds / self.build_seconds
 
 
-def cold_build(project: Path, site_dir: Path, keep_generated: bool = False) -> ColdBuild:
-    """A build in a fresh process; ``keep_generated`` keeps .handbook (template cache) like a rebuild."""
+def cold_build(
+    project: Path, site_dir: Path, keep_generated: bool = False, cache_home: Path | None = None
+) -> ColdBuild:
+    """A build in a fresh process; ``keep_generated`` keeps .handbook (unchanged pages) like a
+    rebuild; ``cache_home`` (an empty folder) stands in for a new machine's user cache, where
+    compiled templates are kept (generator/render.py template_cache)."""
     if not keep_generated:
         shutil.rmtree(project / ".handbook", ignore_errors=True)
     shutil.rmtree(site_dir, ignore_errors=True)
-    wall, output = timed_run([*HANDBOOK, "build", str(project), "--site-dir", str(site_dir)])
+    env = {"XDG_CACHE_HOME": str(cache_home)} if cache_home else None
+    wall, output = timed_run([*HANDBOOK, "build", str(project), "--site-dir", str(site_dir)], env=env)
     match = BUILT.search(output)
     if not match:
         raise RuntimeError(f"unexpected output from handbook build: {output}")

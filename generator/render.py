@@ -8,6 +8,7 @@ ones first, then the project's own, which win.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -46,10 +47,23 @@ def template_dirs(root: Path, part: str) -> list[Path]:
     return unique
 
 
+def template_cache() -> Path | None:
+    """Where compiled templates are kept between builds: the user's cache folder, like .pyc files.
+
+    Jinja keys each entry by template path and checks it against the source's checksum, so an
+    edited template is recompiled and projects never share a stale entry. Unwritable: no cache.
+    """
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    folder = base / "handbook" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
 def make_environment(project: Project, cache: Path | None = None) -> jinja2.Environment:
     """Templates from the project's overrides, then the built-ins; compiled once into ``cache``."""
-    if cache is not None:
-        cache.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(project.root, "pages")]),
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)) if cache else None,
@@ -128,7 +142,7 @@ def prune(folder: Path, keep: set[Path]) -> None:
 def render_docs(project: Project, out: Path) -> tuple[list[Page], int]:
     """Write the docs folder and theme overrides; returns the pages and how many files changed."""
     docs, overrides = out / "docs", out / "overrides"
-    renderer = Renderer(project, cache=out / "cache" / "templates")
+    renderer = Renderer(project, cache=template_cache())
     pages = collect_pages(project)
     written: set[Path] = set()
     changed = 0

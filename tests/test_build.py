@@ -187,3 +187,19 @@ def test_requirements_page_lists_each_duty_with_its_role_and_deadline(built_site
     assert "Social Media Administrator" in text and "Within 30 days of hire" in text
     home = (built_site / "index.html").read_text(encoding="utf-8")
     assert 'href="requirements.html"' in home  # on HR's path
+
+
+def test_a_projects_template_override_wins_and_an_edit_to_it_shows(project_copy):
+    """Templates are compiled once into a cache shared by builds; an edit must still show."""
+    from generator.build import build
+
+    override = project_copy / "site_templates" / "pages" / "glossary.md.j2"
+    override.parent.mkdir(parents=True)
+    builtin = (ROOT / "site_templates" / "pages" / "glossary.md.j2").read_text(encoding="utf-8")
+    override.write_text(builtin.replace("# Glossary", "# Glossary of terms, first"), encoding="utf-8")
+    result = build(project_copy)
+    assert "Glossary of terms, first" in (result.site_dir / "glossary.html").read_text(encoding="utf-8")
+    override.write_text(builtin.replace("# Glossary", "# Glossary of terms, second"), encoding="utf-8")
+    build(project_copy)
+    page = (result.site_dir / "glossary.html").read_text(encoding="utf-8")
+    assert "Glossary of terms, second" in page and "first" not in page
