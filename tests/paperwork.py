@@ -23,6 +23,14 @@ def at(text: str, needle: str, occurrence: int = 1) -> str:
     return f"{before.count(chr(10)) + 1}:{index - (before.rfind(chr(10)) + 1) + 1}"
 
 
+def write_broken(project: Path, file: str, good: str, old: str, new: str) -> str:
+    """Write ``good`` with ``old`` replaced by ``new`` into the project's ``file``; returns the text."""
+    assert old in good, old
+    text = good.replace(old, new, 1)
+    (project / file).write_text(text, encoding="utf-8")
+    return text
+
+
 def check_problems(project: Path) -> tuple[int, list[str]]:
     """Exit code and problem lines of a real `handbook check` run on ``project``."""
     result = subprocess.run([HANDBOOK, "check", str(project)], capture_output=True, text=True, timeout=120)

@@ -8,7 +8,7 @@ import pytest
 
 from generator.project import load_project
 from tests.conftest import ROOT
-from tests.paperwork import at, check_problems
+from tests.paperwork import at, check_problems, write_broken
 
 FILE = "policy_source/checklists/zz-test.yaml"
 GOOD = """\
@@ -31,10 +31,7 @@ sections:
 
 
 def broken(project: Path, old: str, new: str) -> str:
-    assert old in GOOD, old
-    text = GOOD.replace(old, new, 1)
-    (project / FILE).write_text(text, encoding="utf-8")
-    return text
+    return write_broken(project, FILE, GOOD, old, new)
 
 
 def test_a_good_checklist_passes(project_copy):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from generator.models.forms import CHOICE_TYPES, FIELD_TYPES, FREE_TEXT_TYPES, FormField, credential_word
 from generator.project import load_project
 from tests.conftest import ROOT
-from tests.paperwork import at, check_problems
+from tests.paperwork import at, check_problems, write_broken
 
 FILE = "policy_source/forms/zz-test.yaml"
 GOOD = """\
@@ -52,10 +52,7 @@ CREDENTIAL = "forms must not collect passwords or credentials"
 
 
 def broken(project, old: str, new: str) -> str:
-    assert old in GOOD, old
-    text = GOOD.replace(old, new, 1)
-    (project / FILE).write_text(text, encoding="utf-8")
-    return text
+    return write_broken(project, FILE, GOOD, old, new)
 
 
 def test_a_good_form_passes_and_a_credential_confirmation_checkbox_is_allowed(project_copy):
