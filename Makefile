@@ -26,7 +26,7 @@ serve: setup
 	$(BIN)/handbook serve .
 
 lint: setup
-	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/ruff check handbook tests benchmarks
 
 test: setup lint
 	$(BIN)/pytest

@@ -34,7 +34,7 @@ def run(work: Path) -> SuiteResult:
     generate = median([b.generate_seconds for b in builds])
     result.figure(
         "`build()` total", f"{total:.2f} s",
-        "what generator.build.build reports as total_seconds (load, render, MkDocs; no interpreter start)",
+        "what handbook.build.build reports as total_seconds (load, render, MkDocs; no interpreter start)",
     )
     result.figure(
         "generator stage", f"{generate:.3f} s",

@@ -14,9 +14,9 @@ import sys
 import time
 import tracemalloc
 
-import generator.records.csv
-import generator.records.store  # noqa: F401 (imported now so the timing leaves imports out)
-from generator.cli import main as handbook
+import handbook.records.csv
+import handbook.records.store
+from handbook.cli import main as handbook
 
 KIND = "acknowledgements"
 

@@ -25,10 +25,10 @@ from benchmarks.loadgen import EMPLOYEE, ID, Load, run_load, tool
 from benchmarks.report import SuiteResult
 from benchmarks.servers import running, server_command
 from benchmarks.workspace import HANDBOOK, copy_project, free_port, measured_run, size
-from generator.build import build
-from generator.project import Project, load_project
-from generator.records.intake import accept, parse
-from generator.records.store import Store
+from handbook.build import build
+from handbook.project import Project, load_project
+from handbook.records.intake import accept, parse
+from handbook.records.store import Store
 
 TITLE = "Records service"
 CLIENTS = (1, 8, 32)
@@ -150,7 +150,7 @@ def _throughput(result: SuiteResult, project: Path, work: Path, template: str, l
         f"against the floor's {trips[FLOOR]:.1f} ms): `handbook serve` binds its listening socket with "
         "`socket.socket(AF_INET)`, whose proto is 0, and asyncio only sets TCP_NODELAY on sockets whose "
         "proto is IPPROTO_TCP, so Nagle's algorithm meets the client's delayed ACK on every answer. "
-        "`socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)` in generator/serve.py fixes it "
+        "`socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)` in handbook/serve.py fixes it "
         "(the row \"records service, TCP_NODELAY on\" is the same app on a socket uvicorn made). "
     ) if NODELAY in runs else ""
     floor_note = "" if floor32.p99_ms < 50 else (
@@ -186,7 +186,7 @@ def _export(result: SuiteResult, project: Path, loaded: Project, work: Path) -> 
     startup = (f"the export itself takes {alone['seconds']:.2f} s of the {seconds:.2f} s; the rest is "
                "starting Python and importing the CLI's modules. ")
     slow = "" if alone["seconds"] < 2 else (
-        "The export itself is Python work per row and per cell (generator/records/csv.py: quoting, "
+        "The export itself is Python work per row and per cell (handbook/records/csv.py: quoting, "
         "formula neutralising) over rows streamed from SQLite."
     )
     note = "" if met else startup + slow

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.loadgen import EMPLOYEE, ID
-from generator.grading import grade_attempt
-from generator.models.policy import Policy
-from generator.project import Project
-from generator.records.intake import accept, validate
-from generator.records.store import Store
+from handbook.grading import grade_attempt
+from handbook.models.policy import Policy
+from handbook.project import Project
+from handbook.records.intake import accept, validate
+from handbook.records.store import Store
 
 STAMP = "2026-01-05T09:00:00Z"
 

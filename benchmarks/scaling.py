@@ -75,13 +75,13 @@ def run(work: Path) -> SuiteResult:
         "writes the navigation into every page; `navigation.sections` shows top-level sections open on "
         "every page and `navigation.prune` only drops the children of closed *nested* sections, so any "
         "section that lists every policy's pages makes each page carry every link and the build "
-        "quadratic. navigation() (generator/pages.py) must keep each policy's pages nested under it, "
+        "quadratic. navigation() (handbook/pages.py) must keep each policy's pages nested under it, "
         "and the policies in bands, for the per-page navigation to stay the same size."
     )
     result.target("100-policy build within 12x the 10-policy build", f"{growth:.1f}x", growth <= 12, nav)
     note = "" if versus <= 1.25 else (
         f"the difference is the generator stage, {generated[100]:.2f} s of the {totals[100]:.2f} s: reading "
-        f"{sources:,} source files (libyaml parses them, then generator/load.py walks every node in Python "
+        f"{sources:,} source files (libyaml parses them, then handbook/load.py walks every node in Python "
         "to construct each value and record its line and column) and rendering every page with Jinja2 "
         "from a cold template cache. MkDocs' own share is the same Markdown either way."
     )

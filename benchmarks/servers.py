@@ -65,10 +65,10 @@ def _wait_until_up(server: subprocess.Popen, port: int, log: IO[str], timeout: f
 
 def service_app(project: Path, database: Path, site: Path):
     """The records service wired as ``handbook serve --site-dir`` wires it, for uvicorn's own socket."""
-    from generator.records.store import Store
-    from generator.serve import LiveSite
-    from generator.service.app import create_service_app
-    from generator.service.state import ProjectSource, ServiceState
+    from handbook.records.store import Store
+    from handbook.serve import LiveSite
+    from handbook.service.app import create_service_app
+    from handbook.service.state import ProjectSource, ServiceState
 
     live = LiveSite(project)
     live.current, live.version = site.resolve(), 1

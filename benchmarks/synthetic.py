@@ -3,7 +3,7 @@
 Policy 1 is the shipped policy itself, so every link in handbook.yaml and every file that
 names it stays valid. Policies 2..N are copies with a new id, number and title, and each
 gets a copy of every checklist, form, quiz (any source kind kept as many files, read from
-``generator.project.SOURCE_KINDS``) that names the shipped policy, with those ids rewritten
+``handbook.project.SOURCE_KINDS``) that names the shipped policy, with those ids rewritten
 too. Usage: ``python -m benchmarks.synthetic COUNT OUT [--source DIR] [--policy ID]``.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from benchmarks.workspace import ROOT, copy_project
-from generator.project import SOURCE_KINDS
+from handbook.project import SOURCE_KINDS
 
 
 def _mentions(value: Any, pattern: re.Pattern[str]) -> bool:

@@ -1,6 +1,6 @@
 """Page weight: the bytes a browser fetches for each kind of page, and the quiz runtime's size.
 
-Kinds come from ``generator.links.PAGES`` (whatever page kinds exist when this runs); each
+Kinds come from ``handbook.links.PAGES`` (whatever page kinds exist when this runs); each
 page's JS and CSS are the files its ``<script src>`` and ``<link rel=stylesheet>`` name.
 """
 
@@ -15,8 +15,8 @@ from urllib.parse import urljoin, urlsplit
 
 from benchmarks.report import SuiteResult
 from benchmarks.workspace import ROOT, copy_project, size
-from generator.build import build
-from generator.links import PAGES
+from handbook.build import build
+from handbook.links import PAGES
 
 TITLE = "Page weight"
 QUIZ_RUNTIME = ("assets/js/quiz.js", "assets/css/quiz.css")
@@ -76,7 +76,7 @@ def weigh(site: Path, page: Path) -> dict[str, int]:
 
 
 def _quiz_runtime(result: SuiteResult) -> None:
-    files = [ROOT / "site_templates" / name for name in QUIZ_RUNTIME]
+    files = [ROOT / "handbook" / "site_templates" / name for name in QUIZ_RUNTIME]
     present = [f for f in files if f.is_file()]
     if not present:
         result.figure("quiz runtime", "not present", f"{' + '.join(QUIZ_RUNTIME)} do not exist yet")
@@ -84,7 +84,7 @@ def _quiz_runtime(result: SuiteResult) -> None:
         return
     raw = sum(f.stat().st_size for f in present)
     packed = sum(_gzip_size(f) for f in present)
-    names = " + ".join(f.relative_to(ROOT / "site_templates").as_posix() for f in present)
+    names = " + ".join(f.relative_to(ROOT / "handbook" / "site_templates").as_posix() for f in present)
     result.figure("quiz runtime", f"{raw:,} bytes ({packed:,} gzipped)",
                   f"{names} as shipped in site_templates/ (unminified; gzip -9 for the wire size)")
     result.target("quiz runtime < 20 KB", f"{raw:,} bytes", raw < QUIZ_BUDGET)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 PROJECT_PARTS = ("policy_source", "quizzes", "mkdocs.yml", "schemas")
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-HANDBOOK = [sys.executable, "-c", "from generator.cli import main; main()"]
+HANDBOOK = [sys.executable, "-c", "from handbook.cli import main; main()"]
 BUILT = re.compile(r"built (\d+) pages into .* in ([\d.]+) s \(generator ([\d.]+) s\)")
 
 
@@ -56,7 +56,7 @@ class ColdBuild:
 
     wall_seconds: float
     pages: int
-    build_seconds: float  # as generator.build.build reports it, inside the process
+    build_seconds: float  # as handbook.build.build reports it, inside the process
     generate_seconds: float
 
     @property
@@ -69,7 +69,7 @@ def cold_build(
 ) -> ColdBuild:
     """A build in a fresh process; ``keep_generated`` keeps .handbook (unchanged pages) like a
     rebuild; ``cache_home`` (an empty folder) stands in for a new machine's user cache, where
-    compiled templates are kept (generator/render.py template_cache)."""
+    compiled templates are kept (handbook/render.py template_cache)."""
     if not keep_generated:
         shutil.rmtree(project / ".handbook", ignore_errors=True)
     shutil.rmtree(site_dir, ignore_errors=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
+from handbook.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_PARTS = ("policy_source", "quizzes", "mkdocs.yml", "schemas")

@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from generator.project import Project, load_project
+from handbook.project import Project, load_project
 
 TOKEN = "test-admin-token-4b1f"
 START_TIMEOUT = 60
@@ -135,7 +135,7 @@ class Service:
         env = {key: value for key, value in os.environ.items() if key != "HANDBOOK_ADMIN_TOKEN"}
         if self.token:
             env["HANDBOOK_ADMIN_TOKEN"] = self.token
-        command = [sys.executable, "-c", "from generator.cli import main; main()", "serve", str(self.project),
+        command = [sys.executable, "-c", "from handbook.cli import main; main()", "serve", str(self.project),
                    "--port", "0", "--site-dir", str(self.site), "--db", str(self.db)]
         if self.roster:
             command += ["--roster", str(self.roster)]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.grading import grade_attempt
-from generator.project import load_project
+from handbook.grading import grade_attempt
+from handbook.project import load_project
 from tests.quiz_driver import ACKNOWLEDGE, EMPLOYEE, fill_person, pass_quiz, settled_axe_violations
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ from benchmarks.servers import running, server_command
 from benchmarks.synthetic import make_handbook
 from benchmarks.weight import kind_patterns, page_kind
 from benchmarks.workspace import ROOT, free_port, percentile
-from generator.project import load_project
+from handbook.project import load_project
 
 
 def test_a_synthetic_handbook_copies_the_policy_and_everything_that_names_it(tmp_path: Path):

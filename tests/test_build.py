@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator.project import load_project
-from generator.schema import render_schema, schemas
+from handbook.project import load_project
+from handbook.schema import render_schema, schemas
 from tests.conftest import ROOT
 
 # The signed policy as extracted from the PDF (a copy of shared/reference/), the text to be faithful to.
@@ -127,7 +127,7 @@ def test_generated_folder_is_an_ordinary_mkdocs_project(built_site, tmp_path):
 
 
 def test_build_to_another_site_dir_and_unchanged_files_are_not_rewritten(project_copy, tmp_path):
-    from generator.build import build
+    from handbook.build import build
 
     first = build(project_copy, site_dir=tmp_path / "out")
     assert (tmp_path / "out" / POLICY_PAGE).is_file()
@@ -191,11 +191,11 @@ def test_requirements_page_lists_each_duty_with_its_role_and_deadline(built_site
 
 def test_a_projects_template_override_wins_and_an_edit_to_it_shows(project_copy):
     """Templates are compiled once into a cache shared by builds; an edit must still show."""
-    from generator.build import build
+    from handbook.build import build
 
     override = project_copy / "site_templates" / "pages" / "glossary.md.j2"
     override.parent.mkdir(parents=True)
-    builtin = (ROOT / "site_templates" / "pages" / "glossary.md.j2").read_text(encoding="utf-8")
+    builtin = (ROOT / "handbook" / "site_templates" / "pages" / "glossary.md.j2").read_text(encoding="utf-8")
     override.write_text(builtin.replace("# Glossary", "# Glossary of terms, first"), encoding="utf-8")
     result = build(project_copy)
     assert "Glossary of terms, first" in (result.site_dir / "glossary.html").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.project import load_project
+from handbook.project import load_project
 from tests.conftest import ROOT, copy_project
 
 HANDBOOK = str(Path(sys.executable).parent / "handbook")

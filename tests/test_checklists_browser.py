@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.project import load_project
+from handbook.project import load_project
 from tests.conftest import ROOT, axe_violations
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from generator.project import load_project
+from handbook.project import load_project
 from tests.conftest import ROOT
 from tests.paperwork import elements, words
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.project import load_project
+from handbook.project import load_project
 from tests.conftest import ROOT
 from tests.paperwork import at, check_problems, write_broken
 

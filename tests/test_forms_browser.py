@@ -17,9 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.build import build
-from generator.project import load_project
-from generator.records.intake import Rejected, check_form, check_person, validate
+from handbook.build import build
+from handbook.project import load_project
+from handbook.records.intake import Rejected, check_form, check_person, validate
 from tests.conftest import ROOT, axe_violations, copy_project
 from tests.test_checklists_browser import tab_to
 

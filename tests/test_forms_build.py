@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from generator.build import build
-from generator.project import load_project
+from handbook.build import build
+from handbook.project import load_project
 from tests.conftest import ROOT
 from tests.paperwork import elements, words
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.models.forms import CHOICE_TYPES, FIELD_TYPES, FREE_TEXT_TYPES, FormField, credential_word
-from generator.project import load_project
+from handbook.models.forms import CHOICE_TYPES, FIELD_TYPES, FREE_TEXT_TYPES, FormField, credential_word
+from handbook.project import load_project
 from tests.conftest import ROOT
 from tests.paperwork import at, check_problems, write_broken
 

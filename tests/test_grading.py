@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.grading import GradingError, grade_attempt
-from generator.models.quiz import Quiz
-from generator.project import load_project
+from handbook.grading import GradingError, grade_attempt
+from handbook.models.quiz import Quiz
+from handbook.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 

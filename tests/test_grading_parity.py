@@ -1,4 +1,4 @@
-"""One set of rules: quiz.js's grade() in Chromium and generator.grading.grade_attempt agree
+"""One set of rules: quiz.js's grade() in Chromium and handbook.grading.grade_attempt agree
 on every answer set, for every question kind and both scoring rules."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.grading import GradingError, grade_attempt
-from generator.models.quiz import Quiz
-from generator.project import load_project
+from handbook.grading import GradingError, grade_attempt
+from handbook.models.quiz import Quiz
+from handbook.project import load_project
 from tests.quiz_driver import BOARD, EMPLOYEE, SMA
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.load import Problem, load_yaml
+from handbook.load import Problem, load_yaml
 
 
 def write(tmp_path: Path, content: bytes | str, name: str = "x.yaml") -> Path:

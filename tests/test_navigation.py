@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
-from generator.pages import collect_pages, navigation, policy_sections
-from generator.project import load_project
+from handbook.build import build
+from handbook.pages import collect_pages, navigation, policy_sections
+from handbook.project import load_project
 
 POLICY = "policy_source/policies/admin-policy-6.yaml"
 

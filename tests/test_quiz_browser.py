@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
-from generator.grading import grade_attempt
-from generator.project import load_project
+from handbook.build import build
+from handbook.grading import grade_attempt
+from handbook.project import load_project
 from tests.conftest import copy_project
 from tests.quiz_driver import (
     EMPLOYEE,

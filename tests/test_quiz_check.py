@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.cli import main
-from generator.coverage import uncited_clauses
-from generator.project import load_project
+from handbook.cli import main
+from handbook.coverage import uncited_clauses
+from handbook.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 

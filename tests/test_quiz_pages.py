@@ -8,10 +8,10 @@ import json
 import re
 from pathlib import Path
 
-from generator.project import load_project
+from handbook.project import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSETS = ROOT / "site_templates" / "assets"
+ASSETS = ROOT / "handbook" / "site_templates" / "assets"
 BUDGET = 20_000  # bytes, unminified
 
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.cli import main
-from generator.records.csv import COLUMNS, FORMULA_STARTS, neutralise, write_rows
+from handbook.cli import main
+from handbook.records.csv import COLUMNS, FORMULA_STARTS, neutralise, write_rows
 from tests.conftest import copy_project
 from tests.records_kit import Service, acknowledgement, get, post, project_at, violation_report
 

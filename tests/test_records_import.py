@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.records.store import Store
+from handbook.cli import main
+from handbook.records.store import Store
 from tests.records_kit import acknowledgement, project_at, quiz_attempt, violation_report
 
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.records.intake import Rejected, accept, parse
-from generator.records.store import Store
-from generator.service.ratelimit import RateLimiter
+from handbook.records.intake import Rejected, accept, parse
+from handbook.records.store import Store
+from handbook.service.ratelimit import RateLimiter
 from tests.conftest import ROOT
 from tests.records_kit import acknowledgement, project_at, quiz_attempt, violation_report
 

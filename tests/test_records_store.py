@@ -6,8 +6,8 @@ import sqlite3
 import threading
 import uuid
 
-from generator.records.intake import validate
-from generator.records.store import Store
+from handbook.records.intake import validate
+from handbook.records.store import Store
 from tests.conftest import ROOT
 from tests.records_kit import acknowledgement, project_at
 

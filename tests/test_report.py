@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from generator.records.report import add_months
+from handbook.cli import main
+from handbook.records.report import add_months
 from tests.conftest import copy_project
 from tests.records_kit import acknowledgement, project_at, quiz_attempt
 

@@ -332,7 +332,7 @@ def test_serving_broken_sources_stops_with_their_problems(built_site, tmp_path):
     text = roles.read_text(encoding="utf-8")
     roles.write_text(text.replace("  - id: itm", "  - id: mcs", 1), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-c", "from generator.cli import main; main()", "serve", str(root), "--port", "0",
+        [sys.executable, "-c", "from handbook.cli import main; main()", "serve", str(root), "--port", "0",
          "--site-dir", str(built_site), "--db", str(tmp_path / "records.sqlite")],
         capture_output=True, text=True, timeout=60)
     assert result.returncode == 1

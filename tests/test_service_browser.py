@@ -106,7 +106,7 @@ def test_hr_signs_in_by_keyboard_and_the_report_page_passes_axe(service, built_s
 def test_the_html_report_passes_axe(service, built_site, page, tmp_path):
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from handbook.cli import main
 
     roster = Path(__file__).resolve().parent / "fixtures" / "roster.csv"
     out = tmp_path / "report.html"

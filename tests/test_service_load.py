@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator.records.store import Store
+from handbook.records.store import Store
 from tests.conftest import copy_project
 from tests.records_kit import (
     Service,

@@ -1,0 +1,115 @@
+"""A policy: its metadata and a tree of clauses in the policy's own words."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import date
+
+from pydantic import Field, PrivateAttr, model_validator
+
+from handbook.models.base import Document, Id, Model, Text
+
+
+class ApprovedBy(Model):
+    name: Text
+    title: Text
+
+
+class Clause(Model):
+    """One addressable part of a policy; ``id`` is its anchor and what others cite.
+
+    ``title`` makes the clause a heading; ``term`` makes it a definition for the glossary.
+    ``roles`` names the roles the clause binds, which gathers it onto their role pages.
+    ``tooltip: false`` keeps a definition out of the hover tooltips (for a common word).
+    """
+
+    id: Id
+    label: Text | None = None
+    title: Text | None = None
+    term: Text | None = None
+    abbreviation: Text | None = None
+    text: Text | None = None
+    tooltip: bool = True
+    roles: list[Id] = Field(default_factory=list)
+    clauses: list[Clause] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _has_content(self) -> Clause:
+        if not (self.text or self.clauses or self.title):
+            raise ValueError("a clause needs text, a title or clauses")
+        if self.term and self.title:
+            raise ValueError("a clause is either a definition (term) or a heading (title), not both")
+        if self.abbreviation and not self.term:
+            raise ValueError("abbreviation belongs to a definition: add its term")
+        return self
+
+    def walk(self, depth: int = 0) -> Iterator[tuple[Clause, int]]:
+        yield self, depth
+        for child in self.clauses:
+            yield from child.walk(depth + 1)
+
+
+class Acknowledgement(Model):
+    """What a reader signs for this policy; ``requires_quiz`` names a quiz to pass first."""
+
+    statement: Text
+    requires_quiz: Id | None = None
+
+
+class Policy(Document):
+    _content_hash: str | None = PrivateAttr(default=None)
+    id: Id
+    series: Text = "Policy"
+    number: Text
+    title: Text
+    effective_date: date
+    approved_by: ApprovedBy
+    version: Text
+    sections: list[Clause] = Field(min_length=1)
+    acknowledgement: Acknowledgement | None = None
+
+    @property
+    def heading(self) -> str:
+        return f"{self.series} No. {self.number}: {self.title}"
+
+    def walk(self) -> Iterator[tuple[Clause, int]]:
+        """Every clause in reading order with its depth (sections are depth 0)."""
+        for section in self.sections:
+            yield from section.walk()
+
+    def clause_ids(self) -> dict[str, Clause]:
+        return {clause.id: clause for clause, _ in self.walk()}
+
+    def definitions(self) -> list[Clause]:
+        return [clause for clause, _ in self.walk() if clause.term]
+
+    def content_hash(self) -> str:
+        """SHA-256 of the words a reader sees: what an acknowledgement is bound to.
+
+        Role tags are left out on purpose: re-tagging a clause does not change the policy.
+        Computed once per loaded policy (the service checks it on every record).
+        """
+        if self._content_hash is None:
+            self._content_hash = self._compute_hash()
+        return self._content_hash
+
+    def _compute_hash(self) -> str:
+
+        def words(clause: Clause) -> dict[str, object]:
+            keep = clause.model_dump(include={"id", "label", "title", "term", "abbreviation", "text"})
+            return {**keep, "clauses": [words(child) for child in clause.clauses]}
+
+        canonical = {
+            "id": self.id,
+            "series": self.series,
+            "number": self.number,
+            "title": self.title,
+            "effective_date": self.effective_date.isoformat(),
+            "approved_by": self.approved_by.model_dump(),
+            "version": self.version,
+            "sections": [words(section) for section in self.sections],
+        }
+        blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()

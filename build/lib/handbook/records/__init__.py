@@ -1,0 +1,1 @@
+"""Records: the record format, its checks against the project, storage, CSV and reports."""

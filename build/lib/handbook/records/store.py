@@ -1,0 +1,265 @@
+"""The SQLite store: one row per record, written durably before anyone is told "stored".
+
+WAL with ``synchronous=FULL`` makes every commit reach the disk before it returns, so a 2xx
+answer from the service means the record survives a crash or power cut. Writes go through
+one writer thread (SQLite has one writer anyway) that commits whatever records are waiting
+in one transaction ("group commit"): each caller is answered only after that COMMIT, so the
+promise holds while a morning's rush shares its fsyncs. Readers get their own connections
+and stream rows instead of loading a table into memory.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from handbook.records.model import Record
+
+BUSY_TIMEOUT_MS = 10_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    policy_id TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    policy_hash TEXT NOT NULL,
+    quiz_id TEXT,
+    quiz_version TEXT,
+    form_id TEXT,
+    form_version TEXT,
+    employee_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    department TEXT NOT NULL,
+    role TEXT NOT NULL,
+    email TEXT,
+    statement TEXT,
+    signature TEXT,
+    questions TEXT,
+    answers TEXT NOT NULL,
+    score REAL,
+    passed INTEGER,
+    pass_mark INTEGER,
+    attempt INTEGER,
+    client_score REAL,
+    client_passed INTEGER,
+    score_note TEXT,
+    started_at TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);
+CREATE INDEX IF NOT EXISTS records_employee ON records (employee_id);
+CREATE INDEX IF NOT EXISTS records_policy ON records (policy_id, policy_version, policy_hash);
+"""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The store's answer for one record; the same for a replay of the same body."""
+
+    id: str
+    received_at: str
+    score: float | None
+    passed: bool | None
+    score_note: str | None
+    replay: bool = False
+    conflict: bool = False
+
+    def answer(self) -> dict[str, Any]:
+        """What the service tells the client (identical for the first post and any replay)."""
+        message = "Recorded." if self.score_note is None else f"Recorded; {self.score_note}."
+        return {"status": "stored", "id": self.id, "received_at": self.received_at,
+                "score": self.score, "passed": self.passed,
+                "score_mismatch": self.score_note is not None, "message": message}
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+                                 isolation_level=None)
+    connection.row_factory = sqlite3.Row
+    connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = FULL")
+    return connection
+
+
+@dataclass
+class _Pending:
+    """One record waiting for the writer; ``done`` is set once its transaction committed."""
+
+    record: Record
+    score: float | None
+    passed: bool | None
+    pass_mark: int | None
+    score_note: str | None
+    source: str
+    body: str
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Stored | None = None
+    error: BaseException | None = None
+
+
+class Store:
+    """Records on disk, keyed by their client-made id."""
+
+    MAX_BATCH = 256
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = connect(self.path)
+        self._writer.executescript(SCHEMA)
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write_loop, name="records-writer", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._writer.close()
+
+    def add(self, record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
+            score_note: str | None, source: str) -> Stored:
+        """Insert, or tell a replay (same body: same answer) from a conflict (same id, other body).
+
+        Returns only once the record is committed to disk (or was already there)."""
+        pending = _Pending(record, score, passed, pass_mark, score_note, source, record.canonical())
+        self._queue.put(pending)
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+        assert pending.result is not None
+        return pending.result
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # finish this batch, then stop
+                    break
+                batch.append(item)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        """Write a batch in one transaction; nobody hears back until it is on disk."""
+        db = self._writer
+        received = utc_now()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            for pending in batch:
+                pending.result = self._insert(db, pending, received)
+            db.execute("COMMIT")
+        except BaseException as error:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            for pending in batch:
+                pending.result, pending.error = None, error
+        for pending in batch:
+            pending.done.set()
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, pending: _Pending, received: str) -> Stored:
+        p, record = pending, pending.record
+        row = db.execute("SELECT * FROM records WHERE id = ?", (record.id,)).fetchone()
+        if row is None:
+            db.execute(_INSERT, _values(record, p.score, p.passed, p.pass_mark, p.score_note, p.source,
+                                        received, p.body))
+            return Stored(record.id, received, p.score, p.passed, p.score_note)
+        if row["body"] != pending.body:
+            return Stored(record.id, row["received_at"], None, None, None, conflict=True)
+        return Stored(record.id, row["received_at"], row["score"], _bool(row["passed"]),
+                      row["score_note"], replay=True)
+
+    def knows_policy_version(self, policy_id: str, version: str, content_hash: str) -> bool:
+        with self._reader() as db:
+            row = db.execute(
+                "SELECT 1 FROM records WHERE policy_id = ? AND policy_version = ? AND policy_hash = ? "
+                "LIMIT 1", (policy_id, version, content_hash)).fetchone()
+        return row is not None
+
+    def count(self, kind: str | None = None) -> int:
+        with self._reader() as db:
+            if kind is None:
+                return db.execute("SELECT count(*) FROM records").fetchone()[0]
+            return db.execute("SELECT count(*) FROM records WHERE kind = ?", (kind,)).fetchone()[0]
+
+    def ids(self) -> set[str]:
+        with self._reader() as db:
+            return {row[0] for row in db.execute("SELECT id FROM records")}
+
+    def rows(self, kind: str | None = None, columns: Sequence[str] | None = None) -> Iterator[sqlite3.Row]:
+        """Rows in the order they arrived, fetched a few at a time (never the whole table).
+
+        ``columns`` limits what is read (default: all, stored body included)."""
+        unknown = set(columns or ()) - {"seq", *_COLUMNS}
+        if unknown:
+            raise ValueError(f"no such column(s): {', '.join(sorted(unknown))}")
+        selected = ", ".join(columns) if columns else "*"
+        db = connect(self.path)
+        try:
+            if kind is None:
+                cursor = db.execute(f"SELECT {selected} FROM records ORDER BY seq")
+            else:
+                cursor = db.execute(f"SELECT {selected} FROM records WHERE kind = ? ORDER BY seq", (kind,))
+            while batch := cursor.fetchmany(500):
+                yield from batch
+        finally:
+            db.close()
+
+    def _reader(self) -> closing[sqlite3.Connection]:
+        """A short-lived connection of its own, so reads never wait on the writer's lock."""
+        return closing(connect(self.path))
+
+
+def _bool(value: int | None) -> bool | None:
+    return None if value is None else bool(value)
+
+
+_COLUMNS = ("id", "kind", "policy_id", "policy_version", "policy_hash", "quiz_id", "quiz_version",
+            "form_id", "form_version", "employee_id", "name", "department", "role", "email",
+            "statement", "signature", "questions", "answers", "score", "passed", "pass_mark",
+            "attempt", "client_score", "client_passed", "score_note", "started_at", "submitted_at",
+            "user_agent", "received_at", "source", "body")
+_INSERT = f"INSERT INTO records ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+
+
+def _values(record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
+            score_note: str | None, source: str, received: str, body: str) -> tuple[Any, ...]:
+    person, quiz, form = record.person, record.quiz, record.form
+    questions = json.dumps(record.questions) if record.questions is not None else None
+    return (
+        record.id, record.kind, record.policy.id, record.policy.version, record.policy.hash,
+        quiz.id if quiz else None, quiz.version if quiz else None,
+        form.id if form else None, form.version if form else None,
+        person.employee_id, person.name, person.department, person.role, person.email,
+        record.statement, record.signature, questions,
+        json.dumps(record.answers, ensure_ascii=False, sort_keys=True),
+        score, passed, pass_mark if pass_mark is not None else record.pass_mark, record.attempt,
+        record.score, record.passed, score_note, record.started_at, record.submitted_at,
+        record.user_agent, received, source, body,
+    )

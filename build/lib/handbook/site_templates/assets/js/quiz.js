@@ -1,0 +1,269 @@
+/* Self-check quizzes. The question data (answer key included) is JSON in the page; grading
+   follows the same rules as handbook/grading.py, exactly (fractions, then round half to
+   even), so a score shown here equals the one the records service recomputes. Also shared
+   with acknowledge.js: field checks, stored passes and sending a record or its receipt. */
+(function () {
+  "use strict";
+  var FORMAT = "handbook-record/1";
+
+  /* ---- grading: pure, exported as handbookQuiz.grade ---- */
+  function fail(message) { var e = new Error(message); e.name = "GradingError"; throw e; }
+  function gcd(a, b) { while (b) { var t = a % b; a = b; b = t; } return a || 1; }
+  function add(x, y) { var n = x[0] * y[1] + y[0] * x[1], d = x[1] * y[1], g = gcd(n, d); return [n / g, d / g]; }
+  function has(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
+  function points(question, chosen, scoring) {
+    var correct = question.options.filter(function (o) { return o.correct; }).map(function (o) { return o.id; });
+    var right = 0, wrong = 0;
+    chosen.forEach(function (id) { if (correct.indexOf(id) >= 0) right++; else wrong++; });
+    if (question.select === "multiple" && scoring === "partial") return [Math.max(0, right - wrong), correct.length];
+    return [right === correct.length && wrong === 0 ? 1 : 0, 1];
+  }
+  function roundHalfEven(n, d) {
+    var q = Math.floor(n / d), r = n - q * d;
+    if (r < 0) { q -= 1; r += d; } else if (r >= d) { q += 1; r -= d; }
+    return 2 * r > d || (2 * r === d && q % 2 === 1) ? q + 1 : q;
+  }
+  function grade(quiz, questions, answers) {
+    var byId = {}, total = [0, 1], perQuestion = {};
+    quiz.questions.forEach(function (q) { byId[q.id] = q; });
+    if (!questions.length) fail("quiz '" + quiz.id + "': no questions were presented");
+    questions.forEach(function (id, i) {
+      if (!has(byId, id)) fail("quiz '" + quiz.id + "' has no question '" + id + "'");
+      if (questions.indexOf(id) !== i) fail("quiz '" + quiz.id + "': a question is listed more than once");
+    });
+    Object.keys(answers).forEach(function (id) {
+      var chosen = answers[id];
+      if (questions.indexOf(id) < 0) fail("quiz '" + quiz.id + "': answer to question '" + id + "', which was not asked");
+      if (!Array.isArray(chosen)) fail("quiz '" + quiz.id + "': answer to '" + id + "' must be a list of option ids");
+      chosen.forEach(function (option) {
+        if (!byId[id].options.some(function (o) { return o.id === option; })) fail("quiz '" + quiz.id + "': question '" + id + "' has no option '" + option + "'");
+      });
+    });
+    questions.forEach(function (id) {
+      var chosen = (has(answers, id) ? answers[id] : []).filter(function (o, i, all) { return all.indexOf(o) === i; });
+      var p = points(byId[id], chosen, quiz.scoring);
+      perQuestion[id] = p[0] / p[1];
+      total = add(total, p);
+    });
+    var score = roundHalfEven(10000 * total[0], total[1] * questions.length) / 100;
+    return {score: score, passed: score >= quiz.pass_mark, points: total[0] / total[1], max_points: questions.length, per_question: perQuestion};
+  }
+
+  /* ---- small helpers ---- */
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text != null) node.textContent = text;
+    return node;
+  }
+  function shuffled(list) {
+    var a = list.slice();
+    for (var i = a.length - 1; i > 0; i--) { var j = Math.floor(Math.random() * (i + 1)), t = a[i]; a[i] = a[j]; a[j] = t; }
+    return a;
+  }
+  /* A page's data is JSON in its container's first script, as a one-item array: Material's
+     instant navigation re-inserts inline scripts without their type, and an array runs harmlessly. */
+  function pageData(box) { return JSON.parse(box.querySelector("script").textContent)[0]; }
+  function storeKey(id, version) { return "handbook.quiz." + id + "@" + version; }
+  function load(id, version) {
+    try { return JSON.parse(localStorage.getItem(storeKey(id, version))) || {attempts: 0}; } catch (e) { return {attempts: 0}; }
+  }
+  function save(id, version, state) { try { localStorage.setItem(storeKey(id, version), JSON.stringify(state)); } catch (e) { /* private mode */ } }
+  function passed(id, version) { return load(id, version).passed || null; }
+
+  /* Every [data-hb-required] field must be filled (a checkbox ticked); errors are shown at
+     the field, linked from a summary that takes focus. Returns true when all is well. */
+  function check(form) {
+    var summary = form.querySelector("[data-hb-errors]"), errors = [];
+    form.querySelectorAll("input, select").forEach(function (field) {
+      var message = "", note = document.getElementById(field.id + "-error");
+      if (field.hasAttribute("data-hb-required") && (field.type === "checkbox" ? !field.checked : !field.value.trim())) message = field.getAttribute("data-hb-required");
+      else if (field.type === "email" && field.validity.typeMismatch) message = "Enter an email address like name@example.org, or leave it empty.";
+      var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== field.id + "-error"; });
+      if (note) note.remove();
+      field.removeAttribute("aria-invalid");
+      if (message) {
+        note = el("span", {"class": "hb-error", id: field.id + "-error"}, message);
+        field.parentNode.appendChild(note);
+        field.setAttribute("aria-invalid", "true");
+        described.push(note.id);
+        errors.push([field, message]);
+      }
+      if (described.length) field.setAttribute("aria-describedby", described.join(" ")); else field.removeAttribute("aria-describedby");
+    });
+    summary.textContent = "";
+    summary.hidden = !errors.length;
+    if (errors.length) {
+      summary.appendChild(el("p", {role: "alert"}, errors.length === 1 ? "One thing needs fixing:" : errors.length + " things need fixing:"));
+      var list = summary.appendChild(el("ul"));
+      errors.forEach(function (error) {
+        var a = list.appendChild(el("li")).appendChild(el("a", {href: "#" + error[0].id}, error[1]));
+        a.addEventListener("click", function (event) { event.preventDefault(); error[0].focus(); });
+      });
+      summary.focus();
+    }
+    return !errors.length;
+  }
+  function person(form) {
+    var value = function (name) { return form.elements[name].value.trim(); };
+    return {employee_id: value("employee_id"), name: value("name"), department: value("department"), role: value("role"), email: value("email") || null};
+  }
+  function record(kind, fields) {
+    var base = {format: FORMAT, id: window.handbookRecords.uuid(), kind: kind, policy: null, quiz: null, form: null, person: null,
+      statement: null, signature: null, questions: null, answers: {}, score: null, pass_mark: null, passed: null, attempt: null,
+      started_at: null, submitted_at: window.handbookRecords.now(), user_agent: navigator.userAgent};
+    Object.keys(fields).forEach(function (k) { base[k] = fields[k]; });
+    return base;
+  }
+  function receiptName(r) {
+    return [r.kind, r.policy.id, r.person.employee_id.replace(/[^A-Za-z0-9._-]+/g, "-"), r.submitted_at.slice(0, 10)].join("-") + ".json";
+  }
+  function downloadReceipt(r) { window.handbookRecords.download(receiptName(r), JSON.stringify(r, null, 2) + "\n"); return receiptName(r); }
+  /* Send to the records service when one is configured; otherwise, or if it fails, download. */
+  function deliver(r, host, status) {
+    status.textContent = "Sending…";
+    return window.handbookRecords.submit(r, host).then(function (result) {
+      if (result.sent) {
+        status.textContent = "Recorded by the records service (record " + ((result.response && result.response.id) || r.id) + ").";
+      } else {
+        var name = downloadReceipt(r), configured = !!window.handbookRecords.endpoint(host);
+        status.textContent = (configured ? "Could not send your record: " + result.reason + " " : "No records service is reachable from this page. ") +
+          "Your receipt was downloaded instead as " + name + "; give it to HR.";
+      }
+      return result;
+    });
+  }
+
+  /* ---- one quiz on a page ---- */
+  function Quiz(box) {
+    this.box = box;
+    this.data = pageData(box);
+    this.form = box.querySelector("[data-hb-quiz-form]");
+    this.live = box.querySelector("[data-hb-quiz-live]");
+    this.result = box.querySelector("[data-hb-quiz-result]");
+    this.state = load(this.data.id, this.data.version);
+    var self = this;
+    this.form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(); });
+    box.querySelector("[data-hb-quiz-retry]").addEventListener("click", function () { self.start(null, true); });
+    box.querySelector("[data-hb-quiz-retry-missed]").addEventListener("click", function () { self.start(self.missed, true); });
+    box.querySelector("[data-hb-record-form]").addEventListener("submit", function (event) { event.preventDefault(); self.send(event.target); });
+    this.start(null, false);
+  }
+  Quiz.prototype.limitReached = function () { return this.data.attempts && this.state.attempts >= this.data.attempts; };
+  Quiz.prototype.showAttempts = function () {
+    var d = this.data, used = this.state.attempts, text = used ? "Attempts so far on this browser: " + used + (d.attempts ? " of " + d.attempts : "") + "." : "";
+    if (this.state.passed) text += " You passed with " + this.state.passed.score + "% on attempt " + this.state.passed.attempt + ".";
+    if (this.limitReached()) text += " You have used every attempt this quiz allows on this browser.";
+    this.box.querySelector("[data-hb-quiz-attempts]").textContent = text.trim();
+  };
+  /* A full attempt (ids null) is a fresh draw and shuffle; a practice round re-asks given ids. */
+  Quiz.prototype.start = function (ids, focus) {
+    var d = this.data, practice = !!ids, self = this;
+    this.showAttempts();
+    this.result.hidden = true;
+    this.live.textContent = "";
+    if (!practice && this.limitReached()) { this.form.hidden = true; return; }
+    var pool = d.questions.filter(function (q) { return practice ? ids.indexOf(q.id) >= 0 : true; });
+    if (!practice && d.draw < pool.length) {
+      var drawn = shuffled(pool).slice(0, d.draw);
+      pool = pool.filter(function (q) { return drawn.indexOf(q) >= 0; });
+    }
+    if (d.shuffle.questions) pool = shuffled(pool);
+    this.round = {practice: practice, questions: pool, started_at: window.handbookRecords.now()};
+    var list = this.box.querySelector("[data-hb-quiz-questions]");
+    list.textContent = "";
+    pool.forEach(function (q, i) { list.appendChild(self.fieldset(q, i, pool.length)); });
+    this.box.querySelector("[data-hb-quiz-round]").textContent = practice ? "Practice: the questions you missed (not counted as an attempt)" : "Questions";
+    this.box.querySelector("[data-hb-quiz-submit]").hidden = false;
+    this.form.hidden = false;
+    if (focus) this.box.querySelector("[data-hb-quiz-round]").focus();
+  };
+  Quiz.prototype.fieldset = function (q, i, count) {
+    var name = this.box.id + "-" + q.id, fs = el("fieldset", {"class": "hb-question", "data-hb-question": q.id}), legend = el("legend");
+    legend.appendChild(el("span", {"class": "hb-qnum"}, "Question " + (i + 1) + " of " + count));
+    if (q.scenario) legend.appendChild(el("span", {"class": "hb-scenario"}, q.scenario));
+    legend.appendChild(el("span", {"class": "hb-prompt"}, q.prompt));
+    if (q.select === "multiple") legend.appendChild(el("span", {"class": "hb-hint"}, "Choose all that apply."));
+    fs.appendChild(legend);
+    var options = this.data.shuffle.options && q.kind !== "true-false" ? shuffled(q.options) : q.options;
+    options.forEach(function (o) {
+      var row = fs.appendChild(el("div", {"class": "hb-option", "data-hb-option": o.id}));
+      row.appendChild(el("input", {type: q.select === "multiple" ? "checkbox" : "radio", name: name, id: name + "--" + o.id, value: o.id}));
+      row.appendChild(el("label", {"for": name + "--" + o.id}, o.text));
+    });
+    fs.appendChild(el("div", {"class": "hb-feedback", "data-hb-feedback": ""})).hidden = true;
+    return fs;
+  };
+  Quiz.prototype.answers = function () {
+    var answers = {};
+    this.box.querySelectorAll("[data-hb-question]").forEach(function (fs) {
+      answers[fs.getAttribute("data-hb-question")] = Array.prototype.map.call(fs.querySelectorAll("input:checked"), function (input) { return input.value; });
+    });
+    return answers;
+  };
+  Quiz.prototype.submit = function () {
+    var d = this.data, round = this.round, answers = this.answers(), ids = round.questions.map(function (q) { return q.id; });
+    var result = grade(d, ids, answers), self = this;
+    this.missed = ids.filter(function (id) { return result.per_question[id] < 1; });
+    round.questions.forEach(function (q) { self.feedback(q, answers[q.id], result.per_question[q.id]); });
+    var full = ids.length - this.missed.length, summary = "You scored " + result.score + "% (" + full + " of " + ids.length + " fully correct). ";
+    if (round.practice) summary += "This practice round does not count as an attempt; try the whole quiz again to pass.";
+    else {
+      this.state.attempts += 1;
+      summary += result.passed ? "Passed: the pass mark is " + d.pass_mark + "%." : "Not passed yet: the pass mark is " + d.pass_mark + "%.";
+      this.attempt = {questions: ids, answers: answers, score: result.score, pass_mark: d.pass_mark, passed: result.passed,
+        attempt: this.state.attempts, started_at: round.started_at, submitted_at: window.handbookRecords.now()};
+      if (result.passed) this.state.passed = this.attempt;
+      save(d.id, d.version, this.state);
+    }
+    this.box.querySelector("[data-hb-quiz-submit]").hidden = true;
+    this.box.querySelector("[data-hb-quiz-summary]").textContent = summary;
+    this.box.querySelector("[data-hb-quiz-retry]").hidden = this.limitReached();
+    this.box.querySelector("[data-hb-quiz-retry-missed]").hidden = !this.missed.length;
+    this.box.querySelector("[data-hb-record-form]").hidden = round.practice;
+    var next = this.box.querySelector("[data-hb-quiz-next]");
+    if (next) next.hidden = !this.state.passed;
+    this.showAttempts();
+    this.result.hidden = false;
+    this.live.textContent = summary;
+    this.box.querySelector("[data-hb-quiz-result-heading]").focus();
+  };
+  Quiz.prototype.feedback = function (q, chosen, value) {
+    var fs = this.box.querySelector("[data-hb-question='" + q.id + "']"), box = fs.querySelector("[data-hb-feedback]"), d = this.data;
+    fs.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
+    q.options.forEach(function (o) {
+      var row = fs.querySelector("[data-hb-option='" + o.id + "']");
+      row.classList.toggle("hb-right", !!o.correct);
+      row.classList.toggle("hb-wrong", !o.correct && chosen.indexOf(o.id) >= 0);
+    });
+    box.textContent = "";
+    var verdict = value === 1 ? "Correct." : value > 0 ? "Partly correct (" + Math.round(value * 100) + "% of the point)." : chosen.length ? "Not correct." : "Not answered.";
+    box.appendChild(el("p", {"class": "hb-verdict"}, verdict));
+    q.options.forEach(function (o) { if (o.feedback && chosen.indexOf(o.id) >= 0) box.appendChild(el("p", null, "“" + o.text + "”: " + o.feedback)); });
+    if (value < 1) box.appendChild(el("p", null, "Correct answer: " + q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.text; }).join("; ") + "."));
+    box.appendChild(el("p", null, q.explanation));
+    var cites = box.appendChild(el("p", {"class": "hb-cites"}, "Policy: "));
+    q.cites.forEach(function (id, i) {
+      if (i) cites.appendChild(document.createTextNode(", "));
+      cites.appendChild(el("a", {href: d.policy_href + "#" + id}, id));
+    });
+    box.hidden = false;
+  };
+  Quiz.prototype.send = function (form) {
+    if (!check(form) || !this.attempt) return;
+    var d = this.data, fields = {policy: d.policy, quiz: {id: d.id, version: d.version}, person: person(form)};
+    Object.keys(this.attempt).forEach(function (k) { fields[k] = this.attempt[k]; }, this);
+    fields.submitted_at = window.handbookRecords.now();
+    deliver(record("quiz-attempt", fields), this.box, form.querySelector("[data-hb-record-status]"));
+  };
+
+  window.handbookQuiz = {grade: grade, pageData: pageData, passed: passed, check: check, person: person, record: record, deliver: deliver, downloadReceipt: downloadReceipt};
+
+  function bind(root) {
+    root.querySelectorAll("[data-hb-quiz]").forEach(function (box) {
+      if (box.hbQuiz) return;
+      box.hbQuiz = new Quiz(box);
+    });
+  }
+  window.handbookOnPage(bind);
+})();

@@ -1,0 +1,32 @@
+"""Checks on quizzes: question shapes, unique ids, a draw the pool can fill, real citations."""
+
+from __future__ import annotations
+
+from handbook.checks.common import duplicate_documents, duplicate_ids, known_clauses, known_roles
+from handbook.load import Problem
+from handbook.models.quiz import Quiz
+from handbook.project import Project
+
+
+def _question_shape(quiz: Quiz, i: int) -> list[Problem]:
+    here, question = ("questions", i), quiz.questions[i]
+    problems = [quiz.source.problem((*here, field), message) for field, message in question.shape_problems()]
+    options = [(o.id, (*here, "options", j, "id")) for j, o in enumerate(question.options)]
+    return problems + duplicate_ids(quiz, options, "option")
+
+
+def check_quizzes(project: Project) -> list[Problem]:
+    problems = duplicate_documents(project.quizzes, "quiz")
+    for quiz in project.quizzes:
+        audience = [(role, ("audience", j)) for j, role in enumerate(quiz.audience)]
+        problems += known_roles(project, quiz, audience)
+        if quiz.draw is not None and quiz.draw > len(quiz.questions):
+            message = f"draw {quiz.draw} is more than the {len(quiz.questions)} questions in the pool"
+            problems.append(quiz.source.problem(("draw",), message))
+        questions = list(enumerate(quiz.questions))
+        problems += duplicate_ids(quiz, [(q.id, ("questions", i, "id")) for i, q in questions], "question")
+        for i, _ in questions:
+            problems += _question_shape(quiz, i)
+        cited = [(c, ("questions", i, "cites", j)) for i, q in questions for j, c in enumerate(q.cites)]
+        problems += known_clauses(project, quiz, quiz.policy, cited)
+    return problems

@@ -1,0 +1,136 @@
+"""A form: the paperwork a policy implies, each field citing the clauses it comes from.
+
+A form never collects a password or other credential. Policies hand credentials to an IT
+owner, who keeps them in a password vault; a form's answers end up in CSV files and email.
+So a credential type, or a free-text field whose id or label names a credential, is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated
+
+from pydantic import Field, WithJsonSchema, field_validator, model_validator
+
+from handbook.models.base import Document, Id, Model, Text
+
+FIELD_TYPES = ("text", "textarea", "email", "url", "date", "select", "multi-select", "checkbox", "signature")
+CHOICE_TYPES = ("select", "multi-select")
+FREE_TEXT_TYPES = ("text", "textarea", "email", "url", "signature")
+"""Types that take whatever is typed, so could carry a secret; choices and ticks cannot."""
+
+CREDENTIAL_WORDS = re.compile(
+    r"pass\s*(?:word|wd|code|phrase)|credential|\bpins?\b|\bsecrets?\b|\bapi\s*keys?\b"
+    r"|\b(?:access|auth)\s*tokens?\b|\botp\b|\bsecurity\s*(?:question|answer)s?\b",
+    re.IGNORECASE,
+)
+CREDENTIAL_RULE = (
+    "forms must not collect passwords or credentials: give them to the IT owner through "
+    "the password vault, and at most ask for a confirmation checkbox"
+)
+
+PERSON_FIELDS = ("employee_id", "name", "department", "role", "email")
+"""Every form asks these itself ("About you"): they fill the record's ``person`` and CSV columns."""
+
+FieldType = Annotated[str, WithJsonSchema({"enum": list(FIELD_TYPES), "type": "string"})]
+
+
+def credential_word(text: str) -> str | None:
+    """The credential word in ``text`` (an id or a label), if it names one."""
+    found = CREDENTIAL_WORDS.search(re.sub(r"[._\-]+", " ", text))
+    return found.group(0) if found else None
+
+
+class Option(Model):
+    id: Id = Field(description="The value recorded when this option is chosen.")
+    label: Text
+    cites: list[Id] = Field(default_factory=list, description="Clause ids this option stands for.")
+
+
+class FormField(Model):
+    id: Id = Field(description="Unique within the form; the key of its answer in the record and CSV.")
+    label: Text
+    type: FieldType = Field(description="One of: " + ", ".join(FIELD_TYPES))
+    required: bool = False
+    help: Text | None = Field(default=None, description="A hint shown under the label.")
+    options: list[Option] = Field(default_factory=list, description="Choices of a select or multi-select.")
+    cites: list[Id] = Field(min_length=1, description="Clause ids of the form's policy.")
+
+    @field_validator("id")
+    @classmethod
+    def _not_person(cls, value: str) -> str:
+        if value in PERSON_FIELDS:
+            raise ValueError(f"field id '{value}' is taken: every form asks for {', '.join(PERSON_FIELDS)}")
+        return value
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if credential_word(value):
+            raise ValueError(f"field type '{value}' is refused: {CREDENTIAL_RULE}")
+        if value not in FIELD_TYPES:
+            raise ValueError(f"unknown field type '{value}'; known: {', '.join(FIELD_TYPES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> FormField:
+        if self.type in CHOICE_TYPES and len(self.options) < 2:
+            raise ValueError(f"a {self.type} field needs at least two options")
+        if self.type not in CHOICE_TYPES and self.options:
+            raise ValueError(f"only select and multi-select fields have options, not {self.type}")
+        return self
+
+    def credential(self) -> tuple[str, str] | None:
+        """(attribute, word) when this field would collect a credential."""
+        if self.type not in FREE_TEXT_TYPES:
+            return None
+        for attribute in ("id", "label"):
+            word = credential_word(getattr(self, attribute))
+            if word:
+                return attribute, word
+        return None
+
+
+class FormSection(Model):
+    """A group of fields: a fieldset with this title as its legend."""
+
+    title: Text
+    intro: Text | None = None
+    fields: list[FormField] = Field(min_length=1)
+
+
+class Notice(Model):
+    """Words shown before the fields, such as a protection the policy gives the filer."""
+
+    text: Text
+    cites: list[Id] = Field(min_length=1)
+
+
+class Form(Document):
+    id: Id = Field(description="Page address and link target: form:<id>.")
+    policy: Id = Field(description="The policy whose clauses the fields cite; the record names it.")
+    version: Text = Field(description="Raise it when fields change; records name the version.")
+    title: Text
+    intro: Text | None = None
+    filed_by: list[Id] = Field(min_length=1, description="Role ids of the people who fill it in.")
+    send_to: list[Id] = Field(default_factory=list, description="Role ids of the people who receive it.")
+    cites: list[Id] = Field(min_length=1, description="Clause ids the form as a whole carries out.")
+    notices: list[Notice] = Field(default_factory=list)
+    sections: list[FormSection] = Field(min_length=1)
+
+    def fields(self) -> Iterator[tuple[FormField, tuple[str | int, ...]]]:
+        """Every field in order, with its location in the source file."""
+        for i, section in enumerate(self.sections):
+            for j, field in enumerate(section.fields):
+                yield field, ("sections", i, "fields", j)
+
+    def cited(self) -> Iterator[tuple[str, tuple[str | int, ...]]]:
+        """Every clause id the form cites, with where it is cited."""
+        yield from ((c, ("cites", i)) for i, c in enumerate(self.cites))
+        for n, notice in enumerate(self.notices):
+            yield from ((c, ("notices", n, "cites", i)) for i, c in enumerate(notice.cites))
+        for field, loc in self.fields():
+            yield from ((c, (*loc, "cites", i)) for i, c in enumerate(field.cites))
+            for k, option in enumerate(field.options):
+                yield from ((c, (*loc, "options", k, "cites", i)) for i, c in enumerate(option.cites))

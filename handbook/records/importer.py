@@ -1,0 +1,56 @@
+"""``handbook records import``: receipts people downloaded, into the same store as the service's.
+
+A receipt meets the same checks as a record sent to the service (:func:`intake.accept`):
+re-graded, refused when its policy, quiz or form does not match, and stored once however
+often it is imported. One bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handbook.project import Project
+from handbook.records.intake import Rejected, accept, parse
+from handbook.records.store import Store
+
+MAX_RECEIPT = 64 * 1024
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    already: int = 0
+    failed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def import_receipts(project: Project, store: Store, paths: Iterable[Path]) -> ImportResult:
+    """Import each receipt; ``failed`` gets one ``file: message`` line per refused file."""
+    result = ImportResult()
+    for path in paths:
+        try:
+            body = _read(path)
+            stored = accept(project, store, parse(body), "import")
+        except Rejected as rejected:
+            result.failed.append(f"{path}: {'; '.join(rejected.messages)}")
+            continue
+        if stored.replay:
+            result.already += 1
+            continue
+        result.imported += 1
+        if stored.score_note:
+            result.notes.append(f"{path}: imported, but {stored.score_note}")
+    return result
+
+
+def _read(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_RECEIPT:
+            raise Rejected(413, f"larger than {MAX_RECEIPT} bytes; not a receipt")
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise Rejected(400, "is a folder, not a receipt file") from None
+    except OSError as error:
+        raise Rejected(400, f"cannot read: {error.strerror}") from None

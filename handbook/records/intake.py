@@ -1,0 +1,194 @@
+"""Accepting a record: parse, check it against the project, re-grade it, store it.
+
+The service and ``handbook records import`` both go through :func:`accept`, so a receipt
+that was downloaded instead of sent meets exactly the same checks, and a score that reaches
+HR is always the one recomputed here, never the one the browser claimed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from handbook.grading import GradingError, grade_attempt
+from handbook.models.forms import FormField
+from handbook.project import Project
+from handbook.records.model import Record, error_messages
+from handbook.records.store import Store, Stored
+
+
+class Rejected(Exception):
+    """A record refused, with the HTTP status that says why and one message per problem."""
+
+    def __init__(self, status: int, messages: list[str] | str) -> None:
+        self.status = status
+        self.messages = [messages] if isinstance(messages, str) else messages
+        super().__init__("; ".join(self.messages))
+
+
+@dataclass(frozen=True)
+class Grading:
+    """What the server computed for a quiz attempt, beside what the client claimed."""
+
+    score: float | None = None
+    passed: bool | None = None
+    pass_mark: int | None = None
+    mismatch: str | None = None
+
+
+def parse(body: bytes) -> Record:
+    """JSON bytes to a :class:`Record`, or :class:`Rejected` with a 400/422 message."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Rejected(400, "the body is not UTF-8 text") from None
+    except RecursionError:
+        raise Rejected(400, "the body is nested too deeply") from None
+    except ValueError as error:
+        raise Rejected(400, f"the body is not valid JSON: {str(error)[:200]}") from None
+    return validate(data)
+
+
+def validate(data: Any) -> Record:
+    if not isinstance(data, dict):
+        raise Rejected(422, "a record is a JSON object")
+    try:
+        return Record.model_validate(data)
+    except ValidationError as error:
+        raise Rejected(422, error_messages(error)) from None
+    except RecursionError:
+        raise Rejected(400, "the body is nested too deeply") from None
+
+
+def _by_id(items: list[Any], ident: str) -> Any | None:
+    return next((item for item in items if item.id == ident), None)
+
+
+def _current(items: list[Any], kind: str, ident: str, version: str, policy_id: str) -> Any:
+    """The quiz or form a record names: known, at its current version, on the record's policy."""
+    item = _by_id(items, ident)
+    if item is None:
+        raise Rejected(422, f"{kind}.id: unknown {kind} '{ident}'")
+    if item.version != version:
+        raise Rejected(422, f"{kind}.version: unknown version '{version}' of {kind} '{ident}' "
+                            f"(current: '{item.version}')")
+    if item.policy != policy_id:
+        raise Rejected(422, f"{kind}.id: {kind} '{ident}' belongs to policy '{item.policy}', "
+                            f"not '{policy_id}'")
+    return item
+
+
+def check_policy(project: Project, store: Store, record: Record) -> None:
+    """The policy must be one this project has, at its current text or one already on record."""
+    ref = record.policy
+    policy = _by_id(project.policies, ref.id)
+    if policy is None:
+        known = ", ".join(p.id for p in project.policies)
+        raise Rejected(422, f"policy.id: unknown policy '{ref.id}' (known: {known})")
+    if ref.version == policy.version:
+        if ref.hash != policy.content_hash():
+            raise Rejected(422, f"policy.hash: does not match the text of policy '{ref.id}' version "
+                                f"'{ref.version}' (edited, or the policy changed without a new version)")
+        return
+    if store.knows_policy_version(ref.id, ref.version, ref.hash):
+        return  # an earlier version, accepted while it was current: still a true record of it
+    raise Rejected(422, f"policy.version: unknown version '{ref.version}' of policy '{ref.id}' "
+                        f"(current: '{policy.version}')")
+
+
+def check_person(project: Project, record: Record) -> None:
+    if record.person.role not in {role.id for role in project.roles}:
+        raise Rejected(422, f"person.role: unknown role '{record.person.role}'")
+
+
+def grade(project: Project, record: Record) -> Grading:
+    """Re-grade the attempt against the quiz of the stated version; report a forged score."""
+    if record.quiz is None:
+        return Grading()
+    quiz = _current(project.quizzes, "quiz", record.quiz.id, record.quiz.version, record.policy.id)
+    asked = list(record.questions or [])
+    if len(asked) != quiz.presented:  # a client picks no easier, shorter attempt than others sit
+        raise Rejected(422, f"questions: an attempt of quiz '{quiz.id}' presents {quiz.presented} "
+                            f"questions, not {len(asked)}")
+    try:
+        result = grade_attempt(quiz, asked, record.quiz_answers())
+    except GradingError as error:
+        raise Rejected(422, f"answers: {error}") from None
+    mismatch = None
+    if record.score is None or abs(record.score - result.score) > 0.005 or record.passed != result.passed:
+        mismatch = (f"the score sent ({record.score}, passed={record.passed}) differs from the "
+                    f"recomputed score ({result.score}, passed={result.passed}), which is stored")
+    return Grading(result.score, result.passed, quiz.pass_mark, mismatch)
+
+
+def check_acknowledgement(project: Project, record: Record, grading: Grading) -> None:
+    """The statement signed is the policy's, and a required quiz was passed (current version only)."""
+    policy = _by_id(project.policies, record.policy.id)
+    if record.kind != "acknowledgement" or policy.version != record.policy.version:
+        return
+    if policy.acknowledgement is None:
+        return
+    if " ".join((record.statement or "").split()) != " ".join(policy.acknowledgement.statement.split()):
+        raise Rejected(422, f"statement: not the acknowledgement statement of policy '{policy.id}' "
+                            f"version '{policy.version}'")
+    required = policy.acknowledgement.requires_quiz
+    if not required:
+        return
+    if record.quiz is None or record.quiz.id != required:
+        raise Rejected(422, f"quiz: acknowledging policy '{policy.id}' requires passing quiz '{required}'")
+    if not grading.passed:
+        raise Rejected(422, f"answers: the attempt of quiz '{required}' does not pass "
+                            f"(recomputed score {grading.score})")
+
+
+def check_form(project: Project, record: Record) -> None:
+    """A form record names a form of this policy, at its current version, and answers its fields."""
+    if record.form is None:
+        return
+    form = _current(project.forms, "form", record.form.id, record.form.version, record.policy.id)
+    fields = {field.id: field for field, _ in form.fields()}
+    problems = [f"answers.{name}: unknown field of form '{form.id}'"
+                for name in sorted(set(record.answers) - set(fields))]
+    for field in fields.values():
+        problem = answer_problem(field, record.answers.get(field.id))
+        if problem:
+            problems.append(f"answers.{field.id}: {problem}")
+    if problems:
+        raise Rejected(422, problems)
+
+
+def answer_problem(field: FormField, answer: object) -> str | None:
+    """What is wrong with one form answer for its field's type, if anything."""
+    if answer is None or answer == "" or answer == []:
+        return "required" if field.required else None
+    options = {option.id for option in field.options}
+    if field.type == "checkbox":
+        if not isinstance(answer, bool):
+            return "a checkbox answer is true or false"
+        return "must be ticked" if field.required and not answer else None
+    if field.type == "multi-select":
+        if not isinstance(answer, list):
+            return "a multi-select answer is a list of option ids"
+        unknown = [item for item in answer if item not in options]
+        return f"unknown option '{unknown[0]}'" if unknown else None
+    if not isinstance(answer, str):
+        return f"a {field.type} answer is text"
+    if field.type == "select" and answer not in options:
+        return f"unknown option '{answer}'"
+    return None
+
+
+def accept(project: Project, store: Store, record: Record, source: str) -> Stored:
+    """Check, re-grade and store one record; :class:`Rejected` says why it cannot be."""
+    check_policy(project, store, record)
+    check_person(project, record)
+    grading = grade(project, record)
+    check_acknowledgement(project, record, grading)
+    check_form(project, record)
+    stored = store.add(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source)
+    if stored.conflict:
+        raise Rejected(409, f"id: a different record with id {record.id} is already stored")
+    return stored

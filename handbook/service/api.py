@@ -1,0 +1,144 @@
+"""``POST /api/records`` and the CSV exports.
+
+Every refusal is a 4xx with a JSON body ``{"error", "detail", "problems"}``; ``detail`` is
+what the browser shows (assets/js/records.js reads it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from http import HTTPStatus
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from handbook.records import csv as records_csv
+from handbook.records.intake import Rejected, accept, parse
+from handbook.service.openapi import openapi_document
+from handbook.service.state import TOKEN_VARIABLE, ServiceState
+
+MAX_BODY = 64 * 1024
+
+
+def problem(status: int, messages: list[str] | str, headers: dict[str, str] | None = None) -> JSONResponse:
+    messages = [messages] if isinstance(messages, str) else messages
+    body = {"error": HTTPStatus(status).phrase, "detail": "; ".join(messages), "problems": messages}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def own_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.headers.get('host', '')}"
+
+
+def cors_headers(state: ServiceState, request: Request) -> dict[str, str] | None:
+    """Headers for a permitted origin; None when the origin may not post here."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == own_origin(request):
+        return {}
+    if origin in state.settings.allowed_origins:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return None
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, refused with 413 past MAX_BODY whatever Content-Length claims."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise Rejected(400, "Content-Length is not a number")
+        if int(declared) > MAX_BODY:
+            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def record_routes(state: ServiceState) -> list[Route]:
+    async def post_record(request: Request) -> Response:
+        cors = cors_headers(state, request)
+        if cors is None:
+            return problem(403, f"origin {request.headers.get('origin')} may not send records here")
+        client = request.client.host if request.client else "unknown"
+        limiter = state.rate_limiter()
+        wait = limiter.take(client)
+        if wait:
+            headers = {**cors, "Retry-After": limiter.retry_after(wait)}
+            return problem(429, "too many records from this address; try again shortly", headers)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json":
+            return problem(415, "send the record as application/json", cors)
+        try:
+            record = parse(await read_body(request))
+            project = state.projects.get()
+            stored = await run_in_threadpool(accept, project, state.store, record, "api")
+        except Rejected as rejected:
+            return problem(rejected.status, rejected.messages, cors)
+        except ClientDisconnect:
+            return problem(400, "the client went away before sending the whole body")
+        return JSONResponse(stored.answer(), status_code=201,
+                            headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
+
+    async def preflight(request: Request) -> Response:
+        cors = cors_headers(state, request)
+        if cors is None:
+            return problem(403, f"origin {request.headers.get('origin')} may not send records here")
+        wanted = request.headers.get("access-control-request-method", "POST").upper()
+        if wanted != "POST":
+            return problem(405, "only POST is allowed here", cors)
+        headers = {**cors, "Access-Control-Allow-Methods": "POST",
+                   "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"}
+        return Response(status_code=204, headers=headers)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(openapi_document())
+
+    return [
+        Route("/api/records", post_record, methods=["POST"]),
+        Route("/api/records", preflight, methods=["OPTIONS"]),
+        Route("/api/openapi.json", openapi, methods=["GET"]),
+    ]
+
+
+def export_routes(state: ServiceState) -> list[Route]:
+    async def export(request: Request) -> Response:
+        name = request.path_params["name"]
+        kind = name.removesuffix(".csv")
+        if not state.token:
+            return problem(503, f"exports are disabled: set {TOKEN_VARIABLE} where the service runs")
+        if not state.authorised(request):
+            return problem(401, "a valid bearer token (HANDBOOK_ADMIN_TOKEN) is required",
+                           {"WWW-Authenticate": 'Bearer realm="handbook-hr"'})
+        if not name.endswith(".csv") or kind not in records_csv.COLUMNS:
+            return problem(404, f"no export '{name}'; choose {', '.join(records_csv.COLUMNS)} (.csv)")
+        excel = request.query_params.get("excel") in {"1", "true", "yes"}
+        rows = state.store.rows(records_csv.RECORD_KIND[kind], records_csv.STORED_COLUMNS[kind])
+        stamp = datetime.now(UTC).strftime("%Y%m%d")
+        headers = {"Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
+                   "Cache-Control": "no-store"}
+        body = records_csv.encoded(records_csv.export(kind, rows, excel=excel))
+        return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+    return [Route("/api/export/{name}", export, methods=["GET"])]
+
+
+API_METHODS = {"/api/records": "POST, OPTIONS", "/api/openapi.json": "GET"}
+
+
+def fallback_routes() -> list[Route]:
+    """Any other request under /api/ gets a JSON 404 or 405, not the site's HTML page."""
+
+    async def other(request: Request) -> Response:
+        path = request.url.path
+        allowed = API_METHODS.get(path) or ("GET" if path.startswith("/api/export/") else None)
+        if allowed:
+            return problem(405, f"{request.method} is not allowed here; use {allowed}", {"Allow": allowed})
+        return problem(404, f"no API at {path}; see /api/openapi.json")
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    return [Route("/api/{rest:path}", other, methods=methods)]
