@@ -1,0 +1,71 @@
+"""The record contract, declared once: the format id, the record kinds, the person block, the
+receipt file name and the export columns.
+
+Everything else derives from this module: the pydantic ``Record`` model's person fields, the
+store's columns, the CSV exports, the server's checks and the browser's page data (through
+:func:`browser_contract`). Change a person field here and the form, the quiz, the
+acknowledgement, the store and the CSV all follow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+FORMAT = "handbook-record/1"
+"""The format id every record and receipt carries."""
+
+RecordKind = Literal["acknowledgement", "quiz-attempt", "form"]
+KINDS: tuple[RecordKind, ...] = ("acknowledgement", "quiz-attempt", "form")
+
+
+@dataclass(frozen=True)
+class PersonField:
+    """One field of the person block: who is sending a record."""
+
+    id: str
+    label: str
+    required: bool
+    autocomplete: str
+    max_length: int = 200
+    input: Literal["text", "email", "role"] = "text"
+    """``role`` is a choice of the handbook's roles (a form narrows it to who files it)."""
+
+    @property
+    def missing(self) -> str:
+        """The message shown when a required field is left empty."""
+        verb = "Choose" if self.input == "role" else "Enter"
+        return f"{verb} your {self.label[0].lower()}{self.label[1:]}."
+
+
+PERSON_FIELDS: tuple[PersonField, ...] = (
+    PersonField("employee_id", "Employee or member ID", True, "off"),
+    PersonField("name", "Full name", True, "name"),
+    PersonField("department", "Department, division or board/commission", True, "organization"),
+    PersonField("role", "Role", True, "off", 120, "role"),
+    PersonField("email", "Work email", False, "email", 200, "email"),
+)
+"""The person block of every record, in the order the pages ask for it."""
+
+PERSON_IDS: tuple[str, ...] = tuple(field.id for field in PERSON_FIELDS)
+
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def receipt_name(kind: str, policy_id: str, employee_id: str, submitted_at: str, record_id: str,
+                 extension: str = "json") -> str:
+    """The one rule for a receipt's file name: kind, policy, person, day and the record's id,
+    so two receipts of one person on one day never overwrite each other."""
+    who = _UNSAFE_IN_FILE_NAME.sub("-", employee_id).strip("-") or "unknown"
+    return f"{kind}-{policy_id}-{who}-{submitted_at[:10]}-{record_id[:8]}.{extension}"
+
+
+def browser_contract() -> dict[str, Any]:
+    """What the browser's ``records.js`` needs of the contract, handed to pages as page data."""
+    return {
+        "format": FORMAT,
+        "kinds": list(KINDS),
+        "person": [{**asdict(field), "missing": field.missing} for field in PERSON_FIELDS],
+        "receipt": {"unsafe": _UNSAFE_IN_FILE_NAME.pattern, "id_chars": 8},
+    }
