@@ -68,4 +68,37 @@ def browser_contract() -> dict[str, Any]:
         "kinds": list(KINDS),
         "person": [{**asdict(field), "missing": field.missing} for field in PERSON_FIELDS],
         "receipt": {"unsafe": _UNSAFE_IN_FILE_NAME.pattern, "id_chars": 8},
+        "exports": {name: list(export.columns) for name, export in EXPORTS.items()},
     }
+
+
+@dataclass(frozen=True)
+class Export:
+    """One CSV export: the record kind it holds and its columns, in order (RECORDS.md)."""
+
+    name: str
+    kind: RecordKind
+    columns: tuple[str, ...]
+
+
+_PERSON_COLUMNS = ("employee_id", "name", "email", "department", "role")
+
+EXPORTS: dict[str, Export] = {
+    export.name: export
+    for export in (
+        Export("acknowledgements", "acknowledgement", (
+            "record_id", "received_at", "submitted_at", *_PERSON_COLUMNS, "policy_id", "policy_version",
+            "policy_hash", "statement", "signature", "quiz_id", "quiz_version", "score", "passed", "source",
+        )),
+        Export("quiz-attempts", "quiz-attempt", (
+            "record_id", "received_at", "started_at", "submitted_at", *_PERSON_COLUMNS, "policy_id",
+            "policy_version", "quiz_id", "quiz_version", "attempt", "score", "pass_mark", "passed",
+            "client_score", "score_mismatch", "questions", "answers", "source",
+        )),
+        Export("forms", "form", (
+            "record_id", "received_at", "submitted_at", *_PERSON_COLUMNS, "policy_id", "policy_version",
+            "form_id", "form_version", "field_id", "answer", "source",
+        )),
+    )
+}
+"""Export name -> what it holds. Never reorder columns: HR's spreadsheets read them by place."""
