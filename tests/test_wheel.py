@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
-import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,14 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.records_kit import START_TIMEOUT, TOKEN, get, post, project_at, quiz_attempt
+from tests.records_kit import TOKEN, get, post, project_at, quiz_attempt
+from tests.served import CLEAN_ENV, Served, stopped_cleanly
 
 LEFT_OUT = {".git", ".venv", "build", "dist", "site", ".handbook", "__pycache__", ".pytest_cache",
             ".ruff_cache", ".mypy_cache", ".hypothesis"}
 """What a checkout holds besides its sources (scratch, caches, builds): not copied to build from."""
-CLEAN_ENV = {key: value for key, value in os.environ.items()
-             if key not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "HANDBOOK_ADMIN_TOKEN"}}
-URL = re.compile(r"http://[\d.]+:\d+")
 ROSTER = """employee_id,name,email,department,roles,hire_date
 E100,Ann Example,ann@example.org,Stores,employee;safety-coordinator,2025-01-01
 E200,Bo Example,bo@example.org,Stores,employee,2026-01-20
@@ -126,40 +120,6 @@ def test_the_installed_package_is_the_venvs_not_the_checkout(installed):
         assert path.is_relative_to(installed.venv.resolve()) and not path.is_relative_to(ROOT), path
 
 
-class Serving:
-    """`handbook serve` of the installed package, run as a user would, from outside any checkout."""
-
-    def __init__(self, installed: Installed, project: str) -> None:
-        env = {**CLEAN_ENV, "HANDBOOK_ADMIN_TOKEN": TOKEN}
-        self.process = subprocess.Popen([installed.tool("handbook"), "serve", project, "--port", "0"],
-                                        cwd=installed.work, env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
-        self.started = threading.Event()
-        threading.Thread(target=lambda: self.stderr.append(self.process.stderr.read()), daemon=True).start()
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self.started.wait(START_TIMEOUT):
-            self.stop()
-            raise AssertionError(f"serve did not start: {self.stdout} {self.stderr}")
-        self.url = URL.findall("".join(self.stdout))[0]
-
-    def _read(self) -> None:
-        """Keep the pipe drained; note when the address is printed (after the first build)."""
-        for line in self.process.stdout:
-            self.stdout.append(line)
-            if URL.search(line):
-                self.started.set()
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)  # as systemd stops it
-        try:
-            return self.process.wait(timeout=20)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-
-
 @pytest.fixture
 def town(installed: Installed) -> Iterator[Path]:
     """`handbook new town`, made by the installed package in the folder with no checkout."""
@@ -177,7 +137,8 @@ def test_new_check_build_serve_and_report_with_no_checkout(installed, town):
 
     project = project_at(town)
     record = quiz_attempt(project, "hazard-reporting-self-check", role="safety-coordinator")
-    server = Serving(installed, "town")
+    env = {**CLEAN_ENV, "HANDBOOK_ADMIN_TOKEN": TOKEN}
+    server = Served([handbook, "serve", "town", "--port", "0"], installed.work, env)
     try:
         status, _, page = get(server.url + "/policies/hazard-reporting.html")
         assert status == 200 and "Hazard and Incident Reporting" in page
@@ -191,8 +152,7 @@ def test_new_check_build_serve_and_report_with_no_checkout(installed, town):
         assert (row["record_id"], row["employee_id"], row["passed"]) == (record["id"], "E100", "yes")
     finally:
         code = server.stop()
-    # uvicorn shuts down, then re-raises the SIGTERM: systemd counts that as a clean stop.
-    assert code in (0, -signal.SIGTERM) and "Traceback" not in "".join(server.stderr), server.stderr
+    assert stopped_cleanly(code) and "Traceback" not in server.output(), server.output()
 
     (town / "roster.csv").write_text(ROSTER, encoding="utf-8")
     status_csv = checked([handbook, "report", "--roster", "roster.csv", "--html", "out.html",
