@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 EMPLOYEE = "quizzes/admin-policy-6-employee.html"
@@ -12,7 +11,8 @@ ACKNOWLEDGE = "acknowledge/admin-policy-6.html"
 
 
 def quiz_data(page) -> dict[str, Any]:
-    return json.loads(page.locator("[data-hb-quiz] script").text_content())[0]
+    """The quiz's page data, as quiz.js reads it."""
+    return page.evaluate("window.handbookData(document.querySelector('[data-hb-quiz]'), 'quiz')")
 
 
 def presented(page) -> list[tuple[str, list[str]]]:
