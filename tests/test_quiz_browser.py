@@ -3,16 +3,12 @@ the attempt record, and WCAG checks in every state."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from handbook.build import build
 from handbook.grading import grade_attempt
 from handbook.project import load_project
 from handbook.records.contract import PERSON_FIELDS, receipt_name
@@ -26,6 +22,7 @@ from tests.quiz_driver import (
     key,
     presented,
     quiz_data,
+    served_with_instant_navigation,
     settled_axe_violations,
 )
 
@@ -219,22 +216,9 @@ def test_quiz_index_has_no_wcag_violations_and_lists_every_quiz(page, site_url):
 
 @pytest.fixture(scope="module")
 def instant_site(tmp_path_factory) -> Iterator[str]:
-    """The handbook built with Material's instant navigation. Instant navigation needs a
-    site_url on the served host and port, and is off with the offline plugin."""
     project = copy_project(tmp_path_factory.mktemp("instant") / "project")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(project / "site"))
-    handler.log_message = lambda *args, **kwargs: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    config = project / "mkdocs.yml"
-    text = config.read_text(encoding="utf-8").replace("  - offline\n", "")
-    text = text.replace("  features:\n", "  features:\n    - navigation.instant\n")
-    config.write_text(f"site_url: {base}/\n{text}", encoding="utf-8")
-    build(project)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield base
-    server.shutdown()
-    server.server_close()
+    with served_with_instant_navigation(project) as base:
+        yield base
 
 
 def test_quiz_and_acknowledgement_work_with_instant_navigation(page, instant_site):
