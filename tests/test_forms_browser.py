@@ -153,6 +153,8 @@ def test_submit_to_a_service_that_refuses_says_why_and_keeps_the_answers(page, s
     assert page.locator("#f-platform").input_value() == "LinkedIn"
     assert page.evaluate("document.activeElement.type") == "submit"  # focus stays where the person is
     assert page.locator("button[type='submit']").get_attribute("aria-disabled") is None
+    settled(page)
+    assert axe_violations(page) == []
 
 
 def fill_removed_content(page, name: str = "=HYPERLINK(\"http://x\")") -> None:
@@ -259,6 +261,7 @@ def test_errors_are_summarised_linked_announced_and_accessible(page, site_url):
 def test_print_gives_a_paper_form_with_signature_lines(page, site_url):
     page.goto(f"{site_url}/forms/sma-designation.html")
     page.select_option("#f-designation", "replacement")
+    assert not page.locator(".hb-print-options").first.is_visible()  # the paper's list, not the screen's
     page.emulate_media(media="print")
     assert not page.locator("#f-designation").is_visible()
     options = page.locator("#f-designation + .hb-print-options li")
