@@ -230,6 +230,7 @@ def test_quiz_and_acknowledgement_work_with_instant_navigation(page, instant_sit
         page.locator("[data-hb-question]").first.wait_for()
         page.go_back()
         page.wait_for_url("**/policies/admin-policy-6.html")
+        page.locator("[data-hb-quiz]").wait_for(state="detached")  # the URL changes before the content
     page.go_forward()
     page.locator("[data-hb-question]").first.wait_for()
     data = quiz_data(page)

@@ -78,6 +78,7 @@ def test_text_in_page_data_stays_text_loaded_and_by_instant_navigation(page, hos
     page.wait_for_url(f"**/{EMPLOYEE}")
     assert all(shown == HOSTILE + qid for shown, qid in prompts(page))
     page.go_back()
+    page.locator("[data-hb-quiz]").wait_for(state="detached")  # the URL changes before the content
     page.locator("article a[href$='acknowledge/admin-policy-6.html']").first.click()
     page.wait_for_url(f"**/{ACKNOWLEDGE}")
     assert page.evaluate("window.handbookData(document, 'acknowledgement').statement") == HOSTILE
