@@ -167,6 +167,7 @@ def test_quiz_attempt_record_downloads_and_regrades_to_the_same_score(page, site
     status = page.locator("[data-hb-record-form] [data-hb-record-status]")
     status.filter(has_text="Not recorded yet.").wait_for()  # the static test server refuses a POST
     assert "The records service answered 501." in status.inner_text()
+    assert settled_axe_violations(page) == []
     with page.expect_download() as info:
         page.locator("[data-hb-record-form] [data-hb-receipt] button").click()
     download = info.value
