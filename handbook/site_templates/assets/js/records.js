@@ -211,7 +211,7 @@
   };
 
   window.handbookRecords = {
-    contract: contract, uuid: uuid, now: now, validate: validate, person: person, answers: answers, build: build,
-    receiptName: receiptName, download: download, send: send, Submission: Submission
+    contract: contract, now: now, person: person, answers: answers, build: build, receiptName: receiptName,
+    Submission: Submission
   };
 })();
