@@ -36,7 +36,7 @@ def test_positions_point_at_values_and_keys(tmp_path):
         ("# only a comment\n", 1, 1, "file is empty"),
         ("- a\n- b\n", 1, 1, "expected a YAML mapping at the top, got list"),
         ("id: a\nid: b\n", 2, 1, "duplicate key 'id'"),
-        ("date: 2022-13-45\n", 1, 7, "invalid value"),
+        ("date: !!timestamp 2022-13-45\n", 1, 7, "invalid value"),
         ("a: &x [*x]\n", 1, 1, ""),
     ],
 )
