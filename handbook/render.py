@@ -140,7 +140,7 @@ def copy_tree(root: Path, part: str, destination: Path) -> set[Path]:
             raise TemplateFailed(Problem(display_path(path, root), 1, 1, why))
         for file in files:
             target = destination / file.relative_to(source)
-            write_if_changed(target, read_template_file(file, base, root, LIMITS[part]))
+            write_if_changed(target, read_template_file(file, base, root, part))
             written.add(target)
     return written
 

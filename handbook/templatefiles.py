@@ -31,6 +31,8 @@ PARTS = ("pages", "assets", "overrides")
 """The folders of ``site_templates/``: page templates, files copied into the site, theme overrides."""
 
 LIMITS = {"pages": MAX_TEMPLATE_BYTES, "assets": MAX_ASSET_BYTES, "overrides": MAX_ASSET_BYTES}
+TEMPLATE_SUFFIXES = {"pages": (".j2", ".md", ".html"), "assets": (), "overrides": (".html", ".xml", ".j2")}
+"""Files of each part that are Jinja templates, so must be UTF-8 text (the rest are copied as bytes)."""
 
 
 class TemplateFailed(Exception):
@@ -51,12 +53,17 @@ def template_dirs(root: Path, part: str) -> list[tuple[Path, Path]]:
     return unique
 
 
-def read_template_file(path: Path, base: Path, root: Path, limit: int) -> bytes:
-    """A file of ``site_templates/``, or TemplateFailed naming it."""
+def read_template_file(path: Path, base: Path, root: Path, part: str) -> bytes:
+    """A file of ``site_templates/<part>``, or TemplateFailed naming it (a template must be UTF-8)."""
     try:
-        return read_bytes(path, base, limit)
+        data = read_bytes(path, base, LIMITS[part])
     except FileRefused as refused:
         raise TemplateFailed(Problem(display_path(path, root), 1, 1, str(refused))) from None
+    if path.suffix in TEMPLATE_SUFFIXES[part]:
+        _, problem = decode_utf8(data, display_path(path, root))
+        if problem:
+            raise TemplateFailed(problem)
+    return data
 
 
 class PageTemplates(jinja2.BaseLoader):
@@ -81,8 +88,7 @@ class PageTemplates(jinja2.BaseLoader):
             if not (path.exists() or path.is_symlink()):
                 continue
             display = display_path(path, self.root)
-            raw = read_template_file(path, base, self.root, MAX_TEMPLATE_BYTES)
-            text, problem = decode_utf8(raw, display)
+            text, problem = decode_utf8(read_template_file(path, base, self.root, "pages"), display)
             if problem or text is None:
                 raise TemplateFailed(problem or Problem(display, 1, 1, "cannot read template"))
             self.names[str(path)] = display
@@ -157,6 +163,11 @@ def site_template_problems(root: Path) -> list[Problem]:
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
             problems.append(Problem(display_path(folder, root), 1, 1, FOLDER_LINK))
         elif folder.is_dir():
-            _, refused = tree_files(folder, root, LIMITS[part])
+            files, refused = tree_files(folder, root, LIMITS[part])
             problems += [Problem(display_path(path, root), 1, 1, why) for path, why in refused]
+            for path in (file for file in files if file.suffix in TEMPLATE_SUFFIXES[part]):
+                try:
+                    read_template_file(path, root, root, part)
+                except TemplateFailed as failed:
+                    problems.append(failed.problem)
     return problems
