@@ -51,6 +51,8 @@ class SourceFile:
     key_positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     plain: dict[Loc, str] = field(default_factory=dict)
     """Unquoted scalars YAML read as something other than text (a number, a boolean), as written."""
+    tagged: set[Loc] = field(default_factory=set)
+    """Values with an application tag (``!ENV``): what they become is up to their reader."""
     reported: set[Loc] = field(default_factory=set)
     """Values the loader could not build and already reported; the schema need not repeat them."""
 
@@ -148,6 +150,8 @@ class _Builder:
         if len(loc) > MAX_DEPTH:
             raise _TooDeep(node)
         self.source.positions[loc] = _mark(node)
+        if not node.tag.startswith("tag:yaml.org,2002:"):
+            self.source.tagged.add(loc)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             self.loader.flatten_mapping(node)

@@ -69,8 +69,9 @@ def read_bytes(path: Path, root: Path, limit: int) -> bytes:
         raise FileRefused(_outside(path))
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as error:
-        raise FileRefused(f"cannot read file: {error.strerror or error}") from None
+    except OSError as error:  # a socket cannot be opened at all: say what it is
+        refusal = _refusal(os.stat(path), limit) if os.path.exists(path) else None
+        raise FileRefused(refusal or f"cannot read file: {error.strerror or error}") from None
     try:
         refusal = _refusal(os.fstat(descriptor), limit)
         if refusal:

@@ -30,17 +30,10 @@ class SiteError(Exception):
 
 
 class _TolerantLoader(FastSafeLoader):  # type: ignore[misc,valid-type]
-    """Reads mkdocs.yml without running its tags (``!ENV``, ``!!python/name:``); remembers where
-    they are, since only MkDocs knows what such a value becomes."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.tagged: set[tuple[int, int]] = set()
+    """Reads mkdocs.yml without running its tags (``!ENV``, ``!!python/name:``)."""
 
 
 def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(loader, _TolerantLoader):
-        loader.tagged.add((node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.ScalarNode):
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
@@ -117,11 +110,12 @@ def _what(value: Any) -> str:
     return next((name for kind, name in kinds if isinstance(value, kind)), "nothing")
 
 
-def _setting_problems(source: SourceFile, tagged: set[tuple[int, int]]) -> list[Problem]:
+def _setting_problems(source: SourceFile) -> list[Problem]:
+    """Settings of the wrong type; a tagged value (``!ENV``) is MkDocs' to judge."""
     problems = []
     for loc, (fits, expected) in SETTINGS.items():
         parent = source.data.get(loc[0]) if len(loc) > 1 else source.data
-        if not isinstance(parent, dict) or loc[-1] not in parent or source.locate(loc) in tagged:
+        if not isinstance(parent, dict) or loc[-1] not in parent or loc in source.tagged:
             continue
         value = parent[loc[-1]]
         if not fits(value):
@@ -143,18 +137,11 @@ def read_user_config(root: Path) -> tuple[dict[str, Any], list[Problem]]:
     path = root / "mkdocs.yml"
     if not (path.exists() or path.is_symlink()):
         return {}, [Problem("mkdocs.yml", 1, 1, "missing file: mkdocs.yml holds the site settings")]
-    tagged: set[tuple[int, int]] = set()
-
-    def loader(stream: str) -> _TolerantLoader:
-        instance = _TolerantLoader(stream)
-        instance.tagged = tagged
-        return instance
-
-    source, problems = load_yaml(path, root, loader=loader)  # type: ignore[arg-type]
+    source, problems = load_yaml(path, root, loader=_TolerantLoader)
     if problems:
         return {}, problems
     config: dict[str, Any] = source.data
-    problems += _setting_problems(source, tagged)
+    problems += _setting_problems(source)
     have = _extension_names(config.get("markdown_extensions"))
     missing = [name for name in REQUIRED_EXTENSIONS if name not in have]
     if missing:
