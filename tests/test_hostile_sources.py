@@ -477,7 +477,40 @@ MKDOCS_SETTINGS = [
     Case("env-tag-not-judged", mkdocs("theme:", "site_url: !ENV [SITE_URL, 'http://x']\ntheme:")),
 ]
 
-CASES = FORMAT + REFERENCES + ENCODING + FILES + SIZE + INJECTION + MKDOCS_SETTINGS
+HOME = f"{PAGES}/home.md.j2"
+HOME_OPEN = '{% extends "_base.md.j2" %}\n{% block content %}\n# Home\n\n'
+MAIN = f"{OVERRIDES}/main.html"
+MAIN_OPEN = '{% extends "base.html" %}\n{% block content %}\n'
+BUILD = [  # what only a build meets; each stops at its first problem, most before MkDocs runs
+    Case("template-divides-by-zero", put(HOME, HOME_OPEN + "{{ 1 / 0 }}\n{% endblock %}\n"),
+         (HOME, 5, 1, "template error: division by zero"), command="build", lines=1),
+    Case("template-undefined", put(HOME, HOME_OPEN + "\n{{ nosuch.thing }}\n{% endblock %}\n"),
+         (HOME, 6, 1, "template error: 'nosuch' is undefined"), command="build", lines=1),
+    Case("template-syntax", put(HOME, HOME_OPEN + "{{ nosuch.thing }\n{% endblock %}\n"),
+         (HOME, 5, 1, "template error: unexpected '}'"), command="build", lines=1),
+    Case("template-missing-include", put(HOME, HOME_OPEN + '{% include "nope.md.j2" %}\n{% endblock %}\n'),
+         (HOME, 5, 1, "template error: nope.md.j2"), command="build", lines=1),
+    Case("template-recursion", put(HOME, HOME_OPEN + "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}\n"
+                                   "{% endblock %}\n"),
+         (HOME, 5, 1, "template error: maximum recursion depth exceeded"), command="build", lines=1),
+    Case("template-not-utf8", put(HOME, b"# caf\xe9\n"), (HOME, 1, 6, "not UTF-8 text"), command="build"),
+    Case("template-fifo", fifo(HOME), (HOME, 1, 1, "is not a regular file (a named pipe)"), command="build"),
+    Case("override-divides-by-zero", put(MAIN, MAIN_OPEN + "\n{{ 1 / 0 }}\n{% endblock %}\n"),
+         (MAIN, 4, 1, "template error: division by zero"), command="build", lines=1),
+    Case("override-syntax", put(MAIN, MAIN_OPEN + "{{ 1 / }}\n{% endblock %}\n"),
+         (MAIN, 3, 1, "template error: unexpected 'end of print statement'"), command="build", lines=1),
+    Case("override-undefined", put(MAIN, MAIN_OPEN + "{{ nosuch.thing }}\n{% endblock %}\n"),
+         (MAIN, 3, 1, "template error: 'nosuch' is undefined"), command="build", lines=1),
+    Case("mkdocs-bad-plugin", mkdocs("  - offline\n", "  - offline\n  - 7\n"),
+         (MKDOCS, "\n  - search\n", 3, "mkdocs: Config value 'plugins': '7' is not a valid plugin name"),
+         command="build", lines=1),
+    Case("asset-link-refused-by-build", link(f"{ASSETS}/passwd.txt", "/etc/passwd"),
+         (f"{ASSETS}/passwd.txt", 1, 1, "is a link to /etc/passwd, " + OUTSIDE), command="build"),
+    Case("clauses-11-deep-refused-by-build", nested_policy(11),
+         (POLICY, "id: deep.10", 45, "clauses nest more than 10 levels deep"), command="build"),
+]
+
+CASES = FORMAT + REFERENCES + ENCODING + FILES + SIZE + INJECTION + MKDOCS_SETTINGS + BUILD
 
 
 # ---- running -----------------------------------------------------------------------------
@@ -530,7 +563,8 @@ def line_in(root: Path, path: str, at: int | str) -> int:
         return at
     text = (root / path).read_text(encoding="utf-8")
     assert at in text, f"{at!r} not in {path}"
-    return text[: text.index(at)].count("\n") + 1
+    start = text.index(at) + len(at) - len(at.lstrip("\n"))  # "\n  - x": the line of "  - x"
+    return text[:start].count("\n") + 1
 
 
 LOCATED = re.compile(r"^[^:\s][^:]*:\d+:\d+: \S")
