@@ -242,7 +242,9 @@ def run_mkdocs(config_file: Path, user_config: Path | None = None) -> list[str]:
     except MkDocsException as error:
         details = "; ".join(collector.messages) or str(error)
         raise SiteError(_located(details, user_config)) from None
-    except (OSError, yaml.YAMLError) as error:
+    except OSError as error:
+        raise SiteError(f"{error.filename or config_file}: mkdocs: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
         raise SiteError(f"mkdocs: {error}") from None
     finally:
         logger.removeHandler(collector)
