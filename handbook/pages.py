@@ -19,6 +19,7 @@ from handbook.links import html_href, page_path, relative
 from handbook.models.policy import Policy
 from handbook.models.quiz import Quiz
 from handbook.project import Project
+from handbook.textfmt import html_text
 
 BAND_AFTER = 10
 
@@ -196,16 +197,19 @@ def navigation(pages: list[Page]) -> list[Any]:
     """MkDocs ``nav``: each page under its section path, sections in order of first use.
 
     A section's ``index.md`` is listed bare, so ``navigation.indexes`` makes it the section page.
+    Titles are plain text from the sources; Material prints nav titles as HTML, so every one
+    is escaped here, the one place the navigation is made.
     """
     sections: dict[tuple[str, ...], list[Any]] = {(): []}
 
     def entries(path: tuple[str, ...]) -> list[Any]:
         if path not in sections:
             sections[path] = []
-            entries(path[:-1]).append({path[-1]: sections[path]})
+            entries(path[:-1]).append({html_text(path[-1]): sections[path]})
         return sections[path]
 
     for page in pages:
         bare = page.path.endswith("index.md") and page.section
-        entries(page.section).append(page.path if bare else {page.nav_title or page.title: page.path})
+        title = html_text(page.nav_title or page.title)
+        entries(page.section).append(page.path if bare else {title: page.path})
     return sections[()]
