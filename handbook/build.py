@@ -12,6 +12,7 @@ from handbook.pages import navigation
 from handbook.project import Project, load_project
 from handbook.render import render_docs
 from handbook.site import SiteError, read_user_config, run_mkdocs, write_config
+from handbook.strings import StringsError, configured_language, load_strings
 from handbook.templatefiles import TemplateFailed, located_in_tree, one_line, site_template_problems
 
 GENERATED = ".handbook"
@@ -35,9 +36,14 @@ class BuildResult:
 
 
 def _checked(root: Path) -> tuple[Project | None, dict[str, Any], list[Problem]]:
-    """The project, the user's mkdocs.yml settings, and every problem with either or the templates."""
+    """The project, the user's mkdocs.yml settings, and every problem with either, the templates
+    or the string table of the site's language."""
     project, problems = load_project(root)
     user, config_problems = read_user_config(root)
+    try:
+        load_strings(configured_language(user), root)
+    except StringsError as broken:
+        problems = [*problems, broken.problem]
     return project, user, sorted(set(problems + config_problems + site_template_problems(root)))
 
 
@@ -69,8 +75,9 @@ def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
         raise BuildFailed([str(problem) for problem in problems])
     out = out or root / GENERATED
     site_dir = site_dir or root / "site"
+    strings, _ = load_strings(configured_language(user), root)
     try:
-        pages, changed = render_docs(project, out)
+        pages, changed = render_docs(project, out, strings)
         config = write_config(root, out, site_dir, project.handbook.site_title, navigation(pages), user)
     except TemplateFailed as failed:
         raise BuildFailed([str(failed.problem)]) from None

@@ -13,6 +13,7 @@ error, and the wrapping ``div`` keeps the name the script lost. The person block
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from handbook.models.quiz import Quiz
 from handbook.models.roles import Role
 from handbook.project import Project
 from handbook.records.contract import PERSON_FIELDS, browser_contract
+from handbook.strings import ENGLISH, Strings
 
 _UNSAFE_IN_SCRIPT = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -32,6 +34,11 @@ def html_json(value: Any) -> str:
     comment in it, and that parses the same as JSON and as JavaScript."""
     text = json.dumps([value], ensure_ascii=False, separators=(",", ":"))
     return "".join(_UNSAFE_IN_SCRIPT.get(char, char) for char in text)
+
+
+def strings_data(strings: Strings) -> str:
+    """The browser's part of the string table, on every page whose scripts say something."""
+    return html_json(strings.browser())
 
 
 def policy_ref(policy: Policy) -> dict[str, str]:
@@ -44,8 +51,9 @@ def records_data(project: Project) -> str:
     return html_json({"contract": browser_contract(), "endpoint": project.handbook.records.endpoint or ""})
 
 
-def quiz_data(quiz: Quiz, policy: Policy, policy_href: str) -> str:
-    """What quiz.js needs, answer key included: the page is a self-check, and says so."""
+def quiz_data(quiz: Quiz, policy: Policy, policy_href: str, cited: Mapping[str, str]) -> str:
+    """What quiz.js needs, answer key included: the page is a self-check, and says so.
+    Each question's clauses come with their citations (``cited``: clause id -> citation)."""
     questions = [
         {
             "id": q.id,
@@ -55,7 +63,7 @@ def quiz_data(quiz: Quiz, policy: Policy, policy_href: str) -> str:
             "prompt": q.prompt,
             "options": [o.model_dump() for o in q.choices()],
             "explanation": q.explanation,
-            "cites": q.cites,
+            "cites": [{"id": clause, "text": cited[clause]} for clause in q.cites],
         }
         for q in quiz.questions
     ]
@@ -74,12 +82,16 @@ def quiz_data(quiz: Quiz, policy: Policy, policy_href: str) -> str:
     })
 
 
-def acknowledgement_data(policy: Policy, quiz: Quiz | None) -> str:
-    """What acknowledge.js puts in the record, and the self-check whose pass it needs."""
+def acknowledgement_data(policy: Policy, needs: list[tuple[Quiz, list[Role]]], hrefs: Mapping[str, str],
+                         roles: list[Role]) -> str:
+    """What acknowledge.js puts in the record, and the self-checks whose pass it needs: each
+    quiz the rule names, and for every role the quiz that role passes (null: none)."""
     assert policy.acknowledgement is not None, "only policies with an acknowledgement have the page"
-    needs = {"id": quiz.id, "version": quiz.version, "title": quiz.title} if quiz else None
-    statement = policy.acknowledgement.statement
-    return html_json({"policy": policy_ref(policy), "statement": statement, "quiz": needs})
+    quizzes = [{"id": quiz.id, "version": quiz.version, "title": quiz.title, "href": hrefs[quiz.id],
+                "roles": [role.id for role in passing]} for quiz, passing in needs]
+    by_role = {role.id: next((quiz.id for quiz, passing in needs if role in passing), None) for role in roles}
+    return html_json({"policy": policy_ref(policy), "statement": policy.acknowledgement.statement,
+                      "quizzes": quizzes, "by_role": by_role})
 
 
 def form_data(form: Form, policy: Policy, send_to: str) -> str:
@@ -121,11 +133,13 @@ class PersonInput:
         return "fixed" if self.fixed else "select"
 
 
-def person_block(prefix: str, roles: list[Role], selected: str = "") -> list[PersonInput]:
-    """The person block of a page, field by field as the contract declares it; ``roles`` are
-    those a person may act as here (a form: who files it)."""
+def person_block(prefix: str, roles: list[Role], selected: str = "",
+                 strings: Strings = ENGLISH) -> list[PersonInput]:
+    """The person block of a page, field by field as the contract declares it, labelled in the
+    site's language; ``roles`` are those a person may act as here (a form: who files it)."""
     return [
-        PersonInput(field.id, f"{prefix}-{field.id.replace('_', '-')}", field.label, field.required,
+        PersonInput(field.id, f"{prefix}-{field.id.replace('_', '-')}",
+                    strings.text(f"browser.person.{field.id}.label"), field.required,
                     field.autocomplete, field.max_length, field.input,
                     tuple(roles) if field.input == "role" else (), selected if field.input == "role" else "")
         for field in PERSON_FIELDS

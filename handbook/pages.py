@@ -5,20 +5,28 @@ grows linearly with the handbook. Each policy's pages (text, quizzes, acknowledg
 checklists, forms) nest under that policy, and past ``BAND_AFTER`` policies the policies are
 grouped into bands of about sqrt(n): with ``navigation.prune`` a page then carries only its
 own branch, a few dozen links however many policies there are.
+
+Every page rule lives here (what a role page quotes, which form a checklist note names, what
+comes next on a person's path), so templates only lay out what they are given.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from handbook import page_data
-from handbook.links import html_href, page_path, relative
-from handbook.models.policy import Policy
+from handbook.citations import citations
+from handbook.links import html_href, page_path, parse_link, relative
+from handbook.models.forms import Form
+from handbook.models.handbook import Audience, Step
+from handbook.models.policy import Clause, Policy
 from handbook.models.quiz import Quiz
 from handbook.project import Project
+from handbook.strings import ENGLISH, Strings
 from handbook.textfmt import html_text
 
 BAND_AFTER = 10
@@ -36,18 +44,45 @@ class Page:
     nav_title: str | None = None
 
 
-def policy_sections(project: Project) -> dict[str, tuple[str, ...]]:
+@dataclass(frozen=True)
+class ClauseView:
+    """A clause as a page shows it: its citation, and the children this page shows of it.
+    ``context`` marks a clause shown only because a clause below it is the page's subject."""
+
+    clause: Clause
+    depth: int
+    citation: str
+    children: tuple[ClauseView, ...] = ()
+    context: bool = False
+
+
+def clause_views(policy: Policy, keep: Callable[[Clause], bool] | None = None) -> list[ClauseView]:
+    """The policy's clause tree; with ``keep``, only kept clauses (whole) and their parents."""
+    cited = citations(policy)
+
+    def view(clause: Clause, depth: int, whole: bool) -> ClauseView | None:
+        chosen = whole or keep is None or keep(clause)
+        children = [v for child in clause.clauses if (v := view(child, depth + 1, chosen))]
+        if not (chosen or children):
+            return None
+        return ClauseView(clause, depth, cited[clause.id], tuple(children), context=not chosen)
+
+    return [v for section in policy.sections if (v := view(section, 0, False))]
+
+
+def policy_sections(project: Project, strings: Strings = ENGLISH) -> dict[str, tuple[str, ...]]:
     """Each policy's place in the navigation, keyed by policy id."""
     policies = project.policies
     size = math.ceil(math.sqrt(len(policies))) if len(policies) > BAND_AFTER else len(policies)
     sections = {}
     for start in range(0, len(policies), max(size, 1)):
         band = policies[start : start + size]
-        prefix = ("Policies",)
+        prefix = (strings.text("nav.policies"),)
         if len(policies) > BAND_AFTER:
-            prefix += (f"Nos. {band[0].number} to {band[-1].number}",)
+            prefix += (strings.text("nav.band", first=band[0].number, last=band[-1].number),)
         for policy in band:
-            sections[policy.id] = (*prefix, f"No. {policy.number}: {policy.title}")
+            name = strings.text("nav.policy", number=policy.number, title=policy.title)
+            sections[policy.id] = (*prefix, name)
     return sections
 
 
@@ -63,119 +98,213 @@ def audience(project: Project, quiz: Quiz) -> list[Any]:
     return [role for role in project.roles if role.id in quiz.audience]
 
 
-def home_pages(project: Project) -> Iterable[Page]:
-    yield Page(page_path("home"), "home.md.j2", "Home")
+def required_quizzes(project: Project, policy: Policy) -> list[tuple[Quiz, list[Any]]]:
+    """The quizzes a policy's acknowledgement asks for, each with the roles that pass it."""
+    rule = policy.acknowledgement
+    if rule is None:
+        return []
+    audiences = {quiz.id: quiz.audience for quiz in project.quizzes}
+    quizzes = {quiz.id: quiz for quiz in project.quizzes}
+    found = []
+    for quiz_id in rule.quiz_ids():
+        roles = [role for role in project.roles if rule.quiz_for(role.id, audiences) == quiz_id]
+        found.append((quizzes[quiz_id], roles))
+    return found
 
 
-def policy_pages(project: Project) -> Iterable[Page]:
-    sections = policy_sections(project)
+def step_progress(project: Project, step: Step) -> dict[str, Any] | None:
+    """What this browser can know of a step on a path (ticks, a pass, an acknowledgement)."""
+    kind, ident, _ = parse_link(step.link)
+    if kind == "checklist":
+        checklist = next(c for c in project.checklists if c.id == ident)
+        return {"kind": "checklist", "id": checklist.id, "version": checklist.version,
+                "total": len(list(checklist.items()))}
+    if kind == "quiz":
+        quiz = next(q for q in project.quizzes if q.id == ident)
+        return {"kind": "quiz", "id": quiz.id, "version": quiz.version}
+    if kind == "acknowledge":
+        policy = project.policy(ident or "")
+        return {"kind": "acknowledgement", "policy": policy.id, "version": policy.version}
+    return None
+
+
+def next_step(project: Project, link: str, role_id: str) -> Step | None:
+    """The step after ``link`` on the path of the audience the role belongs to (or any path)."""
+    paths = sorted(project.handbook.audiences, key=lambda a: role_id not in a.roles)
+    for path in paths:
+        links = [step.link for step in path.steps]
+        if link in links and links.index(link) + 1 < len(links):
+            return path.steps[links.index(link) + 1]
+    return None
+
+
+def _form_names(forms: list[Form]) -> dict[str, Form]:
+    """How a note may name each form: its title, or the title's last two or more words
+    ("account registration notice"), unless two forms share those words."""
+    names: dict[str, Form | None] = {}
+    for form in forms:
+        words = form.title.split()
+        for i in range(len(words)):
+            if i == 0 or len(words) - i >= 2:
+                name = " ".join(words[i:]).lower()
+                names[name] = form if names.get(name, form) is form else None
+    return {name: form for name, form in names.items() if form is not None}
+
+
+def note_parts(note: str, forms: list[Form]) -> list[tuple[str, Form | None]]:
+    """A checklist note cut where it names a form, so the page can link each one:
+    [("Ask with the ", None), ("social media account request", form), (" form.", None)]."""
+    names = _form_names(forms)
+    if not names:
+        return [(note, None)]
+    longest_first = sorted(names, key=len, reverse=True)
+    pattern = re.compile("|".join(rf"\b{re.escape(name)}\w*" for name in longest_first), re.IGNORECASE)
+    parts: list[tuple[str, Form | None]] = []
+    last = 0
+    for found in pattern.finditer(note):
+        named = next(name for name in longest_first if found.group().lower().startswith(name))
+        parts += [(note[last : found.start()], None), (found.group(), names[named])]
+        last = found.end()
+    parts.append((note[last:], None))
+    return [(text, form) for text, form in parts if text]
+
+
+def home_pages(project: Project, strings: Strings) -> Iterable[Page]:
+    paths: list[tuple[Audience, list[tuple[str, Step]]]] = []
+    progress = []
+    for audience_ in project.handbook.audiences:
+        steps = []
+        for i, step in enumerate(audience_.steps, 1):
+            element = f"path-{audience_.id}-{i}"
+            steps.append((element, step))
+            spec = step_progress(project, step)
+            if spec:
+                progress.append({"element": element, **spec})
+        paths.append((audience_, steps))
+    context = {"paths": paths, "progress": page_data.html_json({"steps": progress})}
+    yield Page(page_path("home"), "home.md.j2", strings.text("nav.home"), (), context)
+
+
+def policy_pages(project: Project, strings: Strings) -> Iterable[Page]:
+    sections = policy_sections(project, strings)
     for policy in project.policies:
-        title = f"No. {policy.number}: {policy.title}"
+        title = strings.text("nav.policy", number=policy.number, title=policy.title)
         path = page_path("policy", policy.id)
-        context = {"policy": policy, "training": training(project, [policy])}
-        yield Page(path, "policy.md.j2", title, sections[policy.id], context, "The policy")
+        context = {"policy": policy, "training": training(project, [policy]), "clauses": clause_views(policy)}
+        yield Page(path, "policy.md.j2", title, sections[policy.id], context, strings.text("nav.the_policy"))
 
 
-def role_pages(project: Project) -> Iterable[Page]:
-    yield Page(page_path("roles"), "roles.md.j2", "Roles", ("Roles",))
+def role_pages(project: Project, strings: Strings) -> Iterable[Page]:
+    """A role's clauses in each policy, with the clauses above them, so labels read as written."""
+    section = (strings.text("nav.roles"),)
+    yield Page(page_path("roles"), "roles.md.j2", strings.text("nav.roles"), section)
     for role in project.roles:
-        bound = [
-            (policy, clause)
-            for policy in project.policies
-            for clause, _ in policy.walk()
-            if role.id in clause.roles
-        ]
+        bound = []
+        for policy in project.policies:
+            views = clause_views(policy, lambda clause, role_id=role.id: role_id in clause.roles)
+            if views:
+                bound.append((policy, views))
         context = {
             "role": role, "bound": bound, "training": training(project, project.policies, role.id),
             "checklists": [checklist for checklist in project.checklists if checklist.role == role.id],
             "forms": [form for form in project.forms if role.id in form.filed_by],
         }
-        yield Page(page_path("role", role.id), "role.md.j2", role.name, ("Roles",), context)
+        yield Page(page_path("role", role.id), "role.md.j2", role.name, section, context)
 
 
-def requirements_pages(project: Project) -> Iterable[Page]:
+def requirements_pages(project: Project, strings: Strings) -> Iterable[Page]:
     """What HR tracks: who must acknowledge or pass what, and by when."""
     requirements = project.requirements_file.requirements
     policies = {policy.id: policy for policy in project.policies}
     quizzes = {quiz.id: quiz for quiz in project.quizzes}
-    rows = [
-        (requirement, [project.role(role) for role in requirement.roles],
-         policies.get(requirement.acknowledge or ""), quizzes.get(requirement.pass_quiz or ""))
-        for requirement in requirements
-    ]
-    yield Page(page_path("requirements"), "requirements.md.j2", "Requirements", (), {"rows": rows})
+    rows = []
+    for requirement in requirements:
+        policy = policies.get(requirement.acknowledge or "")
+        needs = required_quizzes(project, policy) if policy else []
+        rows.append((requirement, [project.role(role) for role in requirement.roles], policy,
+                     quizzes.get(requirement.pass_quiz or ""), needs))
+    yield Page(page_path("requirements"), "requirements.md.j2", strings.text("nav.requirements"), (),
+               {"rows": rows})
 
 
-def glossary_pages(project: Project) -> Iterable[Page]:
+def glossary_pages(project: Project, strings: Strings) -> Iterable[Page]:
     terms = sorted(
-        ((policy, clause) for policy in project.policies for clause in policy.definitions()),
-        key=lambda pair: (pair[1].term or "").lower(),
+        ((policy, clause, citations(policy)[clause.id]) for policy in project.policies
+         for clause in policy.definitions()),
+        key=lambda found: (found[1].term or "").lower(),
     )
-    yield Page(page_path("glossary"), "glossary.md.j2", "Glossary", (), {"terms": terms})
+    yield Page(page_path("glossary"), "glossary.md.j2", strings.text("nav.glossary"), (), {"terms": terms})
 
 
-def checklist_pages(project: Project) -> Iterable[Page]:
-    sections = policy_sections(project)
+def checklist_pages(project: Project, strings: Strings) -> Iterable[Page]:
+    sections = policy_sections(project, strings)
     rows = [(checklist, project.role(checklist.role), len(list(checklist.items())))
             for checklist in project.checklists]
-    yield Page(page_path("checklists"), "checklists.md.j2", "Checklists", (), {"rows": rows})
+    title = strings.text("nav.checklists")
+    yield Page(page_path("checklists"), "checklists.md.j2", title, (), {"rows": rows})
     for checklist, role, total in rows:
         policy = project.policy(checklist.policy)
-        context = {"checklist": checklist, "policy": policy, "role": role, "total": total,
+        forms = [form for form in project.forms if form.policy == policy.id]
+        notes = {item.id: note_parts(item.note, forms) for item, _ in checklist.items() if item.note}
+        context = {"checklist": checklist, "policy": policy, "role": role, "total": total, "notes": notes,
+                   "next": next_step(project, f"checklist:{checklist.id}", role.id),
                    "data": page_data.checklist_data(checklist)}
-        section = (*sections[policy.id], "Checklists")
+        section = (*sections[policy.id], strings.text("nav.checklists"))
         yield Page(page_path("checklist", checklist.id), "checklist.md.j2", checklist.title, section, context)
 
 
-def form_pages(project: Project) -> Iterable[Page]:
-    sections = policy_sections(project)
+def form_pages(project: Project, strings: Strings) -> Iterable[Page]:
+    sections = policy_sections(project, strings)
     rows = [(form, [project.role(r) for r in form.filed_by], [project.role(r) for r in form.send_to])
             for form in project.forms]
-    yield Page(page_path("forms"), "forms.md.j2", "Forms", (), {"rows": rows})
+    yield Page(page_path("forms"), "forms.md.j2", strings.text("nav.forms"), (), {"rows": rows})
     records = page_data.records_data(project)
     for form, filed_by, send_to in rows:
         policy = project.policy(form.policy)
         recipients = ", ".join(role.name for role in send_to)
         context = {"form": form, "policy": policy, "filed_by": filed_by, "send_to": send_to,
-                   "person": page_data.person_block("p", filed_by), "records": records,
+                   "person": page_data.person_block("p", filed_by, strings=strings), "records": records,
                    "data": page_data.form_data(form, policy, recipients)}
-        section = (*sections[policy.id], "Forms")
+        section = (*sections[policy.id], strings.text("nav.forms"))
         yield Page(page_path("form", form.id), "form.md.j2", form.title, section, context)
 
 
-def quiz_pages(project: Project) -> Iterable[Page]:
+def quiz_pages(project: Project, strings: Strings) -> Iterable[Page]:
     if not project.quizzes:
         return
-    sections = policy_sections(project)
+    sections = policy_sections(project, strings)
     rows = [(quiz, project.policy(quiz.policy), audience(project, quiz)) for quiz in project.quizzes]
-    yield Page(page_path("quizzes"), "quizzes.md.j2", "Quizzes", (), {"rows": rows})
+    yield Page(page_path("quizzes"), "quizzes.md.j2", strings.text("nav.quizzes"), (), {"rows": rows})
     records = page_data.records_data(project)
     for quiz, policy, roles in rows:
         path = page_path("quiz", quiz.id)
         policy_href = html_href(relative(path, page_path("policy", policy.id)))
-        section, context = (*sections[policy.id], "Quizzes"), {
-            "quiz": quiz, "policy": policy, "audience": roles, "records": records,
-            "person": page_data.person_block(f"quiz-{quiz.id}", project.roles, quiz.audience[0]),
-            "data": page_data.quiz_data(quiz, policy, policy_href),
+        unlocks = policy.acknowledgement is not None and quiz.id in policy.acknowledgement.quiz_ids()
+        section, context = (*sections[policy.id], strings.text("nav.quizzes")), {
+            "quiz": quiz, "policy": policy, "audience": roles, "records": records, "unlocks": unlocks,
+            "person": page_data.person_block(f"quiz-{quiz.id}", project.roles, quiz.audience[0], strings),
+            "data": page_data.quiz_data(quiz, policy, policy_href, citations(policy)),
         }
         yield Page(page_path("quiz", quiz.id), "quiz.md.j2", quiz.title, section, context)
 
 
-def acknowledge_pages(project: Project) -> Iterable[Page]:
-    sections = policy_sections(project)
-    quizzes = {quiz.id: quiz for quiz in project.quizzes}
+def acknowledge_pages(project: Project, strings: Strings) -> Iterable[Page]:
+    sections = policy_sections(project, strings)
     records = page_data.records_data(project)
     for policy in project.policies:
         if policy.acknowledgement:
-            quiz = quizzes.get(policy.acknowledgement.requires_quiz or "")
-            context = {"policy": policy, "quiz": quiz, "records": records,
-                       "person": page_data.person_block("ack", project.roles),
-                       "data": page_data.acknowledgement_data(policy, quiz)}
-            path, title = page_path("acknowledge", policy.id), f"Acknowledge No. {policy.number}"
-            yield Page(path, "acknowledge.md.j2", title, sections[policy.id], context, "Acknowledge")
+            path = page_path("acknowledge", policy.id)
+            needs = required_quizzes(project, policy)
+            hrefs = {quiz.id: html_href(relative(path, page_path("quiz", quiz.id))) for quiz, _ in needs}
+            context = {"policy": policy, "needs": needs, "records": records,
+                       "person": page_data.person_block("ack", project.roles, strings=strings),
+                       "data": page_data.acknowledgement_data(policy, needs, hrefs, project.roles)}
+            title = strings.text("nav.acknowledge_policy", number=policy.number)
+            nav_title = strings.text("nav.acknowledge")
+            yield Page(path, "acknowledge.md.j2", title, sections[policy.id], context, nav_title)
 
 
-PAGE_KINDS: list[Callable[[Project], Iterable[Page]]] = [
+PAGE_KINDS: list[Callable[[Project, Strings], Iterable[Page]]] = [
     home_pages,
     policy_pages,
     quiz_pages,
@@ -189,8 +318,8 @@ PAGE_KINDS: list[Callable[[Project], Iterable[Page]]] = [
 """Every page kind, in the order their first pages appear in the navigation."""
 
 
-def collect_pages(project: Project) -> list[Page]:
-    return [page for kind in PAGE_KINDS for page in kind(project)]
+def collect_pages(project: Project, strings: Strings = ENGLISH) -> list[Page]:
+    return [page for kind in PAGE_KINDS for page in kind(project, strings)]
 
 
 def navigation(pages: list[Page]) -> list[Any]:

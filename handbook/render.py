@@ -15,11 +15,14 @@ from pathlib import Path
 
 import jinja2
 
+from handbook.citations import citations
 from handbook.links import html_href, known_links, parse_link, relative
 from handbook.load import Problem, display_path
+from handbook.page_data import strings_data
 from handbook.pages import Page, collect_pages
 from handbook.project import Project
 from handbook.projectfiles import tree_files
+from handbook.strings import ENGLISH, Strings
 from handbook.templatefiles import LIMITS, PageTemplates, TemplateFailed, read_template_file, template_dirs
 from handbook.textfmt import html_attr, html_text, md_text, paragraphs
 
@@ -80,13 +83,21 @@ def make_environment(project: Project, cache: Path | None = None) -> jinja2.Envi
 
 
 class Renderer:
-    """Renders each page with links resolved relative to that page."""
+    """Renders each page with links resolved relative to that page, in the site's language."""
 
-    def __init__(self, project: Project, cache: Path | None = None) -> None:
+    def __init__(self, project: Project, cache: Path | None = None, strings: Strings = ENGLISH) -> None:
         self.project = project
         self.env = make_environment(project, cache)
         self.links = known_links(project)
         self.abbreviations = abbreviations(project)
+        cited = {policy.id: citations(policy) for policy in project.policies}
+        # The same on every page, so every template and macro sees them without "with context".
+        self.env.globals.update(
+            t=strings.markup,
+            long_date=strings.long_date,
+            cite=lambda policy_id, clause_id: html_attr(cited[policy_id][clause_id]),
+            strings_data=strings_data(strings),
+        )
 
     def render(self, page: Page) -> str:
         """The page's Markdown; TemplateFailed, at the template line, for anything that goes wrong."""
@@ -154,11 +165,11 @@ def prune(folder: Path, keep: set[Path]) -> None:
             file.unlink()
 
 
-def render_docs(project: Project, out: Path) -> tuple[list[Page], int]:
+def render_docs(project: Project, out: Path, strings: Strings = ENGLISH) -> tuple[list[Page], int]:
     """Write the docs folder and theme overrides; returns the pages and how many files changed."""
     docs, overrides = out / "docs", out / "overrides"
-    renderer = Renderer(project, cache=template_cache())
-    pages = collect_pages(project)
+    renderer = Renderer(project, cache=template_cache(), strings=strings)
+    pages = collect_pages(project, strings)
     written: set[Path] = set()
     changed = 0
     for page in pages:

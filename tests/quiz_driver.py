@@ -64,11 +64,26 @@ def answer_by_keyboard(page, choices: dict[str, list[str]]) -> None:
     page.keyboard.press("Enter")
 
 
-def answer_by_click(page, choices: dict[str, list[str]]) -> None:
+def check_answers(page, unanswered: int = 0) -> None:
+    """Press "Check my answers"; with questions left ``unanswered`` the page first says how
+    many (and nothing is graded), then "Check my answers anyway" sends the round."""
+    page.locator("[data-hb-quiz-submit] button").click()
+    confirm = page.locator("[data-hb-quiz-confirm]")
+    if not unanswered:
+        assert not confirm.is_visible()
+        return
+    assert confirm.is_visible() and not page.locator("[data-hb-quiz-result]").is_visible()
+    assert page.evaluate("document.activeElement.hasAttribute('data-hb-quiz-confirm')")
+    words = "1 question is" if unanswered == 1 else f"{unanswered} questions are"
+    assert confirm.inner_text().startswith(f"{words} not answered yet")
+    page.locator("[data-hb-quiz-confirm-go]").click()
+
+
+def answer_by_click(page, choices: dict[str, list[str]], unanswered: int = 0) -> None:
     for question_id, options in choices.items():
         for option in options:
             page.locator(f"[data-hb-question='{question_id}'] [data-hb-option='{option}'] input").check()
-    page.locator("[data-hb-quiz-submit] button").click()
+    check_answers(page, unanswered)
 
 
 def pass_quiz(page, url: str) -> dict[str, list[str]]:

@@ -16,7 +16,14 @@ import pytest
 from handbook.grading import grade_attempt
 from handbook.project import load_project
 from handbook.records.contract import PERSON_FIELDS, receipt_name
-from tests.quiz_driver import ACKNOWLEDGE, EMPLOYEE, fill_person, pass_quiz, settled_axe_violations
+from tests.quiz_driver import (
+    ACKNOWLEDGE,
+    EMPLOYEE,
+    check_answers,
+    fill_person,
+    pass_quiz,
+    settled_axe_violations,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +106,7 @@ def test_acknowledgement_waits_for_a_passed_self_check(page, site_url):
 
 def test_a_failed_self_check_keeps_the_gate_closed(page, site_url):
     page.goto(f"{site_url}/{EMPLOYEE}")
-    page.locator("[data-hb-quiz-submit] button").click()  # nothing answered: 0%
+    check_answers(page, unanswered=10)  # nothing answered: 0%
     page.goto(f"{site_url}/{ACKNOWLEDGE}")
     assert page.locator("[data-hb-ack-gate]").is_visible()
     assert not page.locator("[data-hb-ack-form]").is_visible()
@@ -213,16 +220,22 @@ def test_a_configured_records_service_gets_the_record_and_its_confirmation_is_sh
     page.on("download", lambda download: downloads.append(download))
     page.locator(ACKNOWLEDGE_BUTTON).click()
     page.locator("[data-hb-certificate]").wait_for()
-    status = page.locator("[data-hb-ack] [data-hb-record-status]").inner_text()
+    status = page.locator("[data-hb-ack] [data-hb-record-status]")
     sent = records_site.received[-1]
-    assert status == f"Recorded by the records service (record {sent['id']})."
+    sentence, small_print = status.locator("p").all_inner_texts()
+    in_words = r"[A-Z][a-z]+ \d{1,2}, \d{4} at \d{1,2}:\d\d\W[AP]M"  # local time, never a UTC stamp or an id
+    assert re.fullmatch(rf"Recorded by the records service on {in_words}\.", sentence), sentence
+    assert small_print == f"Record {sent['id']}"
+    assert status.locator(".hb-small-print").inner_text() == small_print
     assert sent["kind"] == "acknowledgement" and sent["person"]["name"] == TRICKY_NAME
     assert downloads == []
     certificate = page.locator("[data-hb-certificate]")
     assert page.evaluate("document.activeElement.id") == "certificate-title"
     name = certificate.locator("[data-hb-cert='name']")
     assert name.text_content() == TRICKY_NAME and name.locator("b").count() == 0
-    assert certificate.locator("[data-hb-cert='id']").text_content() == sent["id"]
+    assert certificate.locator("[data-hb-cert='id']").text_content() == f"Record {sent['id']}"
+    when = certificate.locator("[data-hb-cert='submitted_at']").text_content()
+    assert when in sentence and not STAMP.search(certificate.inner_text())
     assert certificate.locator("[data-hb-cert='role']").text_content() == "Social Media Administrator"
     assert shipped().policy("admin-policy-6").content_hash() in certificate.inner_text()
     with page.expect_download() as info:  # a copy of the record sent: the same record, the same id

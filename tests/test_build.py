@@ -201,10 +201,12 @@ def test_a_projects_template_override_wins_and_an_edit_to_it_shows(project_copy)
     override = project_copy / "site_templates" / "pages" / "glossary.md.j2"
     override.parent.mkdir(parents=True)
     builtin = (ROOT / "handbook" / "site_templates" / "pages" / "glossary.md.j2").read_text(encoding="utf-8")
-    override.write_text(builtin.replace("# Glossary", "# Glossary of terms, first"), encoding="utf-8")
+    heading = '# {{ t("glossary.title") }}'
+    assert heading in builtin
+    override.write_text(builtin.replace(heading, "# Glossary of terms, first"), encoding="utf-8")
     result = build(project_copy)
     assert "Glossary of terms, first" in (result.site_dir / "glossary.html").read_text(encoding="utf-8")
-    override.write_text(builtin.replace("# Glossary", "# Glossary of terms, second"), encoding="utf-8")
+    override.write_text(builtin.replace(heading, "# Glossary of terms, second"), encoding="utf-8")
     build(project_copy)
     page = (result.site_dir / "glossary.html").read_text(encoding="utf-8")
     assert "Glossary of terms, second" in page and "first" not in page

@@ -80,7 +80,7 @@ def test_remembered_when_opened_from_disk(page, built_site):
 
 def test_each_item_links_to_its_clause_on_the_policy_page(page, site_url):
     page.goto(f"{site_url}/checklists/department-director.html")
-    link = page.locator(".hb-checklist-item a", has_text="no-retaliation").first
+    link = page.locator(".hb-checklist-item .hb-cites a", has_text="No Retaliation").first  # as cited
     link.focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/policies/admin-policy-6.html#no-retaliation")

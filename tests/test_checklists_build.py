@@ -7,6 +7,7 @@ import json
 import pytest
 
 from handbook.project import load_project
+from handbook.strings import ENGLISH
 from tests.conftest import ROOT
 from tests.paperwork import elements, page_data, words
 
@@ -23,7 +24,8 @@ def test_each_checklist_has_a_page_whose_items_are_labelled_and_cite_their_claus
     for checklist in project.checklists:
         html = (built_site / "checklists" / f"{checklist.id}.html").read_text(encoding="utf-8")
         assert elements(html, "div", data_hb_checklist="")
-        assert page_data(html) == {"checklist": {"id": checklist.id, "version": checklist.version}}
+        assert page_data(html) == {"checklist": {"id": checklist.id, "version": checklist.version},
+                                   "strings": ENGLISH.browser()}
         found = elements(html)
         labels = {e.attrs["for"]: words(e.text) for e in found if e.tag == "label"}
         boxes = [e for e in found if "data-hb-item" in e.attrs]
@@ -35,7 +37,9 @@ def test_each_checklist_has_a_page_whose_items_are_labelled_and_cite_their_claus
             assert box.within("fieldset")
             entry = box.parents[-1]
             assert entry.tag == "li"
-            hrefs = [a.attrs["href"] for a in found if a.tag == "a" and entry in a.parents]
+            cites = {"class": "hb-cites"}
+            cited = [a for a in found if a.tag == "a" and entry in a.parents and a.within("span", **cites)]
+            hrefs = [a.attrs["href"] for a in cited]
             assert hrefs == [f"../policies/{checklist.policy}.html#{clause}" for clause in item.cites]
         (progress,) = elements(html, data_hb_progress="")
         assert progress.attrs["role"] == "status" and progress.attrs["aria-live"] == "polite"

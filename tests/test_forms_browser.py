@@ -346,8 +346,12 @@ def service_url(tmp_path_factory, project):
     server.server_close()
 
 
-def test_submit_posts_the_record_and_shows_the_confirmation(page, service_url):
+def test_submit_posts_the_record_and_shows_the_confirmation(browser, service_url):
+    """The confirmation says when, in the reader's own time zone and in words; the record's
+    id is small print for HR."""
     url, received = service_url
+    context = browser.new_context(timezone_id="America/New_York", locale="en-US")
+    page = context.new_page()
     page.goto(f"{url}/forms/account-request.html")
     complete_account_request_by_keyboard(page)
     tab_to(page, "button[type='submit']")
@@ -357,6 +361,9 @@ def test_submit_posts_the_record_and_shows_the_confirmation(page, service_url):
     assert len(received) == 1
     record = received[0]
     assert record["form"] == {"id": "account-request", "version": "1"}
-    received_at = "received 2026-11-23T10:00:00Z"
-    assert status.inner_text() == f"Recorded by the records service (record {record['id']}, {received_at})."
+    sentence, small_print = [" ".join(p.split()) for p in status.locator("p").all_inner_texts()]
+    assert sentence == "Recorded by the records service on November 23, 2026 at 5:00 AM."  # 10:00 UTC
+    assert small_print == f"Record {record['id']}"
+    assert "hb-small-print" in status.locator("p").nth(1).get_attribute("class")
     assert not page.locator("[data-hb-receipt] button").is_visible()
+    context.close()

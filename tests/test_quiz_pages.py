@@ -58,12 +58,17 @@ def test_acknowledgement_page_shows_what_is_acknowledged(built_site):
     assert "Type your full name as your signature" in page
     assert page.count("<option value=") == len(project.roles) + 1  # and "Choose…"
     data = page_data(page)["acknowledgement"]
-    quiz = next(q for q in project.quizzes if q.id == policy.acknowledgement.requires_quiz)
-    assert data == {
-        "policy": {"id": policy.id, "version": policy.version, "hash": policy.content_hash()},
-        "statement": policy.acknowledgement.statement,
-        "quiz": {"id": quiz.id, "version": quiz.version, "title": quiz.title},
-    }
+    audiences = {quiz.id: quiz.audience for quiz in project.quizzes}
+    quizzes = [q for q in project.quizzes if q.id in policy.acknowledgement.quiz_ids()]
+    assert data["policy"] == {"id": policy.id, "version": policy.version, "hash": policy.content_hash()}
+    assert data["statement"] == policy.acknowledgement.statement
+    assert [(q["id"], q["version"], q["title"], q["href"]) for q in data["quizzes"]] == [
+        (quiz.id, quiz.version, quiz.title, f"../quizzes/{quiz.id}.html") for quiz in quizzes
+    ]
+    rule = policy.acknowledgement
+    assert data["by_role"] == {role.id: rule.quiz_for(role.id, audiences) for role in project.roles}
+    for quiz in data["quizzes"]:  # each quiz lists the roles that pass it, as by_role says
+        assert quiz["roles"] == [role for role, needed in data["by_role"].items() if needed == quiz["id"]]
 
 
 def test_policy_role_and_home_pages_link_to_quizzes_and_acknowledgement(built_site):

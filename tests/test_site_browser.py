@@ -47,8 +47,9 @@ def test_clause_anchor_is_visible_and_linkable(page, site_url):
     clause = page.locator("[id='procedure.1.e']")
     assert clause.is_visible()
     link = clause.locator("a.hb-anchor")
-    assert link.inner_text() == "procedure.1.e"
+    assert link.inner_text() == "e."  # the clause's own label is its permalink
     assert link.get_attribute("href") == "#procedure.1.e"
+    assert link.get_attribute("title") == "Link to Procedure 1.e"  # as people cite it
 
 
 def test_every_page_has_no_wcag_violations_and_no_outside_requests(page, site_url, built_site):

@@ -46,18 +46,33 @@ def check_policies(project: Project) -> list[Problem]:
     return problems
 
 
+def _quiz_rule_locs(rule: object) -> list[tuple[str, Loc]]:
+    """Each quiz id a ``requires_quiz`` rule names, with where it stands."""
+    at: Loc = ("acknowledgement", "requires_quiz")
+    if isinstance(rule, str):
+        return [(rule, at)]
+    if isinstance(rule, list):
+        return [(quiz, (*at, i)) for i, quiz in enumerate(rule)]
+    if isinstance(rule, dict):
+        return [(quiz, (*at, role)) for role, quiz in rule.items() if quiz]
+    return []
+
+
 def check_acknowledgements(project: Project) -> list[Problem]:
-    """A policy that requires a quiz before acknowledging must name a quiz on that policy."""
+    """Every quiz an acknowledgement requires is a quiz on that policy; every role it names exists."""
     quizzes = {quiz.id: quiz for quiz in project.quizzes}
     problems: list[Problem] = []
     for policy in project.policies:
-        wanted = policy.acknowledgement.requires_quiz if policy.acknowledgement else None
-        loc = ("acknowledgement", "requires_quiz")
-        if wanted and wanted not in quizzes:
-            problems.append(unknown(policy, loc, "quiz", wanted, quizzes))
-        elif wanted and quizzes[wanted].policy != policy.id:
-            message = f"quiz '{wanted}' is on policy '{quizzes[wanted].policy}', not '{policy.id}'"
-            problems.append(policy.source.problem(loc, message))
+        rule = policy.acknowledgement.requires_quiz if policy.acknowledgement else None
+        for wanted, loc in _quiz_rule_locs(rule):
+            if wanted not in quizzes:
+                problems.append(unknown(policy, loc, "quiz", wanted, quizzes))
+            elif quizzes[wanted].policy != policy.id:
+                message = f"quiz '{wanted}' is on policy '{quizzes[wanted].policy}', not '{policy.id}'"
+                problems.append(policy.source.problem(loc, message))
+        if isinstance(rule, dict):
+            roles = [(role, ("acknowledgement", "requires_quiz", role)) for role in rule]
+            problems += known_roles(project, policy, roles)
     return problems
 
 

@@ -2,18 +2,41 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field
 
 from handbook.models.base import Document, Id, Model, Text
 
+_EMAIL = re.compile(r"^[^\s@<>()\[\],;:\\\"]+@[^\s@<>()\[\],;:\\\"]+\.[^\s@<>()\[\],;:\\\".]+$")
+_EXTENSION = re.compile(r"\s*(?:ext\.?|x)\s*", re.IGNORECASE)
+_PHONE = re.compile(r"^\+?[0-9][0-9 ().\-/]{2,30}(?:\s*(?:ext\.?|x)\s*[0-9]{1,6})?$", re.IGNORECASE)
+
 
 class Contact(Model):
+    """Who to ask about what; the home page links the email and phone when they look like ones."""
+
     title: Text
     role: Id | None = None
-    name: Text | None = None
-    email: Text | None = None
-    phone: Text | None = None
+    name: Text | None = Field(default=None, description="The person's name, e.g. Jordan Smith.")
+    email: Text | None = Field(default=None, description="A work email address, e.g. jsmith@example.org.")
+    phone: Text | None = Field(default=None, description="A number as dialled, e.g. 860-652-7500 ext. 123.")
     ask_about: Text | None = None
+
+    @property
+    def email_href(self) -> str:
+        """A ``mailto:`` target when ``email`` looks like one address; "" (shown as text) otherwise."""
+        return f"mailto:{self.email}" if self.email and _EMAIL.match(self.email) else ""
+
+    @property
+    def phone_href(self) -> str:
+        """A ``tel:`` target (digits, a leading +, an extension after a comma) when ``phone``
+        looks like a number people dial; "" (shown as text) otherwise."""
+        if not self.phone or not _PHONE.match(self.phone):
+            return ""
+        number, *extension = _EXTENSION.split(self.phone, maxsplit=1)
+        digits = re.sub(r"[^0-9+]", "", number)
+        return f"tel:{digits},{extension[0]}" if extension else f"tel:{digits}"
 
 
 class Step(Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 from pydantic import Field, PrivateAttr, model_validator
@@ -58,11 +58,52 @@ class Clause(Model):
             yield from child.walk(depth + 1)
 
 
+QuizRule = Id | list[Id] | dict[Id, Id | None]
+"""One quiz for everyone; a list (each person passes the one meant for their role); or a
+mapping from role to quiz (``null``: that role acknowledges without a quiz)."""
+
+
 class Acknowledgement(Model):
-    """What a reader signs for this policy; ``requires_quiz`` names a quiz to pass first."""
+    """What a reader signs for this policy, and the self-check to pass first.
+
+    ``requires_quiz`` is one quiz id; a list of quiz ids, of which a person passes the one whose
+    audience holds their role; or a mapping of role id to quiz id (``null`` for none). A role
+    the list or mapping gives no quiz passes the first quiz it names.
+    """
 
     statement: Text
-    requires_quiz: Id | None = None
+    requires_quiz: QuizRule | None = Field(
+        default=None,
+        description="A quiz id; a list of quiz ids (each person passes the one for their role, else the "
+        "first); or a mapping of role id to quiz id (null: no quiz for that role).",
+    )
+
+    @model_validator(mode="after")
+    def _names_a_quiz(self) -> Acknowledgement:
+        if isinstance(self.requires_quiz, list | dict) and not self.requires_quiz:
+            raise ValueError("requires_quiz: name at least one quiz, or leave requires_quiz out")
+        return self
+
+    def quiz_ids(self) -> list[str]:
+        """Every quiz the rule names, in order, once each."""
+        rule = self.requires_quiz
+        if isinstance(rule, dict):
+            named: list[str | None] = list(rule.values())
+        else:
+            named = [rule] if isinstance(rule, str) else list(rule or [])
+        return list(dict.fromkeys(quiz for quiz in named if quiz))
+
+    def quiz_for(self, role: str, audiences: Mapping[str, list[str]]) -> str | None:
+        """The quiz a person acting as ``role`` passes before acknowledging (None: no quiz).
+        ``audiences`` maps each quiz id to the roles it is for."""
+        rule = self.requires_quiz
+        if rule is None or isinstance(rule, str):
+            return rule
+        if isinstance(rule, dict) and role in rule:
+            return rule[role]
+        named = self.quiz_ids()
+        mine = [quiz for quiz in named if role in audiences.get(quiz, [])]
+        return (mine or named or [None])[0] if isinstance(rule, list) else (named or [None])[0]
 
 
 class Policy(Document):

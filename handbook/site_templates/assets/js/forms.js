@@ -42,7 +42,7 @@
   function bind(box) {
     if (box.hbForm) return;
     var records = window.handbookRecords, data = window.handbookData(box, "form"), form = box.querySelector("form");
-    var started = records.now(), sendTo = "Send it to " + data.send_to + ".";
+    var started = records.now(), sendTo = window.handbookText("form.send_to", {recipients: data.send_to});
     var submission = box.hbForm = new records.Submission(box, form, function () {
       var answers = records.answers(form), signature = form.querySelector("[data-hb-type='signature'] input");
       return records.build("form", {policy: data.policy, form: data.form, person: records.person(form), answers: answers,

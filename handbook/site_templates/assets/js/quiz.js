@@ -1,13 +1,17 @@
-/* Self-check quizzes: the quiz UI and its grading, nothing else. The question data (answer
-   key included) is page data; grading follows handbook/grading.py exactly (fractions, then
-   round half to even), so a score shown here equals the one the records service recomputes.
-   Passes are kept on this browser for the acknowledgement page (handbookQuiz.passed); the
-   attempt's record is built and sent by records.js. */
+/* Self-check quizzes, in three parts: grading (pure: handbook/grading.py exactly, fractions
+   then round half to even, so a score shown here equals the one the records service
+   recomputes); the View of a round of questions (drawing them, counting answers, asking
+   before an incomplete submit, feedback), which a service-graded exam can reuse; and the
+   self-check controller (Quiz), which keeps attempts, passes and missed questions on this
+   browser (in handbookStore, where the acknowledgement page reads passes). The attempt's record
+   is built and sent by records.js. Every word comes from the page's string table. */
 (function () {
   "use strict";
+  var text = window.handbookText, store = window.handbookStore;
 
   /* ---- grading: pure, exported as handbookQuiz.grade ---- */
-  function fail(message) { var e = new Error(message); e.name = "GradingError"; throw e; }
+  /* Answers that do not fit the quiz: a programming error, named by a code for the console. */
+  function fail(code, detail) { var e = new Error(code + " " + (detail || "")); e.name = "GradingError"; throw e; }
   function gcd(a, b) { while (b) { var t = a % b; a = b; b = t; } return a || 1; }
   function add(x, y) { var n = x[0] * y[1] + y[0] * x[1], d = x[1] * y[1], g = gcd(n, d); return [n / g, d / g]; }
   function has(object, key) { return Object.prototype.hasOwnProperty.call(object, key); }
@@ -26,17 +30,17 @@
   function grade(quiz, questions, answers) {
     var byId = {}, total = [0, 1], perQuestion = {};
     quiz.questions.forEach(function (q) { byId[q.id] = q; });
-    if (!questions.length) fail("quiz '" + quiz.id + "': no questions were presented");
+    if (!questions.length) fail("no-questions", quiz.id);
     questions.forEach(function (id, i) {
-      if (!has(byId, id)) fail("quiz '" + quiz.id + "' has no question '" + id + "'");
-      if (questions.indexOf(id) !== i) fail("quiz '" + quiz.id + "': a question is listed more than once");
+      if (!has(byId, id)) fail("unknown-question", id);
+      if (questions.indexOf(id) !== i) fail("repeated-question", id);
     });
     Object.keys(answers).forEach(function (id) {
       var chosen = answers[id];
-      if (questions.indexOf(id) < 0) fail("quiz '" + quiz.id + "': answer to question '" + id + "', which was not asked");
-      if (!Array.isArray(chosen)) fail("quiz '" + quiz.id + "': answer to '" + id + "' must be a list of option ids");
+      if (questions.indexOf(id) < 0) fail("answer-not-asked", id);
+      if (!Array.isArray(chosen)) fail("answer-not-a-list", id);
       chosen.forEach(function (option) {
-        if (!byId[id].options.some(function (o) { return o.id === option; })) fail("quiz '" + quiz.id + "': question '" + id + "' has no option '" + option + "'");
+        if (!byId[id].options.some(function (o) { return o.id === option; })) fail("unknown-option", id + "/" + option);
       });
     });
     questions.forEach(function (id) {
@@ -50,10 +54,10 @@
   }
 
   /* ---- small helpers ---- */
-  function el(tag, attrs, text) {
+  function el(tag, attrs, content) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text != null) node.textContent = text;
+    if (content != null) node.textContent = content;
     return node;
   }
   function shuffled(list) {
@@ -61,69 +65,47 @@
     for (var i = a.length - 1; i > 0; i--) { var j = Math.floor(Math.random() * (i + 1)), t = a[i]; a[i] = a[j]; a[j] = t; }
     return a;
   }
-  function storeKey(id, version) { return "handbook.quiz." + id + "@" + version; }
-  function load(id, version) {
-    try { return JSON.parse(localStorage.getItem(storeKey(id, version))) || {attempts: 0}; } catch (e) { return {attempts: 0}; }
-  }
-  function save(id, version, state) { try { localStorage.setItem(storeKey(id, version), JSON.stringify(state)); } catch (e) { /* private mode */ } }
+  function load(id, version) { return store.get(store.keys.quiz(id, version), null) || {attempts: 0}; }
+  function save(id, version, state) { store.set(store.keys.quiz(id, version), state); }
   function passed(id, version) { return load(id, version).passed || null; }
 
-  /* ---- one quiz on a page ---- */
-  function Quiz(box) {
-    var records = window.handbookRecords, self = this, recordForm = box.querySelector("[data-hb-record-form]");
+  /* ---- the view of one round of questions: no key, no grading ---- */
+  function View(box) {
+    var self = this;
     this.box = box;
-    this.data = window.handbookData(box, "quiz");
     this.form = box.querySelector("[data-hb-quiz-form]");
-    this.live = box.querySelector("[data-hb-quiz-live]");
-    this.result = box.querySelector("[data-hb-quiz-result]");
-    this.state = load(this.data.id, this.data.version);
-    this.submission = new records.Submission(recordForm, recordForm, function () { return self.record(recordForm); });
-    this.form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(); });
-    box.querySelector("[data-hb-quiz-retry]").addEventListener("click", function () { self.start(null, true); });
-    box.querySelector("[data-hb-quiz-retry-missed]").addEventListener("click", function () { self.start(self.missed, true); });
-    recordForm.addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (self.attempt) self.submission.send(recordForm.querySelector("button[type='submit']"));
+    this.list = box.querySelector("[data-hb-quiz-questions]");
+    this.count = box.querySelector("[data-hb-quiz-count]");
+    this.confirm = box.querySelector("[data-hb-quiz-confirm]");
+    this.questions = [];
+    /* Enter on an option chooses nothing and must never send the round: only the button does. */
+    this.form.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target.matches("input")) event.preventDefault();
     });
-    this.start(null, false);
+    this.form.addEventListener("change", function () { self.showCount(); self.confirm.hidden = true; });
+    box.querySelector("[data-hb-quiz-confirm-back]").addEventListener("click", function () {
+      var first = self.unanswered()[0];
+      self.confirm.hidden = true;
+      if (first) self.list.querySelector("[data-hb-question='" + first + "'] input").focus();
+    });
   }
-  Quiz.prototype.limitReached = function () { return this.data.attempts && this.state.attempts >= this.data.attempts; };
-  Quiz.prototype.showAttempts = function () {
-    var d = this.data, used = this.state.attempts, text = used ? "Attempts so far on this browser: " + used + (d.attempts ? " of " + d.attempts : "") + "." : "";
-    if (this.state.passed) text += " You passed with " + this.state.passed.score + "% on attempt " + this.state.passed.attempt + ".";
-    if (this.limitReached()) text += " You have used every attempt this quiz allows on this browser.";
-    this.box.querySelector("[data-hb-quiz-attempts]").textContent = text.trim();
+  /* Show ``questions`` (as page data gives them), options shuffled when the quiz says so. */
+  View.prototype.show = function (questions, shuffleOptions) {
+    var self = this;
+    this.questions = questions;
+    this.list.textContent = "";
+    this.confirm.hidden = true;
+    questions.forEach(function (q, i) { self.list.appendChild(self.fieldset(q, i, questions.length, shuffleOptions)); });
+    this.showCount();
   };
-  /* A full attempt (ids null) is a fresh draw and shuffle; a practice round re-asks given ids. */
-  Quiz.prototype.start = function (ids, focus) {
-    var d = this.data, practice = !!ids, self = this;
-    this.showAttempts();
-    this.result.hidden = true;
-    this.live.textContent = "";
-    if (!practice && this.limitReached()) { this.form.hidden = true; return; }
-    var pool = d.questions.filter(function (q) { return practice ? ids.indexOf(q.id) >= 0 : true; });
-    if (!practice && d.draw < pool.length) {
-      var drawn = shuffled(pool).slice(0, d.draw);
-      pool = pool.filter(function (q) { return drawn.indexOf(q) >= 0; });
-    }
-    if (d.shuffle.questions) pool = shuffled(pool);
-    this.round = {practice: practice, questions: pool, started_at: window.handbookRecords.now()};
-    var list = this.box.querySelector("[data-hb-quiz-questions]");
-    list.textContent = "";
-    pool.forEach(function (q, i) { list.appendChild(self.fieldset(q, i, pool.length)); });
-    this.box.querySelector("[data-hb-quiz-round]").textContent = practice ? "Practice: the questions you missed (not counted as an attempt)" : "Questions";
-    this.box.querySelector("[data-hb-quiz-submit]").hidden = false;
-    this.form.hidden = false;
-    if (focus) this.box.querySelector("[data-hb-quiz-round]").focus();
-  };
-  Quiz.prototype.fieldset = function (q, i, count) {
+  View.prototype.fieldset = function (q, i, count, shuffleOptions) {
     var name = this.box.id + "-" + q.id, fs = el("fieldset", {"class": "hb-question", "data-hb-question": q.id}), legend = el("legend");
-    legend.appendChild(el("span", {"class": "hb-qnum"}, "Question " + (i + 1) + " of " + count));
+    legend.appendChild(el("span", {"class": "hb-qnum"}, text("quiz.number", {number: i + 1, count: count})));
     if (q.scenario) legend.appendChild(el("span", {"class": "hb-scenario"}, q.scenario));
     legend.appendChild(el("span", {"class": "hb-prompt"}, q.prompt));
-    if (q.select === "multiple") legend.appendChild(el("span", {"class": "hb-hint"}, "Choose all that apply."));
+    if (q.select === "multiple") legend.appendChild(el("span", {"class": "hb-hint"}, text("quiz.choose_all")));
     fs.appendChild(legend);
-    var options = this.data.shuffle.options && q.kind !== "true-false" ? shuffled(q.options) : q.options;
+    var options = shuffleOptions && q.kind !== "true-false" ? shuffled(q.options) : q.options;
     options.forEach(function (o) {
       var row = fs.appendChild(el("div", {"class": "hb-option", "data-hb-option": o.id}));
       row.appendChild(el("input", {type: q.select === "multiple" ? "checkbox" : "radio", name: name, id: name + "--" + o.id, value: o.id}));
@@ -132,33 +114,148 @@
     fs.appendChild(el("div", {"class": "hb-feedback", "data-hb-feedback": ""})).hidden = true;
     return fs;
   };
-  Quiz.prototype.answers = function () {
+  View.prototype.answers = function () {
     var answers = {};
-    this.box.querySelectorAll("[data-hb-question]").forEach(function (fs) {
+    this.list.querySelectorAll("[data-hb-question]").forEach(function (fs) {
       answers[fs.getAttribute("data-hb-question")] = Array.prototype.map.call(fs.querySelectorAll("input:checked"), function (input) { return input.value; });
     });
     return answers;
   };
-  Quiz.prototype.submit = function () {
-    var d = this.data, round = this.round, answers = this.answers(), ids = round.questions.map(function (q) { return q.id; });
-    var result = grade(d, ids, answers), self = this;
-    this.missed = ids.filter(function (id) { return result.per_question[id] < 1; });
-    round.questions.forEach(function (q) { self.feedback(q, answers[q.id], result.per_question[q.id]); });
-    var full = ids.length - this.missed.length, summary = "You scored " + result.score + "% (" + full + " of " + ids.length + " fully correct). ";
-    if (round.practice) summary += "This practice round does not count as an attempt; try the whole quiz again to pass.";
+  View.prototype.unanswered = function () {
+    var answers = this.answers();
+    return this.questions.map(function (q) { return q.id; }).filter(function (id) { return !answers[id].length; });
+  };
+  View.prototype.showCount = function () {
+    var total = this.questions.length;
+    this.count.textContent = text("quiz.answered", {answered: total - this.unanswered().length, count: total});
+  };
+  /* True when every question is answered; otherwise says how many are not, once, and waits. */
+  View.prototype.complete = function () {
+    var missing = this.unanswered().length;
+    if (!missing) return true;
+    this.confirm.querySelector("[data-hb-quiz-confirm-text]").textContent = text("quiz.unanswered", {count: missing});
+    this.confirm.hidden = false;
+    this.confirm.focus();
+    return false;
+  };
+  /* One question's feedback: {value: 0..1, chosen, correct: [option ids], feedback, explanation, cites}. */
+  View.prototype.feedback = function (q, result, policyHref) {
+    var fs = this.list.querySelector("[data-hb-question='" + q.id + "']"), box = fs.querySelector("[data-hb-feedback]");
+    fs.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
+    q.options.forEach(function (o) {
+      var row = fs.querySelector("[data-hb-option='" + o.id + "']"), right = result.correct.indexOf(o.id) >= 0;
+      row.classList.toggle("hb-right", right);
+      row.classList.toggle("hb-wrong", !right && result.chosen.indexOf(o.id) >= 0);
+      var mark = row.querySelector(".hb-mark") || row.appendChild(el("span", {"class": "hb-mark"}));
+      mark.textContent = right ? text("quiz.mark_right") : result.chosen.indexOf(o.id) >= 0 ? text("quiz.mark_wrong") : "";
+    });
+    box.textContent = "";
+    var verdict = result.value === 1 ? text("quiz.correct") : result.value > 0 ? text("quiz.partly", {percent: Math.round(result.value * 100)})
+      : result.chosen.length ? text("quiz.wrong") : text("quiz.unanswered_one");
+    box.appendChild(el("p", {"class": "hb-verdict"}, verdict));
+    q.options.forEach(function (o) {
+      if (o.feedback && result.chosen.indexOf(o.id) >= 0) box.appendChild(el("p", null, text("quiz.option_feedback", {option: o.text, feedback: o.feedback})));
+    });
+    if (result.value < 1) {
+      var right = q.options.filter(function (o) { return result.correct.indexOf(o.id) >= 0; }).map(function (o) { return o.text; });
+      box.appendChild(el("p", null, text("quiz.correct_answer", {count: right.length, answers: right.join(text("quiz.answer_separator"))})));
+    }
+    if (q.explanation) box.appendChild(el("p", null, q.explanation));
+    if (q.cites.length) {
+      var cites = box.appendChild(el("p", {"class": "hb-cites"}));
+      var parts = text("quiz.cites", {links: "\u0000"}).split("\u0000");
+      cites.appendChild(document.createTextNode(parts[0]));
+      q.cites.forEach(function (cite, i) {
+        if (i) cites.appendChild(document.createTextNode(text("quiz.cite_separator")));
+        cites.appendChild(el("a", {href: policyHref + "#" + cite.id}, cite.text));
+      });
+      cites.appendChild(document.createTextNode(parts[1] || ""));
+    }
+    box.hidden = false;
+  };
+
+  /* ---- one self-check on a page ---- */
+  function Quiz(box) {
+    var self = this, recordForm = box.querySelector("[data-hb-record-form]");
+    this.box = box;
+    this.data = window.handbookData(box, "quiz");
+    this.view = new View(box);
+    this.live = box.querySelector("[data-hb-quiz-live]");
+    this.result = box.querySelector("[data-hb-quiz-result]");
+    this.spent = box.querySelector("[data-hb-quiz-spent]");
+    this.offer = box.querySelector("[data-hb-quiz-practice-offer]");
+    this.state = load(this.data.id, this.data.version);
+    this.submission = new window.handbookRecords.Submission(recordForm, recordForm, function () { return self.record(recordForm); });
+    this.view.form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(false); });
+    box.querySelector("[data-hb-quiz-confirm-go]").addEventListener("click", function () { self.submit(true); });
+    box.querySelector("[data-hb-quiz-retry]").addEventListener("click", function () { self.start(null, true); });
+    box.querySelector("[data-hb-quiz-retry-missed]").addEventListener("click", function () { self.start(self.state.missed, true); });
+    box.querySelector("[data-hb-quiz-practice-saved]").addEventListener("click", function () { self.start(self.state.missed, true); });
+    recordForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (self.attempt) self.submission.send(recordForm.querySelector("button[type='submit']"));
+    });
+    this.start(null, false);
+  }
+  Quiz.prototype.limitReached = function () { return !!this.data.attempts && this.state.attempts >= this.data.attempts; };
+  Quiz.prototype.missed = function () { return (this.state.missed || []).length; };
+  Quiz.prototype.showAttempts = function () {
+    var d = this.data, used = this.state.attempts, parts = [];
+    if (used) parts.push(d.attempts ? text("quiz.attempts_of", {used: used, limit: d.attempts}) : text("quiz.attempts_so_far", {used: used}));
+    if (this.state.passed) parts.push(text("quiz.passed_on", {score: this.state.passed.score, attempt: this.state.passed.attempt}));
+    if (this.limitReached()) parts.push(text("quiz.limit_reached"));
+    this.box.querySelector("[data-hb-quiz-attempts]").textContent = parts.join(" ");
+    this.spent.hidden = !(this.limitReached() && !this.state.passed);
+  };
+  /* A full attempt (ids null) is a fresh draw and shuffle; a practice round re-asks given ids. */
+  Quiz.prototype.start = function (ids, focus) {
+    var d = this.data, practice = !!ids;
+    this.showAttempts();
+    this.result.hidden = true;
+    this.live.textContent = "";
+    this.offer.hidden = practice || !this.missed() || (focus && !this.limitReached());
+    this.box.querySelector("[data-hb-quiz-practice-text]").textContent = text("quiz.practice_offer", {count: this.missed()});
+    if (!practice && this.limitReached()) { this.view.form.hidden = true; return; }
+    var pool = d.questions.filter(function (q) { return practice ? ids.indexOf(q.id) >= 0 : true; });
+    if (!practice && d.draw < pool.length) {
+      var drawn = shuffled(pool).slice(0, d.draw);
+      pool = pool.filter(function (q) { return drawn.indexOf(q) >= 0; });
+    }
+    if (d.shuffle.questions) pool = shuffled(pool);
+    this.round = {practice: practice, questions: pool, started_at: window.handbookRecords.now()};
+    this.view.show(pool, d.shuffle.options);
+    this.box.querySelector("[data-hb-quiz-round]").textContent = practice ? text("quiz.practice_round") : text("quiz.round");
+    this.box.querySelector("[data-hb-quiz-footer]").hidden = false;
+    this.view.form.hidden = false;
+    if (focus) this.box.querySelector("[data-hb-quiz-round]").focus();
+  };
+  /* Grade the round (``force``: even with questions unanswered) and show the result once. */
+  Quiz.prototype.submit = function (force) {
+    if (!force && !this.view.complete()) return;
+    var d = this.data, round = this.round, answers = this.view.answers(), ids = round.questions.map(function (q) { return q.id; });
+    var result = grade(d, ids, answers), self = this, missed = ids.filter(function (id) { return result.per_question[id] < 1; });
+    round.questions.forEach(function (q) {
+      var correct = q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.id; });
+      self.view.feedback(q, {value: result.per_question[q.id], chosen: answers[q.id], correct: correct}, d.policy_href);
+    });
+    var values = {score: result.score, full: ids.length - missed.length, count: ids.length, pass_mark: d.pass_mark};
+    var summary = text("quiz.scored", values) + " ";
+    if (round.practice) summary += text("quiz.practice_done");
     else {
       this.state.attempts += 1;
-      summary += result.passed ? "Passed: the pass mark is " + d.pass_mark + "%." : "Not passed yet: the pass mark is " + d.pass_mark + "%.";
+      summary += text(result.passed ? "quiz.passed" : "quiz.not_passed", values);
       this.attempt = {questions: ids, answers: answers, score: result.score, pass_mark: d.pass_mark, passed: result.passed,
         attempt: this.state.attempts, started_at: round.started_at};
-      this.submission.clear();  // a new attempt is a new record
-      if (result.passed) this.state.passed = this.attempt;
-      save(d.id, d.version, this.state);
+      this.submission.clear();  // a new attempt is a new record: nothing said of the last one stays
+      if (result.passed) this.state.passed = Object.assign({at: window.handbookRecords.now()}, this.attempt);
     }
-    this.box.querySelector("[data-hb-quiz-submit]").hidden = true;
+    this.state.missed = missed;
+    save(d.id, d.version, this.state);
+    this.offer.hidden = true;
+    this.box.querySelector("[data-hb-quiz-footer]").hidden = true;
     this.box.querySelector("[data-hb-quiz-summary]").textContent = summary;
     this.box.querySelector("[data-hb-quiz-retry]").hidden = this.limitReached();
-    this.box.querySelector("[data-hb-quiz-retry-missed]").hidden = !this.missed.length;
+    this.box.querySelector("[data-hb-quiz-retry-missed]").hidden = !missed.length;
     this.box.querySelector("[data-hb-record-form]").hidden = round.practice;
     var next = this.box.querySelector("[data-hb-quiz-next]");
     if (next) next.hidden = !this.state.passed;
@@ -167,27 +264,6 @@
     this.live.textContent = summary;
     this.box.querySelector("[data-hb-quiz-result-heading]").focus();
   };
-  Quiz.prototype.feedback = function (q, chosen, value) {
-    var fs = this.box.querySelector("[data-hb-question='" + q.id + "']"), box = fs.querySelector("[data-hb-feedback]"), d = this.data;
-    fs.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
-    q.options.forEach(function (o) {
-      var row = fs.querySelector("[data-hb-option='" + o.id + "']");
-      row.classList.toggle("hb-right", !!o.correct);
-      row.classList.toggle("hb-wrong", !o.correct && chosen.indexOf(o.id) >= 0);
-    });
-    box.textContent = "";
-    var verdict = value === 1 ? "Correct." : value > 0 ? "Partly correct (" + Math.round(value * 100) + "% of the point)." : chosen.length ? "Not correct." : "Not answered.";
-    box.appendChild(el("p", {"class": "hb-verdict"}, verdict));
-    q.options.forEach(function (o) { if (o.feedback && chosen.indexOf(o.id) >= 0) box.appendChild(el("p", null, "“" + o.text + "”: " + o.feedback)); });
-    if (value < 1) box.appendChild(el("p", null, "Correct answer: " + q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.text; }).join("; ") + "."));
-    box.appendChild(el("p", null, q.explanation));
-    var cites = box.appendChild(el("p", {"class": "hb-cites"}, "Policy: "));
-    q.cites.forEach(function (id, i) {
-      if (i) cites.appendChild(document.createTextNode(", "));
-      cites.appendChild(el("a", {href: d.policy_href + "#" + id}, id));
-    });
-    box.hidden = false;
-  };
   /* The attempt's record: the person on the record form, the attempt as graded here. */
   Quiz.prototype.record = function (form) {
     var d = this.data, fields = {policy: d.policy, quiz: {id: d.id, version: d.version}, person: window.handbookRecords.person(form)};
@@ -195,13 +271,11 @@
     return window.handbookRecords.build("quiz-attempt", fields);
   };
 
-  window.handbookQuiz = {grade: grade, passed: passed};
+  window.handbookQuiz = {grade: grade, passed: passed, View: View};
 
-  function bind(root) {
+  window.handbookOnPage(function (root) {
     root.querySelectorAll("[data-hb-quiz]").forEach(function (box) {
-      if (box.hbQuiz) return;
-      box.hbQuiz = new Quiz(box);
+      if (!box.hbQuiz) box.hbQuiz = new Quiz(box);
     });
-  }
-  window.handbookOnPage(bind);
+  });
 })();

@@ -9,7 +9,7 @@
   "use strict";
   var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
   var WEB_ADDRESS = /^https?:\/\/[^\s/$.?#].[^\s]*$/i;
-  var RECEIPT_NOTE = "It is not recorded yet: give this file to HR.";
+  var text = window.handbookText;
 
   function settings() { return window.handbookData(document, "records"); }
   function contract() { return settings().contract; }
@@ -39,24 +39,19 @@
     if (type === "multi-select") return inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
     return inputs[0].value.trim();
   }
-  function personField(id) { return contract().person.filter(function (field) { return field.id === id; })[0]; }
-
-  function problem(wrapper) {
-    var type = wrapper.dataset.hbType, label = "“" + wrapper.dataset.hbLabel + "”", answer = value(wrapper);
+  /* What is wrong with one field, in words ("" when nothing); ``extra`` may add a page's own rule. */
+  function problem(wrapper, extra) {
+    var type = wrapper.dataset.hbType, values = {label: wrapper.dataset.hbLabel}, answer = value(wrapper);
     var input = controls(wrapper)[0];
-    if (type === "date" && input.validity && input.validity.badInput) return "Enter a complete, real date for " + label;
+    if (type === "date" && input.validity && input.validity.badInput) return text("records.error.bad_date", values);
     if (answer === "" || answer === false || (Array.isArray(answer) && !answer.length)) {
       if (!("hbRequired" in wrapper.dataset)) return "";
-      if (wrapper.dataset.hbPerson) return personField(wrapper.dataset.hbPerson).missing;
-      if (type === "checkbox") return "Tick the box to confirm: " + label;
-      if (type === "select") return "Choose an option for " + label;
-      if (type === "multi-select") return "Choose at least one option for " + label;
-      if (type === "date") return "Enter a date for " + label;
-      return "Fill in " + label;
+      if (wrapper.dataset.hbPerson) return text("person." + wrapper.dataset.hbPerson + ".missing");
+      return text("records.error." + (type in {checkbox: 1, select: 1, "multi-select": 1, date: 1} ? type : "missing"), values);
     }
-    if (type === "email" && !EMAIL.test(answer)) return "Enter an email address like name@example.org for " + label;
-    if (type === "url" && !WEB_ADDRESS.test(answer)) return "Enter a web address starting with https:// for " + label;
-    return "";
+    if (type === "email" && !EMAIL.test(answer)) return text("records.error.email", values);
+    if (type === "url" && !WEB_ADDRESS.test(answer)) return text("records.error.url", values);
+    return extra ? extra(wrapper, answer) || "" : "";
   }
 
   function summaryLink(message, target, input) {
@@ -71,16 +66,17 @@
     return item;
   }
 
-  /* Marks each field and fills the summary, which takes focus; true when there is nothing to fix. */
-  function validate(form) {
+  /* Marks each field and fills the summary, which takes focus; true when there is nothing to fix.
+     ``extra(wrapper, answer)`` is the page's own rule for a filled field, if it has one. */
+  function validate(form, extra) {
     var summary = form.querySelector("[data-hb-error-summary]"), list = summary.querySelector("[data-hb-error-list]");
     var count = 0;
     list.textContent = "";
     fields(form).forEach(function (wrapper) {
       var slot = wrapper.querySelector("[data-hb-error]");
       if (!slot) return;  // nothing to check: a fixed value
-      var message = problem(wrapper), input = controls(wrapper)[0];
-      slot.textContent = message ? "Error: " + message : "";
+      var message = problem(wrapper, extra), input = controls(wrapper)[0];
+      slot.textContent = message ? text("records.error.prefix", {message: message}) : "";
       controls(wrapper).forEach(function (c) {
         if (message) c.setAttribute("aria-invalid", "true"); else c.removeAttribute("aria-invalid");
       });
@@ -89,8 +85,7 @@
       count += 1;
       list.appendChild(summaryLink(message, wrapper.dataset.hbType === "multi-select" ? wrapper.querySelector("fieldset") : input, input));
     });
-    summary.querySelector(".hb-error-title").textContent =
-      count === 1 ? "There is 1 problem to fix" : "There are " + count + " problems to fix";
+    summary.querySelector(".hb-error-title").textContent = text("records.error.title", {count: count});
     summary.hidden = count === 0;
     if (count) summary.focus();
     return count === 0;
@@ -115,7 +110,7 @@
   /* ---- the record ---- */
   function build(kind, values) {
     var c = contract();
-    if (c.kinds.indexOf(kind) < 0) throw new Error("not a record kind: " + kind);
+    if (c.kinds.indexOf(kind) < 0) throw new TypeError(kind);
     var record = {format: c.format, id: uuid(), kind: kind, policy: null, quiz: null, form: null, person: null,
       statement: null, signature: null, questions: null, answers: {}, score: null, pass_mark: null, passed: null,
       attempt: null, started_at: null, submitted_at: now(), user_agent: navigator.userAgent};
@@ -142,11 +137,12 @@
   }
 
   /* ---- sending ---- */
-  /* Where records go, or why there is nowhere: a site opened from disk cannot reach "/api/...". */
+  /* Where records go, or why there is nowhere: a page opened from a file reaches no service
+     (unless the handbook names one by its full address), whatever the handbook configures. */
   function endpoint() {
     var url = settings().endpoint;
-    if (!url) return {reason: "No records service is set up for this handbook."};
-    if (location.protocol === "file:" && url.charAt(0) === "/") return {reason: "No records service is reachable from this page: it was opened from a file."};
+    if (location.protocol === "file:" && !/^https?:/i.test(url || "")) return {reason: text("records.from_file")};
+    if (!url) return {reason: text("records.no_service")};
     return {url: url};
   }
   /* Resolves {sent: true, response} when the service stored it, {sent: false, reason} otherwise. */
@@ -158,43 +154,58 @@
         return r.json().catch(function () { return {}; }).then(function (body) {
           if (r.ok) return {sent: true, response: body};
           var detail = body.detail || body.message;
-          return {sent: false, reason: "The records service answered" + (detail ? ": " + detail : " " + r.status + ".")};
+          if (Array.isArray(detail)) detail = detail.join("; ");
+          return {sent: false, reason: detail ? text("records.refused", {detail: detail}) : text("records.refused_status", {status: r.status})};
         });
-      }, function () { return {sent: false, reason: "The records service could not be reached."}; });
+      }, function () { return {sent: false, reason: text("records.unreachable")}; });
   }
 
   /* One submission of one form: ``make`` builds its record, which is kept until an answer in
-     the form changes. ``scope`` holds its [data-hb-record-status] and [data-hb-receipt]. */
-  function Submission(scope, form, make) {
+     the form changes. ``scope`` holds its [data-hb-record-status] and [data-hb-receipt];
+     ``extra`` is the page's own check of a filled field (see validate). */
+  function Submission(scope, form, make, extra) {
     var self = this;
-    this.form = form; this.make = make; this.record = null; this.sending = false;
+    this.form = form; this.make = make; this.extra = extra; this.record = null; this.sending = false;
+    this.attempt = 0;
     this.status = scope.querySelector("[data-hb-record-status]");
     this.receipt = scope.querySelector("[data-hb-receipt]");
     ["input", "change"].forEach(function (type) { form.addEventListener(type, function () { self.reset(); }); });
     this.receipt.querySelector("button").addEventListener("click", function () { self.save(); });
   }
   Submission.prototype.reset = function () { this.record = null; };
-  Submission.prototype.clear = function () { this.reset(); this.say(""); this.receipt.hidden = true; };
-  Submission.prototype.say = function (text) { this.status.textContent = text; };
+  /* Forget the record and everything said about it; a send still on its way is ignored. */
+  Submission.prototype.clear = function () { this.reset(); this.attempt += 1; this.say(""); this.receipt.hidden = true; };
+  /* Say what became of the record: a sentence, and an id in small print for HR. */
+  Submission.prototype.say = function (sentence, smallPrint) {
+    this.status.textContent = "";
+    if (sentence) this.status.appendChild(document.createElement("p")).textContent = sentence;
+    if (smallPrint) {
+      var small = this.status.appendChild(document.createElement("p"));
+      small.className = "hb-small-print";
+      small.textContent = smallPrint;
+    }
+  };
   Submission.prototype.current = function () { return this.record || (this.record = this.make()); };
   /* Checks the form, then sends its record once at a time (the button says so while it waits).
      Resolves the send's result, or null when there was nothing to send. */
   Submission.prototype.send = function (button) {
-    if (this.sending || !validate(this.form)) return Promise.resolve(null);
-    var self = this, record = this.current();
+    if (this.sending || !validate(this.form, this.extra)) return Promise.resolve(null);
+    var self = this, record = this.current(), attempt = this.attempt;
     this.sending = true;
     button.setAttribute("aria-disabled", "true");
     this.receipt.hidden = true;
-    this.say("Sending…");
+    this.say(text("records.sending"));
     return send(record).then(function (result) {
       self.sending = false;
       button.removeAttribute("aria-disabled");
+      if (attempt !== self.attempt) return null;  // cleared while it was on its way: say nothing
       if (result.sent) {
         var answer = result.response || {};
-        self.say("Recorded by the records service (record " + (answer.id || record.id) +
-          (answer.received_at ? ", received " + answer.received_at : "") + ")." + (answer.score_mismatch ? " " + answer.message : ""));
+        result.received_at = answer.received_at || record.submitted_at;
+        self.say(text("records.recorded", {when: text.when(result.received_at)}) + (answer.score_mismatch ? " " + answer.message : ""),
+          text("records.record_id", {id: answer.id || record.id}));
       } else {
-        self.say("Not recorded yet. " + result.reason + " Your answers are still here: send them again later, or download the receipt and give it to HR.");
+        self.say(text("records.not_recorded", {reason: result.reason}));
         self.receipt.hidden = false;
       }
       return result;
@@ -203,10 +214,10 @@
   /* Saves the record as a file (``render`` makes its text; JSON by default): the very record
      sent, or the one that would be. Says so with ``note`` (by default: not recorded yet). */
   Submission.prototype.save = function (note, extension, render, type) {
-    if (!validate(this.form)) return null;
+    if (!validate(this.form, this.extra)) return null;
     var record = this.current(), name = receiptName(record, extension || "json");
     download(name, render ? render(record) : JSON.stringify(record, null, 2) + "\n", type || "application/json");
-    this.say("Saved " + name + ". " + (note || RECEIPT_NOTE));
+    this.say(text("records.saved", {name: name, note: note || text("records.receipt_note")}));
     return name;
   };
 
