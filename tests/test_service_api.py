@@ -109,7 +109,7 @@ def test_an_honest_score_is_not_flagged(service, project):
         (lambda r, p: r["policy"].update(version="7"), "unknown version '7' of policy 'admin-policy-6'"),
         (lambda r, p: r["policy"].update(hash="0" * 64), "policy.hash: does not match"),
         (lambda r, p: r["quiz"].update(id="no-such-quiz"), "unknown quiz 'no-such-quiz'"),
-        (lambda r, p: r["quiz"].update(version="2"), "unknown version '2' of quiz"),
+        (lambda r, p: r["quiz"].update(version="97"), "unknown version '97' of quiz"),
         (lambda r, p: r["person"].update(role="mayor"), "unknown role 'mayor'"),
         (lambda r, p: r["answers"].update({"no-such-question": ["x"]}), "no-such-question"),
         (lambda r, p: r.update(statement="I agree to nothing."), "statement: not the acknowledgement"),
