@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import Any
 
 from handbook.load import Problem
 from handbook.pages import navigation
 from handbook.project import Project, load_project
 from handbook.render import render_docs
-from handbook.site import read_user_config, run_mkdocs, write_config
+from handbook.site import SiteError, read_user_config, run_mkdocs, write_config
+from handbook.templatefiles import TemplateFailed, located_in_tree, one_line, site_template_problems
 
 GENERATED = ".handbook"
 
@@ -34,40 +34,57 @@ class BuildResult:
     total_seconds: float
 
 
-def template_problem(error: jinja2.TemplateError) -> str:
-    """A broken template (a project's override, usually) as one ``file:line: message`` line."""
-    name = getattr(error, "filename", None) or getattr(error, "name", None) or "site_templates"
-    line = getattr(error, "lineno", None) or 1
-    return f"{name}:{line}:1: template error: {error.message or error}"
+def _checked(root: Path) -> tuple[Project | None, dict[str, Any], list[Problem]]:
+    """The project, the user's mkdocs.yml settings, and every problem with either or the templates."""
+    project, problems = load_project(root)
+    user, config_problems = read_user_config(root)
+    return project, user, sorted(set(problems + config_problems + site_template_problems(root)))
 
 
 def check(root: Path) -> tuple[Project | None, list[Problem]]:
-    """Validate the sources and mkdocs.yml; every problem at once."""
-    project, problems = load_project(root)
-    _, config_problems = read_user_config(root)
-    return project, sorted(set(problems + config_problems))
+    """Validate the sources, mkdocs.yml and site_templates/; every problem at once."""
+    project, _, problems = _checked(root)
+    return project, problems
 
 
 def build(root: Path, site_dir: Path | None = None, out: Path | None = None) -> BuildResult:
-    """Check, write the generated docs and config into ``out``, and run MkDocs into ``site_dir``."""
+    """Check, write the generated docs and config into ``out``, and run MkDocs into ``site_dir``.
+
+    Whatever goes wrong in any stage is raised as BuildFailed, one line per problem, so the
+    command line and the preview's watcher report it and carry on; nothing else escapes.
+    """
+    try:
+        return _build(root, site_dir, out)
+    except BuildFailed:
+        raise
+    except Exception as error:  # a failure no stage knew how to locate: still one line
+        raise BuildFailed([f"{root}: build failed: {type(error).__name__}: {one_line(error)}"]) from None
+
+
+def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
     started = time.perf_counter()
     root = root.resolve()
-    project, problems = load_project(root)
-    user, config_problems = read_user_config(root)
-    problems = sorted(set(problems + config_problems))
+    project, user, problems = _checked(root)
     if problems or project is None:
         raise BuildFailed([str(problem) for problem in problems])
     out = out or root / GENERATED
     site_dir = site_dir or root / "site"
     try:
         pages, changed = render_docs(project, out)
-    except jinja2.TemplateError as error:
-        raise BuildFailed([template_problem(error)]) from None
-    config = write_config(root, out, site_dir, project.handbook.site_title, navigation(pages), user)
+        config = write_config(root, out, site_dir, project.handbook.site_title, navigation(pages), user)
+    except TemplateFailed as failed:
+        raise BuildFailed([str(failed.problem)]) from None
+    except OSError as error:
+        where = error.filename or out
+        raise BuildFailed([f"{where}: cannot write the generated pages: {error.strerror or error}"]) from None
     generated = time.perf_counter()
     try:
-        run_mkdocs(config)
-    except Exception as error:  # SiteError, or a plugin's own failure: one line, no traceback
-        raise BuildFailed([str(error).splitlines()[0] if str(error) else repr(error)]) from None
+        run_mkdocs(config, root / "mkdocs.yml")
+    except SiteError as error:
+        raise BuildFailed([str(error)]) from None
+    except Exception as error:  # a theme override or a plugin failed: name the file when it is ours
+        problem = located_in_tree(error, out / "overrides", root / "site_templates" / "overrides", root)
+        line = str(problem) if problem else f"mkdocs.yml:1:1: mkdocs failed: {one_line(error)}"
+        raise BuildFailed([line]) from None
     finished = time.perf_counter()
     return BuildResult(site_dir, len(pages), changed, generated - started, finished - started)

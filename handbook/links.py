@@ -34,6 +34,15 @@ def page_path(kind: str, ident: str | None = None) -> str:
     return PAGES[kind].format(id=ident)
 
 
+def reserved_ids(kind: str) -> frozenset[str]:
+    """Ids a ``kind`` page may not take: each would replace a generated page in its folder
+    (``roles/index.md`` is the list of roles; any ``index.md`` is its folder's section page)."""
+    folder = posixpath.dirname(PAGES[kind])
+    fixed = [pattern for pattern in PAGES.values() if "{id}" not in pattern]
+    taken = {posixpath.splitext(posixpath.basename(p))[0] for p in fixed if posixpath.dirname(p) == folder}
+    return frozenset(taken | {"index"})
+
+
 def parse_link(link: str) -> tuple[str, str | None, str | None]:
     """``policy:admin-policy-6#procedure.1.a`` -> (kind, id, anchor)."""
     target, _, anchor = link.partition("#")

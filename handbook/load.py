@@ -3,15 +3,23 @@
 Every later stage reports problems as ``path:line:col: message``; this module is where
 those positions come from. It never raises for bad input: each problem becomes a
 :class:`Problem`, so one run can report them all.
+
+Sources are read as YAML 1.2 reads them (the schema editors' YAML language server uses):
+``no``, ``yes``, ``on`` and ``off`` are words, not booleans; ``2022-12-09`` is text that a
+date field parses; ``1:20`` is not a number. Where a plain number stands for text, the
+message says to quote it, because ``39.20`` is still the number 39.2 in YAML 1.2.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
+
+from handbook.projectfiles import MAX_SOURCE_BYTES, FileRefused, read_bytes
 
 Loc = tuple[str | int, ...]
 
@@ -41,6 +49,12 @@ class SourceFile:
     data: Any = None
     positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    plain: dict[Loc, str] = field(default_factory=dict)
+    """Unquoted scalars YAML read as something other than text (a number, a boolean), as written."""
+    tagged: set[Loc] = field(default_factory=set)
+    """Values with an application tag (``!ENV``): what they become is up to their reader."""
+    reported: set[Loc] = field(default_factory=set)
+    """Values the loader could not build and already reported; the schema need not repeat them."""
 
     def locate(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
         """Line and column of the deepest known node on ``loc``.
@@ -63,13 +77,55 @@ class SourceFile:
 
 
 # libyaml's parser when PyYAML was built with it (the wheels are): same nodes and marks, ~10x faster.
-FastSafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+FastSafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_NODES = 200_000  # far beyond any policy; stops alias bombs ("billion laughs")
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists in a source file (a 10-level clause tree needs about 22)."""
+MAX_DIGITS = 100
+"""Longest integer read as a number; no setting needs more, and longer ones are slow to convert."""
+
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+                    r"|\.(?:nan|NaN|NAN))$")
+_CORE_SCHEMA = [
+    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    ("tag:yaml.org,2002:int", _INT, "-+0123456789"),
+    ("tag:yaml.org,2002:float", _FLOAT, "-+0123456789."),
+    ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), "<"),
+]
+
+
+class SourceLoader(FastSafeLoader):  # type: ignore[misc,valid-type]
+    """YAML 1.2's core schema: booleans are only true/false, no timestamps, no sexagesimal."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {}
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        text = str(self.construct_scalar(node)).replace("_", "")
+        digits = len(text.lstrip("+-"))
+        if digits > MAX_DIGITS:
+            raise ValueError(f"a number of {digits} digits is too long: write a smaller number, "
+                             "or quote it if it is text")
+        if text.lower().startswith(("0o", "0x", "0b")):
+            return int(text, 0)
+        return int(text, 10)
+
+
+for _tag, _pattern, _first in _CORE_SCHEMA:
+    SourceLoader.add_implicit_resolver(_tag, _pattern, list(_first))
+SourceLoader.add_constructor("tag:yaml.org,2002:int", SourceLoader.construct_yaml_int)
 
 
 class _TooLarge(Exception):
-    pass
+    def __init__(self, why: str = "") -> None:
+        self.why = why
+
+
+class _TooDeep(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
 
 
 _INVALID = object()
@@ -91,13 +147,17 @@ class _Builder:
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.budget -= 1
         if self.budget < 0:
-            raise _TooLarge
+            raise _TooLarge(" (aliases expanding?)")
+        if len(loc) > MAX_DEPTH:
+            raise _TooDeep(node)
         self.source.positions[loc] = _mark(node)
+        if not node.tag.startswith("tag:yaml.org,2002:"):
+            self.source.tagged.add(loc)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             self.loader.flatten_mapping(node)
             for key_node, value_node in node.value:
-                key = self.construct(key_node)
+                key = self.construct(key_node, loc) if isinstance(key_node, yaml.ScalarNode) else None
                 if key is _INVALID:
                     continue
                 if not isinstance(key, str | int | float | bool) or key is None:
@@ -118,17 +178,22 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
-        value = self.construct(node)
-        return None if value is _INVALID else value
+        value = self.construct(node, loc)
+        if value is _INVALID:
+            return None
+        if isinstance(node, yaml.ScalarNode) and not node.style and not isinstance(value, str | None):
+            self.source.plain[loc] = node.value
+        return value
 
-    def construct(self, node: yaml.Node) -> Any:
-        """A scalar's value, or _INVALID (and a problem) for one PyYAML resolves but cannot
-        build, such as the date 2022-13-45 or ``!!int x``."""
+    def construct(self, node: yaml.Node, loc: Loc) -> Any:
+        """A scalar's value, or _INVALID (and a problem) for one that is resolved but cannot
+        be built, such as ``!!timestamp 2022-13-45`` or ``!!int x``."""
         try:
             return self.loader.construct_object(node, deep=True)
         except (ValueError, TypeError, OverflowError) as error:
             line, col = _mark(node)
             self.problems.append(Problem(self.source.display, line, col, f"invalid value: {error}"))
+            self.source.reported.add(loc)
             return _INVALID
 
 
@@ -149,7 +214,8 @@ def _yaml_problem(display: str, text: str, error: yaml.YAMLError) -> Problem:
     return Problem(display, line, col, message)
 
 
-def _decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
+def decode_utf8(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
+    """The text of UTF-8 bytes, or a problem at the first byte that is not UTF-8."""
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as error:
@@ -160,22 +226,48 @@ def _decode(raw: bytes, display: str) -> tuple[str | None, Problem | None]:
         return None, Problem(display, line, col, message)
 
 
-def load_yaml(
-    path: Path, root: Path, loader: type[yaml.SafeLoader] = FastSafeLoader
-) -> tuple[SourceFile, list[Problem]]:
-    """Parse one YAML file into data with positions; problems instead of exceptions."""
+_VALUE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)
+
+
+def _count_values(text: str, loader: type[yaml.SafeLoader]) -> None:
+    """Refuse a file of more than MAX_NODES values before composing any: parser events cost a
+    tenth of nodes, so a 1 MiB list of 500,000 numbers is refused in a fraction of a second."""
+    events = loader(text)
     try:
-        display = str(path.relative_to(root))
+        count = 0
+        while events.check_event():
+            count += isinstance(events.get_event(), _VALUE_EVENTS)  # type: ignore[no-untyped-call]
+            if count > MAX_NODES:
+                raise _TooLarge
+    finally:
+        events.dispose()
+
+
+def display_path(path: Path, root: Path) -> str:
+    """How problems name a file: relative to the project folder when it is inside it."""
+    try:
+        return str(path.relative_to(root))
     except ValueError:
-        display = str(path)
+        return str(path)
+
+
+def load_yaml(
+    path: Path, root: Path, loader: type[yaml.SafeLoader] = SourceLoader
+) -> tuple[SourceFile, list[Problem]]:
+    """Parse one YAML file into data with positions; problems instead of exceptions.
+
+    The file must be a regular file inside ``root`` of at most MAX_SOURCE_BYTES, checked
+    before it is read (a FIFO, a device or a 50 MB list is refused at once).
+    """
+    display = display_path(path, root)
     source = SourceFile(path=path, display=display)
     if path.is_dir():
         return source, [Problem(display, 1, 1, "expected a YAML file but found a folder")]
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return source, [Problem(display, 1, 1, f"cannot read file: {error.strerror}")]
-    text, problem = _decode(raw, display)
+        raw = read_bytes(path, root, MAX_SOURCE_BYTES)
+    except FileRefused as refused:
+        return source, [Problem(display, 1, 1, str(refused))]
+    text, problem = decode_utf8(raw, display)
     if problem:
         return source, [problem]
     assert text is not None
@@ -183,6 +275,7 @@ def load_yaml(
         text = text[1:]
     yaml_loader = None
     try:
+        _count_values(text, loader)
         yaml_loader = loader(text)
         node = yaml_loader.get_single_node()
         if node is None:
@@ -191,9 +284,12 @@ def load_yaml(
         source.data = builder.build(node, ())
     except yaml.YAMLError as error:
         return source, [_yaml_problem(display, text, error)]
-    except _TooLarge:
-        message = f"more than {MAX_NODES} values (aliases expanding?); split the file"
+    except _TooLarge as large:
+        message = f"more than {MAX_NODES} values{large.why}; split the file"
         return source, [Problem(display, 1, 1, message)]
+    except _TooDeep as deep:
+        line, col = _mark(deep.node)
+        return source, [Problem(display, line, col, f"nested more than {MAX_DEPTH} levels deep; flatten it")]
     except RecursionError:
         return source, [Problem(display, 1, 1, "nested too deeply (a recursive alias?)")]
     finally:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import get_origin
+from typing import Any, get_origin
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from handbook.load import Problem, SourceFile, load_yaml
+from handbook.load import Loc, Problem, SourceFile, load_yaml
 from handbook.models.base import ID_HINT, ID_PATTERN, Document
 from handbook.models.checklists import Checklist
 from handbook.models.forms import Form
@@ -78,24 +79,42 @@ def _where(loc: tuple[str | int, ...]) -> str:
     return text
 
 
+def _value_message(source: SourceFile, item: ErrorDetails, loc: Loc) -> str:
+    """What is wrong with one value, said in terms of what the author wrote."""
+    kind, value = item["type"], item["input"]
+    if kind == "string_type" and value is None:
+        return "is empty; write the text"
+    if kind == "string_type" and loc in source.plain:
+        written = source.plain[loc]
+        read_as = f"the boolean {str(value).lower()}" if isinstance(value, bool) else f"the number {value}"
+        return f'{written} is read as {read_as}; quote it ("{written}") to keep it as text'
+    if kind.startswith(("date_", "datetime_")) and isinstance(value, str):
+        reason = item.get("ctx", {}).get("error") or "not a date"
+        return f"'{value}' is not a valid date ({reason}); write it as YYYY-MM-DD"
+    if kind == "string_pattern_mismatch" and item.get("ctx", {}).get("pattern") == ID_PATTERN:
+        return f"{value!r} is not a valid id: {ID_HINT}"
+    return item["msg"].removeprefix("Value error, ")
+
+
 def validation_problems(source: SourceFile, error: ValidationError) -> list[Problem]:
-    """One line per pydantic error, pointing at the node it is about."""
+    """One line per pydantic error, pointing at the node it is about.
+
+    A value the loader already reported (an ``!!int x`` it could not build) is not reported
+    again; an unquoted number or boolean where text belongs is told to be quoted.
+    """
     problems = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
-        kind = item["type"]
-        if kind == "missing":
+        if loc in source.reported:
+            continue
+        if item["type"] == "missing":
             where = _where(loc[:-1])
             message = f"missing required field '{loc[-1]}'" + (f" in {where}" if where else "")
             problems.append(source.problem(loc[:-1], message))
-        elif kind == "extra_forbidden":
+        elif item["type"] == "extra_forbidden":
             problems.append(source.problem(loc, f"unknown field '{loc[-1]}'", key=True))
-        elif kind == "string_pattern_mismatch" and item["ctx"].get("pattern") == ID_PATTERN:
-            message = f"{_where(loc)}: {item['input']!r} is not a valid id: {ID_HINT}"
-            problems.append(source.problem(loc, message))
         else:
-            message = item["msg"].removeprefix("Value error, ")
-            where = _where(loc)
+            where, message = _where(loc), _value_message(source, item, loc)
             problems.append(source.problem(loc, f"{where}: {message}" if where else message))
     return problems
 
@@ -114,7 +133,8 @@ def _files(root: Path, kind: SourceKind) -> tuple[list[Path], list[Problem]]:
         return [], []
     if not target.is_dir():
         return [], [Problem(kind.path, 1, 1, "expected a folder of YAML files but found a file")]
-    files = sorted(p for p in target.iterdir() if p.suffix in {".yaml", ".yml"})
+    # Hidden files are editors' (emacs' .#policy.yaml lock links, swap files), not sources.
+    files = sorted(p for p in target.iterdir() if p.suffix in {".yaml", ".yml"} and p.name[0] != ".")
     if not files and kind.required:
         return [], [Problem(kind.path, 1, 1, f"no {kind.name} files (*.yaml) in this folder")]
     return files, []
@@ -162,5 +182,7 @@ def _first(documents: list[Document], kind: SourceKind) -> Document:
     if documents:
         return documents[0]
     fields = kind.model.model_fields.items()
-    empty = {name: [] for name, info in fields if info.is_required() and get_origin(info.annotation) is list}
-    return kind.model.model_construct(**empty)
+    empty: dict[str, Any] = {
+        name: [] for name, info in fields if info.is_required() and get_origin(info.annotation) is list
+    }
+    return kind.model.model_construct(None, **empty)

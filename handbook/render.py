@@ -10,40 +10,43 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
 
 from handbook.links import html_href, known_links, parse_link, relative
+from handbook.load import Problem, display_path
 from handbook.pages import Page, collect_pages
 from handbook.project import Project
-from handbook.resources import builtin_templates
-from handbook.textfmt import html_attr, md_text, paragraphs
+from handbook.projectfiles import tree_files
+from handbook.templatefiles import LIMITS, PageTemplates, TemplateFailed, read_template_file, template_dirs
+from handbook.textfmt import html_attr, html_text, md_text, paragraphs
 
 
 def abbreviations(project: Project) -> list[tuple[str, str]]:
-    """Terms and role abbreviations that get a hover tooltip wherever they appear."""
+    """Terms and role abbreviations that get a hover tooltip wherever they appear.
+
+    Each becomes a ``*[term]: meaning`` line, so a term that line cannot hold (a backslash or
+    a ``]``) gets no tooltip rather than a stray line at the foot of every page.
+    """
     found: dict[str, str] = {}
+
+    def add(term: str, meaning: str) -> None:
+        term = " ".join(term.split())
+        if term and not set(term) & {"\\", "]"}:
+            found.setdefault(term, meaning)
+
     for policy in project.policies:
         for clause in policy.definitions():
             if clause.term and clause.text and clause.tooltip:
-                found.setdefault(clause.term, clause.text)
+                add(clause.term, clause.text)
             if clause.abbreviation and clause.term:
-                found.setdefault(clause.abbreviation, clause.term)
+                add(clause.abbreviation, clause.term)
     for role in project.roles:
         if role.abbreviation:
-            found.setdefault(role.abbreviation, role.name)
+            add(role.abbreviation, role.name)
     return sorted(found.items(), key=lambda pair: -len(pair[0]))
-
-
-def template_dirs(root: Path, part: str) -> list[Path]:
-    """The project's override folder first, then the built-in one."""
-    dirs = [root / "site_templates" / part, builtin_templates() / part]
-    unique = []
-    for folder in dirs:
-        if folder.is_dir() and folder.resolve() not in [d.resolve() for d in unique]:
-            unique.append(folder)
-    return unique
 
 
 def template_cache() -> Path | None:
@@ -64,7 +67,7 @@ def template_cache() -> Path | None:
 def make_environment(project: Project, cache: Path | None = None) -> jinja2.Environment:
     """Templates from the project's overrides, then the built-ins; compiled once into ``cache``."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(project.root, "pages")]),
+        loader=PageTemplates(project.root),
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)) if cache else None,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -86,6 +89,15 @@ class Renderer:
         self.abbreviations = abbreviations(project)
 
     def render(self, page: Page) -> str:
+        """The page's Markdown; TemplateFailed, at the template line, for anything that goes wrong."""
+        try:
+            return self._render(page)
+        except Exception as error:  # a project's template can raise anything; report where
+            loader = self.env.loader
+            assert isinstance(loader, PageTemplates)
+            raise TemplateFailed(loader.problem(error)) from None
+
+    def _render(self, page: Page) -> str:
         def link(target: str) -> str:
             kind, ident, anchor = parse_link(target)
             key = f"{kind}:{ident}" if ident else kind
@@ -98,7 +110,7 @@ class Renderer:
         return template.render(
             project=self.project,
             handbook=self.project.handbook,
-            page=page,
+            page=replace(page, title=html_text(page.title)),  # the theme prints a page's title as HTML
             link=link,
             clause_link=clause_link,
             href=lambda target: html_href(link(target)),
@@ -117,15 +129,19 @@ def write_if_changed(path: Path, content: str | bytes) -> bool:
     return True
 
 
-def copy_tree(sources: list[Path], destination: Path) -> set[Path]:
-    """Copy folders into one; later folders lose to earlier ones (overrides first)."""
+def copy_tree(root: Path, part: str, destination: Path) -> set[Path]:
+    """Copy a part of ``site_templates/`` into one folder, the project's files winning over the
+    built-in ones; only regular files inside the project (or the package) are copied."""
     written: set[Path] = set()
-    for source in reversed(sources):
-        for file in sorted(source.rglob("*")):
-            if file.is_file():
-                target = destination / file.relative_to(source)
-                write_if_changed(target, file.read_bytes())
-                written.add(target)
+    for source, base in reversed(template_dirs(root, part)):
+        files, refused = tree_files(source, base, LIMITS[part])
+        if refused:
+            path, why = refused[0]
+            raise TemplateFailed(Problem(display_path(path, root), 1, 1, why))
+        for file in files:
+            target = destination / file.relative_to(source)
+            write_if_changed(target, read_template_file(file, base, root, part))
+            written.add(target)
     return written
 
 
@@ -149,10 +165,9 @@ def render_docs(project: Project, out: Path) -> tuple[list[Page], int]:
         target = docs / page.path
         changed += write_if_changed(target, renderer.render(page))
         written.add(target)
-    written |= copy_tree(template_dirs(project.root, "assets"), docs / "assets")
+    written |= copy_tree(project.root, "assets", docs / "assets")
     prune(docs, written)
-    override_dirs = template_dirs(project.root, "overrides")
-    prune(overrides, copy_tree(override_dirs, overrides) if override_dirs else set())
+    prune(overrides, copy_tree(project.root, "overrides", overrides))
     if overrides.is_dir() and not any(overrides.rglob("*.*")):
         shutil.rmtree(overrides)
     return pages, changed

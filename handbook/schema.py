@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from handbook.load import MAX_DEPTH
 from handbook.project import SOURCE_KINDS
+from handbook.projectfiles import MAX_SOURCE_BYTES, MiB
 
 
 def schemas() -> dict[str, dict[str, Any]]:
@@ -16,6 +18,9 @@ def schemas() -> dict[str, dict[str, Any]]:
         schema = kind.model.model_json_schema()
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["title"] = f"handbook {kind.name} file ({kind.path})"
+        limits = (f"The file is at most {MAX_SOURCE_BYTES // MiB} MiB of UTF-8 YAML, read as YAML 1.2 "
+                  f"(yes/no are words; quote numbers meant as text), nested at most {MAX_DEPTH} levels.")
+        schema["description"] = f"{schema.get('description', '').strip()} {limits}".strip()
         result[kind.name] = schema
     return result
 

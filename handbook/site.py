@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from handbook.load import FastSafeLoader, Problem, load_yaml
+from handbook.load import FastSafeLoader, Problem, SourceFile, load_yaml
+from handbook.textfmt import html_text
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
@@ -51,15 +54,94 @@ def _extension_names(value: Any) -> set[str]:
     return {name.removeprefix("markdown.extensions.") for name in names}
 
 
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_mapping(value: Any) -> bool:
+    return isinstance(value, dict)
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, list)
+
+
+def _is_texts(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_palette(value: Any) -> bool:
+    return isinstance(value, dict) or (isinstance(value, list) and all(isinstance(v, dict) for v in value))
+
+
+def _is_font(value: Any) -> bool:
+    return value is False or isinstance(value, dict)
+
+
+SETTINGS: dict[tuple[str, ...], tuple[Callable[[Any], bool], str]] = {
+    **{(key,): (_is_text, "text") for key in (
+        "site_name", "site_url", "site_description", "site_author", "copyright", "repo_url", "repo_name",
+        "edit_uri", "dev_addr", "remote_branch", "remote_name")},
+    ("theme",): (lambda v: isinstance(v, str | dict), "a mapping (name: material, ...)"),
+    **{("theme", key): (_is_text, "text") for key in ("name", "language", "logo", "favicon", "custom_dir")},
+    ("theme", "features"): (_is_texts, "a list of feature names"),
+    ("theme", "palette"): (_is_palette, "a mapping (primary, accent, scheme) or a list of them"),
+    ("theme", "font"): (_is_font, "false or a mapping (text, code)"),
+    ("theme", "icon"): (_is_mapping, "a mapping"),
+    ("plugins",): (lambda v: isinstance(v, list | dict), "a list of plugins"),
+    ("markdown_extensions",): (lambda v: isinstance(v, list | dict), "a list of extensions"),
+    ("extra",): (_is_mapping, "a mapping"),
+    ("validation",): (_is_mapping, "a mapping"),
+    ("extra_css",): (_is_texts, "a list of file names"),
+    ("extra_javascript",): (_is_list, "a list of scripts"),
+    ("hooks",): (_is_texts, "a list of file names"),
+    ("watch",): (_is_texts, "a list of paths"),
+    ("nav",): (_is_list, "a list (the generator replaces it)"),
+    ("strict",): (lambda v: isinstance(v, bool), "true or false"),
+    ("use_directory_urls",): (lambda v: isinstance(v, bool), "true or false"),
+}
+"""The type of each MkDocs and Material setting a wrong type of would break the build with an
+unlocated error (``argument of type 'int' is not iterable``); checked with a located message."""
+
+
+def _what(value: Any) -> str:
+    kinds = [(bool, "true/false"), (int | float, "a number"), (str, "text"), (list, "a list"),
+             (dict, "a mapping")]
+    return next((name for kind, name in kinds if isinstance(value, kind)), "nothing")
+
+
+def _setting_problems(source: SourceFile) -> list[Problem]:
+    """Settings of the wrong type; a tagged value (``!ENV``) is MkDocs' to judge."""
+    problems = []
+    for loc, (fits, expected) in SETTINGS.items():
+        parent = source.data.get(loc[0]) if len(loc) > 1 else source.data
+        if not isinstance(parent, dict) or loc[-1] not in parent or loc in source.tagged:
+            continue
+        value = parent[loc[-1]]
+        if not fits(value):
+            problems.append(source.problem(loc, f"{'.'.join(loc)} must be {expected}, not {_what(value)}"))
+        elif loc == ("theme", "language") and not _material_knows(value):
+            problems.append(source.problem(loc, f"theme.language '{value}' is not a language Material knows"))
+    return problems
+
+
+def _material_knows(language: str) -> bool:
+    import material  # type: ignore[import-untyped]
+
+    folder = Path(material.__file__).parent / "templates" / "partials" / "languages"
+    return "/" not in language and (folder / f"{language}.html").is_file()
+
+
 def read_user_config(root: Path) -> tuple[dict[str, Any], list[Problem]]:
     """The project's mkdocs.yml, checked for what the generated pages rely on."""
     path = root / "mkdocs.yml"
-    if not path.exists():
+    if not (path.exists() or path.is_symlink()):
         return {}, [Problem("mkdocs.yml", 1, 1, "missing file: mkdocs.yml holds the site settings")]
     source, problems = load_yaml(path, root, loader=_TolerantLoader)
     if problems:
         return {}, problems
     config: dict[str, Any] = source.data
+    problems += _setting_problems(source)
     have = _extension_names(config.get("markdown_extensions"))
     missing = [name for name in REQUIRED_EXTENSIONS if name not in have]
     if missing:
@@ -92,14 +174,14 @@ def write_config(
     theme: dict[str, Any] = {"font": False}
     if (out / "overrides").is_dir():
         theme["custom_dir"] = "overrides"
-    extra = user.get("extra") if isinstance(user.get("extra"), dict) else {}
+    extra: dict[str, Any] = user["extra"] if isinstance(user.get("extra"), dict) else {}
     docs = out / "docs"
     css = sorted(p.relative_to(docs).as_posix() for p in (docs / "assets" / "css").glob("*.css"))
     scripts = (docs / "assets" / "js").glob("*.js")
     js = sorted((p.relative_to(docs).as_posix() for p in scripts), key=_shared_first)
     config = {
         "INHERIT": os.path.relpath(root / "mkdocs.yml", out),
-        "site_name": site_name,
+        "site_name": html_text(site_name),  # Material prints it as HTML
         "docs_dir": "docs",
         "site_dir": str(site_dir.resolve()),
         "use_directory_urls": False,
@@ -128,8 +210,24 @@ class _Collector(logging.Handler):
         self.messages.append(" ".join(record.getMessage().split()))
 
 
-def run_mkdocs(config_file: Path) -> list[str]:
-    """Build with MkDocs in this process (strict: a warning fails the build); returns warnings."""
+_CONFIG_VALUE = re.compile(r"Config value '([\w.-]+)'")
+
+
+def _located(details: str, user_config: Path | None) -> str:
+    """MkDocs' message about a setting, at that setting's line in the project's mkdocs.yml."""
+    found = _CONFIG_VALUE.search(details)
+    if not (found and user_config):
+        return f"mkdocs: {details}"
+    source, _ = load_yaml(user_config, user_config.parent, loader=_TolerantLoader)
+    line, col = source.locate((found.group(1),)) if isinstance(source.data, dict) else (1, 1)
+    return f"{source.display}:{line}:{col}: mkdocs: {details}"
+
+
+def run_mkdocs(config_file: Path, user_config: Path | None = None) -> list[str]:
+    """Build with MkDocs in this process (strict: a warning fails the build); returns warnings.
+
+    A problem with a setting is reported at its line in ``user_config`` (the project's mkdocs.yml).
+    """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -143,8 +241,10 @@ def run_mkdocs(config_file: Path) -> list[str]:
         build(config)
     except MkDocsException as error:
         details = "; ".join(collector.messages) or str(error)
-        raise SiteError(f"mkdocs: {details}") from None
-    except (OSError, yaml.YAMLError) as error:
+        raise SiteError(_located(details, user_config)) from None
+    except OSError as error:
+        raise SiteError(f"{error.filename or config_file}: mkdocs: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
         raise SiteError(f"mkdocs: {error}") from None
     finally:
         logger.removeHandler(collector)

@@ -1,7 +1,17 @@
 """Put source text into Markdown and HTML safely: shown as written, never as markup.
 
-Policy words and people's names are data. Escaping them here means a clause containing
-``*`` or ``<`` renders literally, and nothing typed in a YAML file becomes live HTML.
+Policy words and people's names are data. Whatever a YAML value holds (``<img onerror>``,
+``*stars*``, ``[a link](javascript:...)``, ``---``, ``# heading``, ``{: onclick=...}``) it
+must reach the reader as those characters, wherever a template puts it: a Markdown paragraph,
+a heading, a table cell, a raw HTML attribute, or HTML inside a ``markdown`` block, where
+Python-Markdown still reads emphasis and links. So every character that means something to
+HTML or to Markdown (core, the extensions the site uses, and common pymdownx ones) becomes a
+numeric character reference: browsers show the character, Markdown sees no syntax.
+Backslash escapes are not used: Python-Markdown only knows some of them, so ``\\<`` shows a
+stray backslash.
+
+Each value becomes one line: a line break in a YAML value never starts a new block. Where a
+template wants paragraphs (a clause's text), it splits with ``paragraphs`` first.
 """
 
 from __future__ import annotations
@@ -9,22 +19,49 @@ from __future__ import annotations
 import html
 import re
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~])")
-_LIST_START = re.compile(r"^(\s*)(\d+)([.)])(\s)", re.MULTILINE)
-_BULLET_START = re.compile(r"^(\s*)([-+])(\s)", re.MULTILINE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Characters no text needs; STX/ETX are Python-Markdown's own placeholder markers."""
+
+_MARKUP = re.compile(r"[&<>\\`*\[\]{}|~^=$#]|(?<!\w)_|_(?!\w)")
+"""HTML's specials, Markdown's inline syntax, and ``_`` where it can open or close emphasis
+(between two letters it cannot, so ``first_last@example.org`` stays an address)."""
+_MARKUP_OR_QUOTE = re.compile(_MARKUP.pattern + r"""|["']""")
+"""The same, and the quotes that would end an HTML attribute."""
+
+_LINE_START = re.compile(r"^(?:[!-/:-@\[-`{-~]|\d+[.)])")
+"""What can open a block at the start of a line: ``#``, ``>``, ``-``, ``+``, ``1.``, ``!!!``,
+``:``, ``|``, ``---``, ``=``... (any ASCII punctuation, or a number and a dot)."""
+
+_NAMED = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def _reference(match: re.Match[str]) -> str:
+    text = match.group()
+    return "".join(_NAMED.get(char) or f"&#{ord(char)};" if not char.isdigit() else char for char in text)
+
+
+def _one_line(value: object) -> str:
+    return " ".join(_CONTROL.sub("\ufffd", str(value)).split())
 
 
 def md_text(value: object) -> str:
-    """Escape text for a Markdown paragraph: no emphasis, links, HTML or list starts."""
-    text = str(value).replace("&", "&amp;")
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _LIST_START.sub(r"\1\2\\\3\4", text)
-    return _BULLET_START.sub(r"\1\\\2\3", text)
+    """Text for anywhere in a Markdown page: one line, no block or inline syntax, no HTML."""
+    text = _one_line(value)
+    lead = _LINE_START.match(text)
+    start = _reference(lead) if lead else ""
+    return start + _MARKUP.sub(_reference, text[lead.end() if lead else 0 :])
 
 
 def html_attr(value: object) -> str:
-    """Escape text for an HTML attribute or element body."""
-    return html.escape(str(value), quote=True)
+    """Text for an HTML attribute or element body in a Markdown page (which may still be read
+    as Markdown inside a ``markdown`` block): one line, escaped for both."""
+    return _MARKUP_OR_QUOTE.sub(_reference, _one_line(value))
+
+
+def html_text(value: object) -> str:
+    """Text for HTML that Markdown never reads: the navigation, the site name, a page's
+    ``<title>``. MkDocs and Material print those as HTML, so they are escaped here."""
+    return html.escape(_one_line(value), quote=True)
 
 
 def paragraphs(value: object) -> list[str]:

@@ -3,12 +3,14 @@ say exactly where a problem must be reported."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 HANDBOOK = str(Path(sys.executable).parent / "handbook")
 PROBLEM = re.compile(r"^[^:\s]+:\d+:\d+: .+$")
@@ -96,3 +98,49 @@ def elements(html: str, tag: str | None = None, **attrs: str) -> list[Element]:
 
 def words(text: str) -> str:
     return " ".join(text.split())
+
+
+_PAGE_DATA = re.compile(
+    r'<div data-hb-data="([^"]+)" hidden><script type="application/json">(.*?)</script></div>', re.S
+)
+
+
+def page_data(html: str) -> dict[str, Any]:
+    """The data a built page hands its scripts, by name (handbook.page_data; one-item arrays)."""
+    found: dict[str, Any] = {}
+    for name, text in _PAGE_DATA.findall(html):
+        assert name not in found, f"page data {name!r} appears twice"
+        (found[name],) = json.loads(text)
+    return found
+
+
+@dataclass(frozen=True)
+class ShownPersonField:
+    """One field of a built page's person block, as a person and records.js meet it."""
+
+    id: str
+    label: str
+    required: bool
+    control: Element
+
+
+def person_fields(html: str) -> list[ShownPersonField]:
+    """The person block of a built page: each field's id, visible label, whether it must be
+    filled (marker, ``required`` and records.js's flag all agree) and its control."""
+    found = elements(html)
+    shown = []
+    for wrapper in (e for e in found if "data-hb-person" in e.attrs):
+        inside = [e for e in found if wrapper in e.parents]
+        (control,) = [e for e in inside if e.tag in {"input", "select"}]
+        if wrapper.attrs["data-hb-type"] == "fixed":
+            fixed = [e for e in inside if "hb-fixed-label" in e.attrs.get("class", "")]
+            (label,) = [words(e.text).removesuffix(":") for e in fixed]
+            required = "data-hb-required" in wrapper.attrs
+        else:
+            labels = [e for e in inside if e.tag == "label" and e.attrs["for"] == control.attrs["id"]]
+            (label,) = [words(e.text) for e in labels]
+            required = label.endswith("(required)")
+            assert required == ("required" in control.attrs) == ("data-hb-required" in wrapper.attrs), label
+            label = label.removesuffix(" (required)")
+        shown.append(ShownPersonField(wrapper.attrs["data-hb-person"], label, required, control))
+    return shown

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+from handbook.build import build
 
 EMPLOYEE = "quizzes/admin-policy-6-employee.html"
 SMA = "quizzes/admin-policy-6-sma.html"
@@ -12,7 +19,8 @@ ACKNOWLEDGE = "acknowledge/admin-policy-6.html"
 
 
 def quiz_data(page) -> dict[str, Any]:
-    return json.loads(page.locator("[data-hb-quiz] script").text_content())[0]
+    """The quiz's page data, as quiz.js reads it."""
+    return page.evaluate("window.handbookData(document.querySelector('[data-hb-quiz]'), 'quiz')")
 
 
 def presented(page) -> list[tuple[str, list[str]]]:
@@ -89,3 +97,25 @@ def settled_axe_violations(page) -> list[str]:
 
     page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     return axe_violations(page)
+
+
+@contextmanager
+def served_with_instant_navigation(project: Path) -> Iterator[str]:
+    """Build ``project`` with Material's instant navigation and serve it; yields the base URL.
+    Instant navigation needs a site_url on the served host and port, and is off with the
+    offline plugin."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(project / "site"))
+    handler.log_message = lambda *args, **kwargs: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    config = project / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8").replace("  - offline\n", "")
+    text = text.replace("  features:\n", "  features:\n    - navigation.instant\n")
+    config.write_text(f"site_url: {base}/\n{text}", encoding="utf-8")
+    build(project)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()

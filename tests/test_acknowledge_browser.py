@@ -15,6 +15,7 @@ import pytest
 
 from handbook.grading import grade_attempt
 from handbook.project import load_project
+from handbook.records.contract import PERSON_FIELDS, receipt_name
 from tests.quiz_driver import ACKNOWLEDGE, EMPLOYEE, fill_person, pass_quiz, settled_axe_violations
 
 pytestmark = pytest.mark.browser
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 TRICKY_NAME = 'Zoë <b>O\'Brien</b> & "Co"'
+ACKNOWLEDGE_BUTTON = "[data-hb-ack-form] button[type='submit']"
 
 
 class _RecordsHandler(http.server.SimpleHTTPRequestHandler):
@@ -104,17 +106,26 @@ def test_a_failed_self_check_keeps_the_gate_closed(page, site_url):
 
 
 def test_receipt_holds_every_field_of_the_record(page, site_url):
+    """The static test server refuses the POST: no certificate, the input stays, and the receipt
+    is one labelled click away (never downloaded by surprise)."""
     answers = pass_quiz(page, f"{site_url}/{EMPLOYEE}")
     page.goto(f"{site_url}/{ACKNOWLEDGE}")
-    endpoint = page.locator("[data-hb-ack]").get_attribute("data-hb-records-endpoint")
     fill_acknowledgement(page)
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    page.locator(ACKNOWLEDGE_BUTTON).click()
+    status = page.locator("[data-hb-ack] [data-hb-record-status]")
+    status.filter(has_text="Not recorded yet.").wait_for()
+    assert "The records service answered 501." in status.inner_text()
+    assert downloads == [] and not page.locator("[data-hb-certificate]").is_visible()
+    assert page.locator("#ack-signature").input_value() == TRICKY_NAME
     with page.expect_download() as info:
-        page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+        page.locator("[data-hb-ack] [data-hb-receipt] button").click()
     download = info.value
-    assert re.fullmatch(
-        r"acknowledgement-admin-policy-6-E-1001-\d{4}-\d\d-\d\d\.json", download.suggested_filename
-    )
     record = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert download.suggested_filename == receipt_name(
+        "acknowledgement", "admin-policy-6", "E-1001", record["submitted_at"], record["id"]
+    )
     project = shipped()
     policy = project.policy("admin-policy-6")
     quiz = next(q for q in project.quizzes if q.id == "admin-policy-6-employee")
@@ -148,26 +159,18 @@ def test_receipt_holds_every_field_of_the_record(page, site_url):
     )
     assert STAMP.fullmatch(record["started_at"]) and STAMP.fullmatch(record["submitted_at"])
     assert record["started_at"] <= record["submitted_at"] and "Chrome" in record["user_agent"]
-    status = page.locator("[data-hb-ack] > [data-hb-record-status]").inner_text()
-    assert download.suggested_filename in status
-    assert ("Could not send your record" if endpoint else "No records service is reachable") in status
-    certificate = page.locator("[data-hb-certificate]")
-    assert certificate.is_visible()
-    assert page.evaluate("document.activeElement.id") == "certificate-title"
-    name = certificate.locator("[data-hb-cert='name']")
-    assert name.text_content() == TRICKY_NAME and name.locator("b").count() == 0
-    assert certificate.locator("[data-hb-cert='id']").text_content() == record["id"]
-    assert certificate.locator("[data-hb-cert='role']").text_content() == "Social Media Administrator"
-    assert policy.content_hash() in certificate.inner_text()
+    assert download.suggested_filename in status.inner_text()
+    assert not page.locator("[data-hb-certificate]").is_visible()
 
 
 def test_errors_are_linked_to_their_fields_and_announced(page, site_url):
     pass_quiz(page, f"{site_url}/{EMPLOYEE}")
     page.goto(f"{site_url}/{ACKNOWLEDGE}")
-    page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
-    summary = page.locator("[data-hb-ack-form] [data-hb-errors]")
-    assert page.evaluate("document.activeElement.hasAttribute('data-hb-errors')")
-    assert summary.locator("[role='alert']").inner_text() == "6 things need fixing:"
+    page.locator(ACKNOWLEDGE_BUTTON).click()
+    summary = page.locator("[data-hb-ack-form] [data-hb-error-summary]")
+    assert page.evaluate("document.activeElement.hasAttribute('data-hb-error-summary')")
+    assert summary.locator(".hb-error-title").inner_text() == "There are 6 problems to fix"
+    assert summary.locator("a").all_inner_texts()[:4] == [f.missing for f in PERSON_FIELDS if f.required]
     assert page.locator("[data-hb-ack-form] [aria-invalid='true']").count() == 6
     agree = page.locator("#ack-agree")
     assert agree.get_attribute("aria-describedby") == "ack-statement ack-agree-error"
@@ -175,17 +178,23 @@ def test_errors_are_linked_to_their_fields_and_announced(page, site_url):
     summary.locator("a", has_text="Tick the box").click()
     assert page.evaluate("document.activeElement.id") == "ack-agree"
     page.locator("[data-hb-ack-form] [name='email']").fill("not-an-email")
-    page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    page.locator(ACKNOWLEDGE_BUTTON).click()
     assert "Enter an email address" in summary.inner_text()
 
 
-def test_no_wcag_violations_in_the_form_and_certificate_and_print_shows_the_certificate(page, site_url):
-    pass_quiz(page, f"{site_url}/{EMPLOYEE}")
-    page.goto(f"{site_url}/{ACKNOWLEDGE}")
+def test_no_wcag_violations_in_the_form_refusal_and_certificate_and_print_shows_the_certificate(
+    page, records_site
+):
+    pass_quiz(page, url(records_site, EMPLOYEE))
+    page.goto(url(records_site, ACKNOWLEDGE))
     assert settled_axe_violations(page) == []
     fill_acknowledgement(page, "Grace Hopper")
-    with page.expect_download():
-        page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    records_site.refuse = True
+    page.locator(ACKNOWLEDGE_BUTTON).click()
+    page.locator("[data-hb-ack] [data-hb-receipt] button").wait_for()
+    assert settled_axe_violations(page) == []
+    records_site.refuse = False
+    page.locator(ACKNOWLEDGE_BUTTON).click()
     page.locator("[data-hb-certificate]").wait_for()
     assert settled_axe_violations(page) == []
     page.evaluate("document.body.classList.add('hb-print-certificate')")  # what the print button does
@@ -199,39 +208,61 @@ def test_a_configured_records_service_gets_the_record_and_its_confirmation_is_sh
     records_site.refuse = False
     pass_quiz(page, url(records_site, EMPLOYEE))
     page.goto(url(records_site, ACKNOWLEDGE))
-    assert page.locator("[data-hb-ack]").get_attribute("data-hb-records-endpoint") == "/api/records"
-    fill_acknowledgement(page, "Grace Hopper")
+    fill_acknowledgement(page)
     downloads = []
     page.on("download", lambda download: downloads.append(download))
-    page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
+    page.locator(ACKNOWLEDGE_BUTTON).click()
     page.locator("[data-hb-certificate]").wait_for()
-    status = page.locator("[data-hb-ack] > [data-hb-record-status]").inner_text()
+    status = page.locator("[data-hb-ack] [data-hb-record-status]").inner_text()
     sent = records_site.received[-1]
     assert status == f"Recorded by the records service (record {sent['id']})."
-    assert sent["kind"] == "acknowledgement" and sent["person"]["name"] == "Grace Hopper"
+    assert sent["kind"] == "acknowledgement" and sent["person"]["name"] == TRICKY_NAME
     assert downloads == []
+    certificate = page.locator("[data-hb-certificate]")
+    assert page.evaluate("document.activeElement.id") == "certificate-title"
+    name = certificate.locator("[data-hb-cert='name']")
+    assert name.text_content() == TRICKY_NAME and name.locator("b").count() == 0
+    assert certificate.locator("[data-hb-cert='id']").text_content() == sent["id"]
+    assert certificate.locator("[data-hb-cert='role']").text_content() == "Social Media Administrator"
+    assert shipped().policy("admin-policy-6").content_hash() in certificate.inner_text()
+    with page.expect_download() as info:  # a copy of the record sent: the same record, the same id
+        certificate.locator("[data-hb-cert-download]").click()
+    assert json.loads(Path(info.value.path()).read_text(encoding="utf-8")) == sent
 
 
-def test_a_failing_records_service_falls_back_to_the_receipt_and_says_so(page, records_site):
+def test_a_failing_records_service_says_why_and_offers_the_receipt_of_the_same_record(page, records_site):
     records_site.refuse = True
     pass_quiz(page, url(records_site, EMPLOYEE))
     page.goto(url(records_site, ACKNOWLEDGE))
     fill_acknowledgement(page, "Grace Hopper")
+    page.locator(ACKNOWLEDGE_BUTTON).click()
+    status = page.locator("[data-hb-ack] [data-hb-record-status]")
+    status.filter(has_text="Not recorded yet.").wait_for()
+    assert status.inner_text().startswith(
+        "Not recorded yet. The records service answered: The records service is paused for maintenance."
+    )
+    assert not page.locator("[data-hb-certificate]").is_visible()
     with page.expect_download() as info:
-        page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
-    status = page.locator("[data-hb-ack] > [data-hb-record-status]").inner_text()
-    assert status.startswith("Could not send your record: The records service is paused for maintenance.")
-    assert info.value.suggested_filename in status
-    assert json.loads(Path(info.value.path()).read_text(encoding="utf-8"))["signature"] == "Grace Hopper"
+        page.locator("[data-hb-ack] [data-hb-receipt] button").click()
+    assert info.value.suggested_filename in status.inner_text()
+    receipt = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert receipt["signature"] == "Grace Hopper"
+    records_site.refuse = False  # the service is back: sending again sends that very record
+    page.locator(ACKNOWLEDGE_BUTTON).click()
+    page.locator("[data-hb-certificate]").wait_for()
+    assert records_site.received[-1] == receipt
 
 
 def test_quiz_then_acknowledgement_work_opened_from_disk(page, built_site):
     pass_quiz(page, (built_site / EMPLOYEE).as_uri())
     page.goto((built_site / ACKNOWLEDGE).as_uri())
     fill_acknowledgement(page, "Grace Hopper")
-    with page.expect_download() as info:  # a relative endpoint cannot be reached from disk
-        page.locator("[data-hb-ack-form] [data-hb-record-button]").click()
-    status = page.locator("[data-hb-ack] > [data-hb-record-status]").inner_text()
-    assert status.startswith("No records service is reachable from this page.")
+    page.locator(ACKNOWLEDGE_BUTTON).click()  # a relative endpoint cannot be reached from disk
+    status = page.locator("[data-hb-ack] [data-hb-record-status]")
+    assert status.inner_text().startswith(
+        "Not recorded yet. No records service is reachable from this page: it was opened from a file."
+    )
+    with page.expect_download() as info:
+        page.locator("[data-hb-ack] [data-hb-receipt] button").click()
     assert json.loads(Path(info.value.path()).read_text(encoding="utf-8"))["passed"] is True
     assert page.console_errors == [] and page.outside_requests == []

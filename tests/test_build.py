@@ -10,9 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from handbook.build import BuildFailed, build
+from handbook.models.policy import MAX_CLAUSE_DEPTH
 from handbook.project import load_project
 from handbook.schema import render_schema, schemas
 from tests.conftest import ROOT
+from tests.test_hostile_sources import nested_policy
 
 # The signed policy as extracted from the PDF (a copy of shared/reference/), the text to be faithful to.
 REFERENCE = ROOT / "tests" / "fixtures" / "reference" / "glastonbury-admin-policy-6-social-media.txt"
@@ -203,3 +208,23 @@ def test_a_projects_template_override_wins_and_an_edit_to_it_shows(project_copy)
     build(project_copy)
     page = (result.site_dir / "glossary.html").read_text(encoding="utf-8")
     assert "Glossary of terms, second" in page and "first" not in page
+
+
+def test_a_failure_in_any_stage_is_build_failed_with_located_lines(project_copy, tmp_path):
+    """build() raises BuildFailed and nothing else, so the CLI and the preview's watcher report
+    every failure and carry on: here the generated folder and the site folder cannot be made."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    for kwargs in ({"out": blocker / "generated"}, {"site_dir": blocker / "site"}):
+        with pytest.raises(BuildFailed) as failed:
+            build(project_copy, **kwargs)
+        assert len(failed.value.lines) == 1
+        assert str(blocker) in failed.value.lines[0] and "Traceback" not in failed.value.lines[0]
+
+
+def test_a_clause_tree_as_deep_as_allowed_builds_every_level(project_copy):
+    """The limit check enforces (10 levels) is one the build renders: no RecursionError below it."""
+    nested_policy(MAX_CLAUSE_DEPTH)(project_copy)
+    site = build(project_copy).site_dir
+    page = (site / "policies" / "zz-hostile.html").read_text(encoding="utf-8")
+    assert all(f'id="deep.{level}"' in page for level in range(MAX_CLAUSE_DEPTH))

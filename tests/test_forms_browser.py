@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from handbook.build import build
 from handbook.project import load_project
+from handbook.records import csv as records_csv
+from handbook.records.contract import EXPORTS, PERSON_FIELDS, receipt_name
 from handbook.records.intake import Rejected, check_form, check_person, validate
 from tests.conftest import ROOT, axe_violations, copy_project
 from tests.test_checklists_browser import tab_to
@@ -69,8 +71,10 @@ def test_complete_a_form_by_keyboard_and_download_the_json_record(page, site_url
     with page.expect_download() as info:
         page.keyboard.press("Enter")
     download = info.value
-    assert re.fullmatch(r"form-admin-policy-6-E-1042-\d{4}-\d{2}-\d{2}\.json", download.suggested_filename)
     record = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert download.suggested_filename == receipt_name(
+        "form", "admin-policy-6", "E-1042", record["submitted_at"], record["id"]
+    )
     policy = project.policy("admin-policy-6")
     assert record["format"] == "handbook-record/1"
     assert UUID4.match(record["id"])
@@ -99,34 +103,58 @@ def test_complete_a_form_by_keyboard_and_download_the_json_record(page, site_url
     check_person(project, stored)
 
 
-def test_submit_without_a_service_says_so_and_offers_the_download(page, built_site):
-    """Opened from disk there is no service to post to (a relative endpoint means none)."""
+def test_submit_without_a_service_says_so_and_offers_the_receipt(page, built_site):
+    """Opened from disk there is no service to post to (a relative endpoint means none): the
+    page says so, downloads nothing by itself, and offers the receipt by a labelled button."""
     page.goto((built_site / "forms" / "account-request.html").as_uri())
     complete_account_request_by_keyboard(page)
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
     tab_to(page, "button[type='submit']")
     page.keyboard.press("Enter")
-    status = page.locator("[data-hb-form-status]")
-    status.filter(has_text="No records service is configured").wait_for()
-    assert "Nothing was sent: download the form as JSON or CSV" in status.inner_text()
-    assert "Marketing & Communications Specialist" in status.inner_text()
+    status = page.locator("[data-hb-record-status]")
+    status.filter(has_text="Not recorded yet.").wait_for()
+    assert "No records service is reachable from this page: it was opened from a file." in status.inner_text()
+    assert downloads == []
+    tab_to(page, "[data-hb-receipt] button")
+    assert page.locator("[data-hb-receipt] button").inner_text() == (
+        "Download receipt (not recorded yet: give this file to HR)"
+    )
+    with page.expect_download() as info:
+        page.keyboard.press("Enter")
+    record = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert record["answers"]["wait-for-permission"] is True
+    assert f"Saved {info.value.suggested_filename}. It is not recorded yet: give this file to HR." == (
+        status.inner_text()
+    )
     tab_to(page, "button[data-hb-download='csv']")
     with page.expect_download() as info:
         page.keyboard.press("Enter")
-    rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"), newline="")))
-    assert dict(zip(*rows, strict=True))["wait-for-permission"] == "yes"
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert {row["field_id"]: row["answer"] for row in rows}["wait-for-permission"] == "yes"
+    assert {row["record_id"] for row in rows} == {record["id"]}  # one submission, one record id
+    assert "Send it to Marketing & Communications Specialist." in status.inner_text()
     assert page.console_errors == []
     assert page.outside_requests == []
 
 
-def test_submit_to_a_service_that_refuses_says_why_and_offers_the_download(page, site_url):
-    """The plain static server answers 501 to a POST: nothing is claimed as sent."""
+def test_submit_to_a_service_that_refuses_says_why_and_keeps_the_answers(page, site_url):
+    """The plain static server answers 501 to a POST: nothing is claimed as recorded."""
     page.goto(f"{site_url}/forms/account-request.html")
     complete_account_request_by_keyboard(page)
     tab_to(page, "button[type='submit']")
     page.keyboard.press("Enter")
-    status = page.locator("[data-hb-form-status]")
-    status.filter(has_text="Nothing was sent").wait_for()
-    assert "Sent." not in status.inner_text()
+    status = page.locator("[data-hb-record-status]")
+    status.filter(has_text="Not recorded yet.").wait_for()
+    assert "The records service answered 501." in status.inner_text()
+    assert "Recorded by" not in status.inner_text()
+    assert page.locator("[data-hb-receipt] button").is_visible()
+    assert page.locator("#f-platform").input_value() == "LinkedIn"
+    assert page.evaluate("document.activeElement.type") == "submit"  # focus stays where the person is
+    assert page.locator("button[type='submit']").get_attribute("aria-disabled") is None
+    settled(page)
+    assert axe_violations(page) == []
 
 
 def fill_removed_content(page, name: str = "=HYPERLINK(\"http://x\")") -> None:
@@ -146,39 +174,54 @@ def fill_removed_content(page, name: str = "=HYPERLINK(\"http://x\")") -> None:
     page.fill("#f-signed-on", "2026-11-21")
 
 
-def test_csv_download_is_one_quoted_row_with_formulas_neutralised(page, site_url):
+def test_csv_download_has_the_services_forms_columns_one_row_per_field_formulas_neutralised(
+    page, site_url, project
+):
     page.goto(f"{site_url}/forms/removed-content.html")
     fill_removed_content(page)
     with page.expect_download() as info:
         page.click("button[data-hb-download='csv']")
     download = info.value
-    assert re.fullmatch(r"form-admin-policy-6-S-7-\d{4}-\d{2}-\d{2}\.csv", download.suggested_filename)
     raw = Path(download.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
-    assert len(rows) == 2
-    row = dict(zip(rows[0], rows[1], strict=True))
-    assert rows[0][:5] == ["record_id", "submitted_at", "started_at", "employee_id", "name"]
-    assert row["name"] == "'=HYPERLINK(\"http://x\")"
-    assert row["account"] == "'+Town Library page"
-    assert row["retained-copy"] == "'-records/social/2026-11-20.png"
-    assert row["signature"] == "'@Sam Reyes"
-    assert row["content"] == 'Line one, with "quotes"\nline two'
-    assert row["restrictions-broken"] == "restrictions-a; restrictions-c"
-    assert row["posted-by"] == "public" and row["removed-on"] == "2026-11-20"
-    assert row["form_id"] == "removed-content" and row["role"] == "sma" and row["email"] == ""
-    assert UUID4.match(row["record_id"])
+    header, *rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert tuple(header) == EXPORTS["forms"].columns  # the long format HR gets from the service
+    rows = [dict(zip(header, row, strict=True)) for row in rows]
+    form = next(f for f in project.forms if f.id == "removed-content")
+    assert [row["field_id"] for row in rows] == [field.id for field, _ in form.fields()]
+    (record_id,) = {row["record_id"] for row in rows}
+    (submitted_at,) = {row["submitted_at"] for row in rows}
+    assert UUID4.match(record_id) and STAMP.match(submitted_at)
+    name = receipt_name("form", "admin-policy-6", "S-7", submitted_at, record_id, "csv")
+    assert download.suggested_filename == name
+    for row in rows:
+        assert row["name"] == "'=HYPERLINK(\"http://x\")"
+        person = (row["employee_id"], row["department"], row["role"], row["email"])
+        assert person == ("S-7", "Library", "sma", "")
+        assert (row["form_id"], row["policy_id"], row["received_at"], row["source"]) == (
+            "removed-content", "admin-policy-6", "", "download"
+        )
+    answer = {row["field_id"]: row["answer"] for row in rows}
+    assert answer["account"] == "'+Town Library page"
+    assert answer["retained-copy"] == "'-records/social/2026-11-20.png"
+    assert answer["signature"] == "'@Sam Reyes"
+    assert answer["content"] == 'Line one, with "quotes"\nline two'
+    assert answer["restrictions-broken"] == "restrictions-a; restrictions-c"
+    assert answer["posted-by"] == "public" and answer["removed-on"] == "2026-11-20"
+
+
+ANSWER = st.one_of(st.text(max_size=12), st.booleans(), st.none(), st.lists(st.text(max_size=6), max_size=3))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(values=st.lists(st.text(max_size=12), min_size=1, max_size=5))
-def test_any_text_survives_the_csv_round_trip(page, site_url, values):
+@given(values=st.lists(ANSWER, min_size=1, max_size=5))
+def test_every_cell_is_written_as_the_service_writes_it(page, site_url, values):
+    """forms.js's cells equal handbook.records.csv.cell's for any answer a form can give."""
     if page.url == "about:blank":
         page.goto(f"{site_url}/forms/removed-content.html")
-    line = page.evaluate("vs => vs.map(window.handbookForms.csvCell).join(',')", ["id", *values])
-    (parsed,) = list(csv.reader(io.StringIO(line + "\r\n", newline="")))
-    expected = ["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else v for v in values]
-    assert parsed == ["id", *expected]
+    assert page.evaluate("vs => vs.map(window.handbookForms.csvCell)", values) == [
+        records_csv.cell(value) for value in values
+    ]
 
 
 def test_errors_are_summarised_linked_announced_and_accessible(page, site_url):
@@ -194,7 +237,8 @@ def test_errors_are_summarised_linked_announced_and_accessible(page, site_url):
     messages = links.all_inner_texts()
     assert "Enter a web address starting with https:// for “Account address (URL)”" in messages
     assert any(m.startswith("Tick the box to confirm") for m in messages)
-    assert summary.locator("h2").inner_text() == f"There are {len(messages)} problems to fix"
+    assert messages[:4] == [field.missing for field in PERSON_FIELDS if field.required]  # role: several
+    assert summary.locator(".hb-error-title").inner_text() == f"There are {len(messages)} problems to fix"
     for i in range(links.count()):
         target = links.nth(i).get_attribute("href")
         assert page.locator(f"[id='{target[1:]}']").count() == 1
@@ -217,12 +261,13 @@ def test_errors_are_summarised_linked_announced_and_accessible(page, site_url):
 def test_print_gives_a_paper_form_with_signature_lines(page, site_url):
     page.goto(f"{site_url}/forms/sma-designation.html")
     page.select_option("#f-designation", "replacement")
+    assert not page.locator(".hb-print-options").first.is_visible()  # the paper's list, not the screen's
     page.emulate_media(media="print")
     assert not page.locator("#f-designation").is_visible()
     options = page.locator("#f-designation + .hb-print-options li")
     assert options.all_inner_texts() == ["Is the department's first SMA", "Adds an SMA", "Replaces an SMA"]
     assert page.locator("#f-designation + .hb-print-options li.hb-chosen").inner_text() == "Replaces an SMA"
-    for hidden in ("button[type='submit']", "[data-hb-form-status]", ".md-header", ".md-sidebar--primary"):
+    for hidden in ("button[type='submit']", "[data-hb-record-status]", ".md-header", ".md-sidebar--primary"):
         assert not page.locator(hidden).first.is_visible(), hidden
     signature = page.locator("#f-signature")
     assert signature.is_visible()
@@ -307,10 +352,11 @@ def test_submit_posts_the_record_and_shows_the_confirmation(page, service_url):
     complete_account_request_by_keyboard(page)
     tab_to(page, "button[type='submit']")
     page.keyboard.press("Enter")
-    status = page.locator("[data-hb-form-status]")
-    status.filter(has_text="Sent.").wait_for()
+    status = page.locator("[data-hb-record-status]")
+    status.filter(has_text="Recorded by the records service").wait_for()
     assert len(received) == 1
     record = received[0]
     assert record["form"] == {"id": "account-request", "version": "1"}
-    assert f"Record {record['id']}" in status.inner_text()
-    assert "Recorded." in status.inner_text()
+    received_at = "received 2026-11-23T10:00:00Z"
+    assert status.inner_text() == f"Recorded by the records service (record {record['id']}, {received_at})."
+    assert not page.locator("[data-hb-receipt] button").is_visible()

@@ -8,7 +8,7 @@ import yaml
 from handbook.build import build
 from handbook.project import load_project
 from tests.conftest import ROOT
-from tests.paperwork import elements, words
+from tests.paperwork import elements, page_data, words
 
 
 @pytest.fixture(scope="module")
@@ -58,19 +58,23 @@ def test_every_field_is_labelled_marked_and_cites_its_clauses(project, built_sit
 def test_the_form_carries_what_the_record_needs(project, built_site):
     for form in project.forms:
         html = page(built_site, form.id)
-        (element,) = elements(html, "form", data_hb_form=form.id)
-        policy = project.policy(form.policy)
-        assert element.attrs["data-hb-form-version"] == form.version
-        assert element.attrs["data-hb-policy"] == policy.id
-        assert element.attrs["data-hb-policy-version"] == policy.version
-        assert element.attrs["data-hb-policy-hash"] == policy.content_hash()
+        (element,) = [e for e in elements(html, "form") if e.within("div", **{"data-hb-form": ""})]
         assert "novalidate" in element.attrs
-        (host,) = [p for p in element.parents if "data-hb-records-endpoint" in p.attrs]
-        assert host.attrs["data-hb-records-endpoint"] == (project.handbook.records.endpoint or "")
+        policy = project.policy(form.policy)
+        data = page_data(html)
+        assert data["form"] == {
+            "form": {"id": form.id, "version": form.version},
+            "policy": {"id": policy.id, "version": policy.version, "hash": policy.content_hash()},
+            "send_to": ", ".join(project.role(role).name for role in form.send_to),
+        }
+        assert data["records"]["endpoint"] == (project.handbook.records.endpoint or "")
         (summary,) = elements(html, data_hb_error_summary="")
         assert summary.attrs["tabindex"] == "-1" and "hidden" in summary.attrs
-        (status,) = elements(html, data_hb_form_status="")
-        assert status.attrs["aria-live"] == "polite"
+        (status,) = elements(html, data_hb_record_status="")
+        assert status.attrs["aria-live"] == "polite" and status.within("form")
+        (receipt,) = elements(html, data_hb_receipt="")
+        assert "hidden" in receipt.attrs
+        assert words(receipt.text) == "Download receipt (not recorded yet: give this file to HR)"
         buttons = {words(b.text) for b in elements(html, "button")}
         assert {"Submit", "Download as JSON", "Download as CSV", "Print"} <= buttons
 
@@ -105,5 +109,4 @@ def test_a_configured_endpoint_reaches_the_form(project_copy, tmp_path):
     data.setdefault("records", {})["endpoint"] = "/api/records"
     handbook.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     site = build(project_copy, site_dir=tmp_path / "site").site_dir
-    (element,) = elements(page(site, "account-request"), data_hb_records_endpoint="/api/records")
-    assert element.tag == "div"
+    assert page_data(page(site, "account-request"))["records"]["endpoint"] == "/api/records"

@@ -23,7 +23,7 @@ PAGES = {"admin-policy-6-employee": EMPLOYEE, "admin-policy-6-sma": SMA, "admin-
 SCORING = ("all-or-nothing", "partial")
 
 BROWSER_GRADE = """([quizId, scoring, attempts]) => {
-  const data = window.handbookQuiz.pageData(document.querySelector('[data-hb-quiz]'));
+  const data = window.handbookData(document.querySelector('[data-hb-quiz]'), 'quiz');
   if (data.id !== quizId) throw new Error('wrong page');
   const quiz = Object.assign({}, data, {scoring});
   return attempts.map(([questions, answers]) => {

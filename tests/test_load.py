@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handbook.load import Problem, load_yaml
+from handbook.projectfiles import MAX_SOURCE_BYTES, FileRefused, read_bytes, tree_files
 
 
 def write(tmp_path: Path, content: bytes | str, name: str = "x.yaml") -> Path:
@@ -36,7 +38,7 @@ def test_positions_point_at_values_and_keys(tmp_path):
         ("# only a comment\n", 1, 1, "file is empty"),
         ("- a\n- b\n", 1, 1, "expected a YAML mapping at the top, got list"),
         ("id: a\nid: b\n", 2, 1, "duplicate key 'id'"),
-        ("date: 2022-13-45\n", 1, 7, "invalid value"),
+        ("date: !!timestamp 2022-13-45\n", 1, 7, "invalid value"),
         ("a: &x [*x]\n", 1, 1, ""),
     ],
 )
@@ -95,3 +97,59 @@ def test_tags_that_cannot_be_built_are_problems(tmp_path, content):
     _, problems = load_yaml(write(tmp_path, content), tmp_path)
     assert [p.line for p in problems] == [1]
     assert "invalid value" in problems[0].message
+
+
+def test_yaml_12_words_and_dates_stay_text_and_plain_numbers_are_remembered(tmp_path):
+    path = write(tmp_path, "a: no\nb: yes\nc: on\nd: 2022-12-09\ne: 1:20\nf: 39.20\ng: '39.20'\nh: true\n")
+    source, problems = load_yaml(path, tmp_path)
+    assert problems == []
+    assert source.data == {"a": "no", "b": "yes", "c": "on", "d": "2022-12-09", "e": "1:20", "f": 39.2,
+                           "g": "39.20", "h": True}
+    assert source.plain == {("f",): "39.20", ("h",): "true"}
+
+
+@pytest.mark.parametrize(("content", "value"), [("n: 0755\n", 755), ("n: 0o17\n", 15), ("n: 0x1F\n", 31),
+                                                 ("n: -12\n", -12), ("n: 1e3\n", 1000.0)])
+def test_numbers_are_read_as_yaml_12_reads_them(tmp_path, content, value):
+    source, problems = load_yaml(write(tmp_path, content), tmp_path)
+    assert problems == [] and source.data["n"] == value
+
+
+def test_nesting_deeper_than_the_limit_is_located(tmp_path):
+    content = "".join("  " * level + f"k{level}:\n" for level in range(70)) + "  " * 70 + "x\n"
+    _, problems = load_yaml(write(tmp_path, content), tmp_path)
+    assert [str(p) for p in problems] == ["x.yaml:66:131: nested more than 64 levels deep; flatten it"]
+
+
+def test_files_that_are_not_regular_or_too_large_are_refused_before_reading(tmp_path):
+    os.mkfifo(tmp_path / "pipe.yaml")
+    with open(tmp_path / "hole.yaml", "wb") as hole:
+        hole.truncate(MAX_SOURCE_BYTES + 1)
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    outside = [load_yaml(tmp_path / name, tmp_path)[1] for name in ("pipe.yaml", "hole.yaml", "zero.yaml")]
+    assert [str(p[0]) for p in outside] == [
+        "pipe.yaml:1:1: is not a regular file (a named pipe); only ordinary files are read",
+        f"hole.yaml:1:1: is {MAX_SOURCE_BYTES + 1:,} bytes, more than the 1 MiB limit; split it up",
+        "zero.yaml:1:1: is a link to /dev/zero, outside the project folder; copy the file into the project "
+        "instead",
+    ]
+
+
+def test_a_tree_lists_only_regular_files_inside_the_project(tmp_path):
+    folder = tmp_path / "assets"
+    (folder / "css").mkdir(parents=True)
+    (folder / "css" / "a.css").write_text("a{}", encoding="utf-8")
+    (tmp_path / "shared.css").write_text("b{}", encoding="utf-8")
+    (folder / "inside.css").symlink_to(tmp_path / "shared.css")
+    (folder / "passwd").symlink_to("/etc/passwd")
+    (folder / "etc").symlink_to("/etc")
+    os.mkfifo(folder / "pipe")
+    files, refused = tree_files(folder, tmp_path, 1024)
+    assert sorted(files) == [folder / "css" / "a.css", folder / "inside.css"]
+    assert {path.name: why.split(" (")[0].split(",")[0] for path, why in refused} == {
+        "etc": "is a link to a folder",
+        "passwd": "is a link to /etc/passwd",
+        "pipe": "is not a regular file",
+    }
+    with pytest.raises(FileRefused, match="outside the project folder"):
+        read_bytes(folder / "passwd", tmp_path, 1024)

@@ -61,3 +61,19 @@ def test_a_page_of_a_large_handbook_carries_only_its_branch(project_copy):
     assert len(links) < 40, len(links)  # top level + 5 bands + its band's 5 policies + its own pages
     # A pruned band is one link to its first page; the rest of another band is not in the page.
     assert "admin-policy-101.html" in primary and "admin-policy-102.html" not in primary
+
+
+def test_navigation_titles_are_escaped_text(project_copy):
+    """Material prints nav titles as HTML: a title from YAML is escaped where the nav is made."""
+    edit = project_copy / POLICY
+    text = edit.read_text(encoding="utf-8").replace(
+        "title: Social Media - Business Use", "title: '<img src=x onerror=alert(1)> & \"q\"'", 1
+    )
+    edit.write_text(text, encoding="utf-8")
+    project, problems = load_project(project_copy)
+    assert problems == [] and project is not None
+    nav = navigation(collect_pages(project))
+    policies = next(item["Policies"] for item in nav if "Policies" in item)
+    [(title, branch)] = policies[0].items()
+    assert title == "No. 6: &lt;img src=x onerror=alert(1)&gt; &amp; &quot;q&quot;"
+    assert all("<" not in next(iter(entry)) for entry in branch if isinstance(entry, dict))

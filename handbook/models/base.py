@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, StringConstraints
 
 from handbook.load import SourceFile
 
@@ -14,7 +15,19 @@ ID_HINT = "use lower-case letters, digits, '.' and '-' (e.g. procedure.1.b)"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=120)]
 """A stable id: becomes a URL, an HTML anchor and what other files cite."""
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _printable(value: str) -> str:
+    """Text is what people read: control characters (which a YAML escape such as ``"\\x02"``
+    can produce, and which Markdown uses internally) and lone surrogates are refused."""
+    found = _UNPRINTABLE.search(value)
+    if found:
+        raise ValueError(f"the character U+{ord(found.group()):04X} is not allowed in text; remove it")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(_printable)]
 """Non-empty text; YAML block scalars leave trailing newlines, which mean nothing here."""
 
 

@@ -11,6 +11,10 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from handbook.models.base import Document, Id, Model, Text
 
+MAX_CLAUSE_DEPTH = 10
+"""Most levels of clauses in a policy, a section being the first (§ 39.18(B)(3)(a) needs 4).
+``handbook check`` refuses deeper trees; pages render each level as a nested block."""
+
 
 class ApprovedBy(Model):
     name: Text
@@ -33,7 +37,10 @@ class Clause(Model):
     text: Text | None = None
     tooltip: bool = True
     roles: list[Id] = Field(default_factory=list)
-    clauses: list[Clause] = Field(default_factory=list)
+    clauses: list[Clause] = Field(
+        default_factory=list,
+        description=f"Sub-clauses. Clauses nest at most {MAX_CLAUSE_DEPTH} levels, a section is the first.",
+    )
 
     @model_validator(mode="after")
     def _has_content(self) -> Clause:

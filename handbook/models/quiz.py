@@ -7,12 +7,11 @@ problem points at its exact line and all are reported together with the cross-fi
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from handbook.models.base import Document, Id, Model, Text
-from handbook.models.policy import Policy
 
 QuestionKind = Literal["single", "multiple", "true-false", "scenario"]
 Scoring = Literal["all-or-nothing", "partial"]
@@ -109,32 +108,3 @@ class Quiz(Document):
     def presented(self) -> int:
         """How many questions one attempt asks."""
         return min(self.draw or len(self.questions), len(self.questions))
-
-    def runtime_data(self, policy: Policy, policy_href: str) -> dict[str, Any]:
-        """What quiz.js needs, answer key included: the page is a self-check, and says so."""
-        questions = [
-            {
-                "id": q.id,
-                "kind": q.kind,
-                "select": "multiple" if q.multiple else "single",
-                "scenario": q.scenario,
-                "prompt": q.prompt,
-                "options": [o.model_dump() for o in q.choices()],
-                "explanation": q.explanation,
-                "cites": q.cites,
-            }
-            for q in self.questions
-        ]
-        return {
-            "id": self.id,
-            "version": self.version,
-            "title": self.title,
-            "policy": {"id": policy.id, "version": policy.version, "hash": policy.content_hash()},
-            "policy_href": policy_href,
-            "pass_mark": self.pass_mark,
-            "scoring": self.scoring,
-            "shuffle": self.shuffle.model_dump(),
-            "draw": self.presented,
-            "attempts": self.attempts,
-            "questions": questions,
-        }

@@ -15,7 +15,7 @@
   function bind(root) {
     if (root.dataset.hbBound) return;
     root.dataset.hbBound = "1";
-    var key = PREFIX + root.dataset.hbChecklist + ":" + root.dataset.hbChecklistVersion;
+    var data = window.handbookData(root, "checklist"), key = PREFIX + data.id + ":" + data.version;
     var boxes = Array.prototype.slice.call(root.querySelectorAll("input[data-hb-item]"));
     var text = root.querySelector("[data-hb-progress]");
     var bar = root.querySelector("[data-hb-progress-bar]");

@@ -1,10 +1,10 @@
-/* Self-check quizzes. The question data (answer key included) is JSON in the page; grading
-   follows the same rules as handbook/grading.py, exactly (fractions, then round half to
-   even), so a score shown here equals the one the records service recomputes. Also shared
-   with acknowledge.js: field checks, stored passes and sending a record or its receipt. */
+/* Self-check quizzes: the quiz UI and its grading, nothing else. The question data (answer
+   key included) is page data; grading follows handbook/grading.py exactly (fractions, then
+   round half to even), so a score shown here equals the one the records service recomputes.
+   Passes are kept on this browser for the acknowledgement page (handbookQuiz.passed); the
+   attempt's record is built and sent by records.js. */
 (function () {
   "use strict";
-  var FORMAT = "handbook-record/1";
 
   /* ---- grading: pure, exported as handbookQuiz.grade ---- */
   function fail(message) { var e = new Error(message); e.name = "GradingError"; throw e; }
@@ -61,9 +61,6 @@
     for (var i = a.length - 1; i > 0; i--) { var j = Math.floor(Math.random() * (i + 1)), t = a[i]; a[i] = a[j]; a[j] = t; }
     return a;
   }
-  /* A page's data is JSON in its container's first script, as a one-item array: Material's
-     instant navigation re-inserts inline scripts without their type, and an array runs harmlessly. */
-  function pageData(box) { return JSON.parse(box.querySelector("script").textContent)[0]; }
   function storeKey(id, version) { return "handbook.quiz." + id + "@" + version; }
   function load(id, version) {
     try { return JSON.parse(localStorage.getItem(storeKey(id, version))) || {attempts: 0}; } catch (e) { return {attempts: 0}; }
@@ -71,82 +68,23 @@
   function save(id, version, state) { try { localStorage.setItem(storeKey(id, version), JSON.stringify(state)); } catch (e) { /* private mode */ } }
   function passed(id, version) { return load(id, version).passed || null; }
 
-  /* Every [data-hb-required] field must be filled (a checkbox ticked); errors are shown at
-     the field, linked from a summary that takes focus. Returns true when all is well. */
-  function check(form) {
-    var summary = form.querySelector("[data-hb-errors]"), errors = [];
-    form.querySelectorAll("input, select").forEach(function (field) {
-      var message = "", note = document.getElementById(field.id + "-error");
-      if (field.hasAttribute("data-hb-required") && (field.type === "checkbox" ? !field.checked : !field.value.trim())) message = field.getAttribute("data-hb-required");
-      else if (field.type === "email" && field.validity.typeMismatch) message = "Enter an email address like name@example.org, or leave it empty.";
-      var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (x) { return x && x !== field.id + "-error"; });
-      if (note) note.remove();
-      field.removeAttribute("aria-invalid");
-      if (message) {
-        note = el("span", {"class": "hb-error", id: field.id + "-error"}, message);
-        field.parentNode.appendChild(note);
-        field.setAttribute("aria-invalid", "true");
-        described.push(note.id);
-        errors.push([field, message]);
-      }
-      if (described.length) field.setAttribute("aria-describedby", described.join(" ")); else field.removeAttribute("aria-describedby");
-    });
-    summary.textContent = "";
-    summary.hidden = !errors.length;
-    if (errors.length) {
-      summary.appendChild(el("p", {role: "alert"}, errors.length === 1 ? "One thing needs fixing:" : errors.length + " things need fixing:"));
-      var list = summary.appendChild(el("ul"));
-      errors.forEach(function (error) {
-        var a = list.appendChild(el("li")).appendChild(el("a", {href: "#" + error[0].id}, error[1]));
-        a.addEventListener("click", function (event) { event.preventDefault(); error[0].focus(); });
-      });
-      summary.focus();
-    }
-    return !errors.length;
-  }
-  function person(form) {
-    var value = function (name) { return form.elements[name].value.trim(); };
-    return {employee_id: value("employee_id"), name: value("name"), department: value("department"), role: value("role"), email: value("email") || null};
-  }
-  function record(kind, fields) {
-    var base = {format: FORMAT, id: window.handbookRecords.uuid(), kind: kind, policy: null, quiz: null, form: null, person: null,
-      statement: null, signature: null, questions: null, answers: {}, score: null, pass_mark: null, passed: null, attempt: null,
-      started_at: null, submitted_at: window.handbookRecords.now(), user_agent: navigator.userAgent};
-    Object.keys(fields).forEach(function (k) { base[k] = fields[k]; });
-    return base;
-  }
-  function receiptName(r) {
-    return [r.kind, r.policy.id, r.person.employee_id.replace(/[^A-Za-z0-9._-]+/g, "-"), r.submitted_at.slice(0, 10)].join("-") + ".json";
-  }
-  function downloadReceipt(r) { window.handbookRecords.download(receiptName(r), JSON.stringify(r, null, 2) + "\n"); return receiptName(r); }
-  /* Send to the records service when one is configured; otherwise, or if it fails, download. */
-  function deliver(r, host, status) {
-    status.textContent = "Sending…";
-    return window.handbookRecords.submit(r, host).then(function (result) {
-      if (result.sent) {
-        status.textContent = "Recorded by the records service (record " + ((result.response && result.response.id) || r.id) + ").";
-      } else {
-        var name = downloadReceipt(r), configured = !!window.handbookRecords.endpoint(host);
-        status.textContent = (configured ? "Could not send your record: " + result.reason + " " : "No records service is reachable from this page. ") +
-          "Your receipt was downloaded instead as " + name + "; give it to HR.";
-      }
-      return result;
-    });
-  }
-
   /* ---- one quiz on a page ---- */
   function Quiz(box) {
+    var records = window.handbookRecords, self = this, recordForm = box.querySelector("[data-hb-record-form]");
     this.box = box;
-    this.data = pageData(box);
+    this.data = window.handbookData(box, "quiz");
     this.form = box.querySelector("[data-hb-quiz-form]");
     this.live = box.querySelector("[data-hb-quiz-live]");
     this.result = box.querySelector("[data-hb-quiz-result]");
     this.state = load(this.data.id, this.data.version);
-    var self = this;
+    this.submission = new records.Submission(recordForm, recordForm, function () { return self.record(recordForm); });
     this.form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(); });
     box.querySelector("[data-hb-quiz-retry]").addEventListener("click", function () { self.start(null, true); });
     box.querySelector("[data-hb-quiz-retry-missed]").addEventListener("click", function () { self.start(self.missed, true); });
-    box.querySelector("[data-hb-record-form]").addEventListener("submit", function (event) { event.preventDefault(); self.send(event.target); });
+    recordForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (self.attempt) self.submission.send(recordForm.querySelector("button[type='submit']"));
+    });
     this.start(null, false);
   }
   Quiz.prototype.limitReached = function () { return this.data.attempts && this.state.attempts >= this.data.attempts; };
@@ -212,7 +150,8 @@
       this.state.attempts += 1;
       summary += result.passed ? "Passed: the pass mark is " + d.pass_mark + "%." : "Not passed yet: the pass mark is " + d.pass_mark + "%.";
       this.attempt = {questions: ids, answers: answers, score: result.score, pass_mark: d.pass_mark, passed: result.passed,
-        attempt: this.state.attempts, started_at: round.started_at, submitted_at: window.handbookRecords.now()};
+        attempt: this.state.attempts, started_at: round.started_at};
+      this.submission.clear();  // a new attempt is a new record
       if (result.passed) this.state.passed = this.attempt;
       save(d.id, d.version, this.state);
     }
@@ -249,15 +188,14 @@
     });
     box.hidden = false;
   };
-  Quiz.prototype.send = function (form) {
-    if (!check(form) || !this.attempt) return;
-    var d = this.data, fields = {policy: d.policy, quiz: {id: d.id, version: d.version}, person: person(form)};
+  /* The attempt's record: the person on the record form, the attempt as graded here. */
+  Quiz.prototype.record = function (form) {
+    var d = this.data, fields = {policy: d.policy, quiz: {id: d.id, version: d.version}, person: window.handbookRecords.person(form)};
     Object.keys(this.attempt).forEach(function (k) { fields[k] = this.attempt[k]; }, this);
-    fields.submitted_at = window.handbookRecords.now();
-    deliver(record("quiz-attempt", fields), this.box, form.querySelector("[data-hb-record-status]"));
+    return window.handbookRecords.build("quiz-attempt", fields);
   };
 
-  window.handbookQuiz = {grade: grade, pageData: pageData, passed: passed, check: check, person: person, record: record, deliver: deliver, downloadReceipt: downloadReceipt};
+  window.handbookQuiz = {grade: grade, passed: passed};
 
   function bind(root) {
     root.querySelectorAll("[data-hb-quiz]").forEach(function (box) {

@@ -1,8 +1,19 @@
-/* Records from the browser: build them, send them to the records service when the page names
-   one (data-hb-records-endpoint), and fall back to a downloaded receipt when it cannot be
-   reached or the site was opened from disk. Shared by quizzes, acknowledgements and forms. */
+/* Records from the browser, for forms, quizzes and acknowledgements alike: the person block,
+   field checks and their error summary, building a record from the contract in the page data
+   (handbook/page_data.py), sending it, and the receipt. One submission is one record: a
+   Submission keeps the record it built, and its id, until the person changes an answer, so a
+   second click or a receipt after sending carries the same id. When sending fails nothing is
+   downloaded by surprise: the reason is shown where the person is looking, their input stays,
+   and a button offers the receipt. The page scripts are thin controllers over this file. */
 (function () {
   "use strict";
+  var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+  var WEB_ADDRESS = /^https?:\/\/[^\s/$.?#].[^\s]*$/i;
+  var RECEIPT_NOTE = "It is not recorded yet: give this file to HR.";
+
+  function settings() { return window.handbookData(document, "records"); }
+  function contract() { return settings().contract; }
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     var b = crypto.getRandomValues(new Uint8Array(16));
@@ -10,16 +21,117 @@
     var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
+  /* UTC to the second, as every record's timestamps are. */
   function now() { return new Date().toISOString().replace(/\.\d{3}Z$/, "Z"); }
-  function endpoint(el) {
-    var host = el && el.closest ? el.closest("[data-hb-records-endpoint]") : null;
-    host = host || document.querySelector("[data-hb-records-endpoint]");
-    var url = host ? host.getAttribute("data-hb-records-endpoint") : "";
-    if (!url || (location.protocol === "file:" && url.charAt(0) === "/")) return "";
-    return url;
+
+  /* ---- fields: one markup contract for every form that makes a record ----
+     A field is an element with data-hb-field="id" (an answer) or data-hb-person="id" (the
+     person block), data-hb-type, data-hb-label and, when it must be filled, data-hb-required.
+     It holds its controls and an empty [data-hb-error] slot; the form holds one
+     [data-hb-error-summary] with a .hb-error-title and a [data-hb-error-list]. */
+  function controls(wrapper) { return Array.prototype.slice.call(wrapper.querySelectorAll("input, select, textarea")); }
+  function fields(form) { return Array.prototype.slice.call(form.querySelectorAll("[data-hb-field], [data-hb-person]")); }
+
+  /* The answer of one field, as the record holds it: text, an option id, ids, or true/false. */
+  function value(wrapper) {
+    var type = wrapper.dataset.hbType, inputs = controls(wrapper);
+    if (type === "checkbox") return inputs[0].checked;
+    if (type === "multi-select") return inputs.filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
+    return inputs[0].value.trim();
+  }
+  function personField(id) { return contract().person.filter(function (field) { return field.id === id; })[0]; }
+
+  function problem(wrapper) {
+    var type = wrapper.dataset.hbType, label = "“" + wrapper.dataset.hbLabel + "”", answer = value(wrapper);
+    var input = controls(wrapper)[0];
+    if (type === "date" && input.validity && input.validity.badInput) return "Enter a complete, real date for " + label;
+    if (answer === "" || answer === false || (Array.isArray(answer) && !answer.length)) {
+      if (!("hbRequired" in wrapper.dataset)) return "";
+      if (wrapper.dataset.hbPerson) return personField(wrapper.dataset.hbPerson).missing;
+      if (type === "checkbox") return "Tick the box to confirm: " + label;
+      if (type === "select") return "Choose an option for " + label;
+      if (type === "multi-select") return "Choose at least one option for " + label;
+      if (type === "date") return "Enter a date for " + label;
+      return "Fill in " + label;
+    }
+    if (type === "email" && !EMAIL.test(answer)) return "Enter an email address like name@example.org for " + label;
+    if (type === "url" && !WEB_ADDRESS.test(answer)) return "Enter a web address starting with https:// for " + label;
+    return "";
+  }
+
+  function summaryLink(message, target, input) {
+    var item = document.createElement("li"), link = item.appendChild(document.createElement("a"));
+    link.href = "#" + target.id;
+    link.textContent = message;
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      input.focus();
+      input.scrollIntoView({block: "center"});
+    });
+    return item;
+  }
+
+  /* Marks each field and fills the summary, which takes focus; true when there is nothing to fix. */
+  function validate(form) {
+    var summary = form.querySelector("[data-hb-error-summary]"), list = summary.querySelector("[data-hb-error-list]");
+    var count = 0;
+    list.textContent = "";
+    fields(form).forEach(function (wrapper) {
+      var slot = wrapper.querySelector("[data-hb-error]");
+      if (!slot) return;  // nothing to check: a fixed value
+      var message = problem(wrapper), input = controls(wrapper)[0];
+      slot.textContent = message ? "Error: " + message : "";
+      controls(wrapper).forEach(function (c) {
+        if (message) c.setAttribute("aria-invalid", "true"); else c.removeAttribute("aria-invalid");
+      });
+      wrapper.classList.toggle("hb-invalid", !!message);
+      if (!message) return;
+      count += 1;
+      list.appendChild(summaryLink(message, wrapper.dataset.hbType === "multi-select" ? wrapper.querySelector("fieldset") : input, input));
+    });
+    summary.querySelector(".hb-error-title").textContent =
+      count === 1 ? "There is 1 problem to fix" : "There are " + count + " problems to fix";
+    summary.hidden = count === 0;
+    if (count) summary.focus();
+    return count === 0;
+  }
+
+  /* The record's person block, read by the contract's field ids; an empty optional field is null. */
+  function person(form) {
+    var found = {};
+    contract().person.forEach(function (field) {
+      var wrapper = form.querySelector("[data-hb-person='" + field.id + "']"), text = wrapper ? value(wrapper) : "";
+      found[field.id] = text === "" && !field.required ? null : text;
+    });
+    return found;
+  }
+  /* Every [data-hb-field] answer of a form, by field id, in page order. */
+  function answers(form) {
+    var found = {};
+    form.querySelectorAll("[data-hb-field]").forEach(function (wrapper) { found[wrapper.dataset.hbField] = value(wrapper); });
+    return found;
+  }
+
+  /* ---- the record ---- */
+  function build(kind, values) {
+    var c = contract();
+    if (c.kinds.indexOf(kind) < 0) throw new Error("not a record kind: " + kind);
+    var record = {format: c.format, id: uuid(), kind: kind, policy: null, quiz: null, form: null, person: null,
+      statement: null, signature: null, questions: null, answers: {}, score: null, pass_mark: null, passed: null,
+      attempt: null, started_at: null, submitted_at: now(), user_agent: navigator.userAgent};
+    Object.keys(values).forEach(function (key) { record[key] = values[key]; });
+    return record;
+  }
+
+  /* handbook.records.contract.receipt_name, the one rule for a receipt's file name. */
+  function receiptName(record, extension) {
+    var rule = contract().receipt;
+    var who = record.person.employee_id.replace(new RegExp(rule.unsafe, "g"), "-").replace(/^-+|-+$/g, "") || "unknown";
+    return [record.kind, record.policy.id, who, record.submitted_at.slice(0, 10), record.id.slice(0, rule.id_chars)].join("-") +
+      "." + (extension || "json");
   }
   function download(name, text, type) {
-    var blob = new Blob([text], {type: type || "application/json"});
+    var blob = new Blob([text], {type: type});
     var a = document.createElement("a");
     a.href = URL.createObjectURL(blob);
     a.download = name;
@@ -28,17 +140,78 @@
     a.remove();  /* an empty link left in the page is a WCAG "link-name" failure */
     setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
   }
+
+  /* ---- sending ---- */
+  /* Where records go, or why there is nowhere: a site opened from disk cannot reach "/api/...". */
+  function endpoint() {
+    var url = settings().endpoint;
+    if (!url) return {reason: "No records service is set up for this handbook."};
+    if (location.protocol === "file:" && url.charAt(0) === "/") return {reason: "No records service is reachable from this page: it was opened from a file."};
+    return {url: url};
+  }
   /* Resolves {sent: true, response} when the service stored it, {sent: false, reason} otherwise. */
-  function submit(record, el) {
-    var url = endpoint(el);
-    if (!url) return Promise.resolve({sent: false, reason: "No records service is configured for this page."});
-    return fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(record)})
+  function send(record) {
+    var target = endpoint();
+    if (!target.url) return Promise.resolve({sent: false, reason: target.reason});
+    return fetch(target.url, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(record)})
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (body) {
           if (r.ok) return {sent: true, response: body};
-          return {sent: false, status: r.status, reason: body.detail || body.message || ("The records service answered " + r.status + ".")};
+          var detail = body.detail || body.message;
+          return {sent: false, reason: "The records service answered" + (detail ? ": " + detail : " " + r.status + ".")};
         });
       }, function () { return {sent: false, reason: "The records service could not be reached."}; });
   }
-  window.handbookRecords = {uuid: uuid, now: now, endpoint: endpoint, download: download, submit: submit};
+
+  /* One submission of one form: ``make`` builds its record, which is kept until an answer in
+     the form changes. ``scope`` holds its [data-hb-record-status] and [data-hb-receipt]. */
+  function Submission(scope, form, make) {
+    var self = this;
+    this.form = form; this.make = make; this.record = null; this.sending = false;
+    this.status = scope.querySelector("[data-hb-record-status]");
+    this.receipt = scope.querySelector("[data-hb-receipt]");
+    ["input", "change"].forEach(function (type) { form.addEventListener(type, function () { self.reset(); }); });
+    this.receipt.querySelector("button").addEventListener("click", function () { self.save(); });
+  }
+  Submission.prototype.reset = function () { this.record = null; };
+  Submission.prototype.clear = function () { this.reset(); this.say(""); this.receipt.hidden = true; };
+  Submission.prototype.say = function (text) { this.status.textContent = text; };
+  Submission.prototype.current = function () { return this.record || (this.record = this.make()); };
+  /* Checks the form, then sends its record once at a time (the button says so while it waits).
+     Resolves the send's result, or null when there was nothing to send. */
+  Submission.prototype.send = function (button) {
+    if (this.sending || !validate(this.form)) return Promise.resolve(null);
+    var self = this, record = this.current();
+    this.sending = true;
+    button.setAttribute("aria-disabled", "true");
+    this.receipt.hidden = true;
+    this.say("Sending…");
+    return send(record).then(function (result) {
+      self.sending = false;
+      button.removeAttribute("aria-disabled");
+      if (result.sent) {
+        var answer = result.response || {};
+        self.say("Recorded by the records service (record " + (answer.id || record.id) +
+          (answer.received_at ? ", received " + answer.received_at : "") + ")." + (answer.score_mismatch ? " " + answer.message : ""));
+      } else {
+        self.say("Not recorded yet. " + result.reason + " Your answers are still here: send them again later, or download the receipt and give it to HR.");
+        self.receipt.hidden = false;
+      }
+      return result;
+    });
+  };
+  /* Saves the record as a file (``render`` makes its text; JSON by default): the very record
+     sent, or the one that would be. Says so with ``note`` (by default: not recorded yet). */
+  Submission.prototype.save = function (note, extension, render, type) {
+    if (!validate(this.form)) return null;
+    var record = this.current(), name = receiptName(record, extension || "json");
+    download(name, render ? render(record) : JSON.stringify(record, null, 2) + "\n", type || "application/json");
+    this.say("Saved " + name + ". " + (note || RECEIPT_NOTE));
+    return name;
+  };
+
+  window.handbookRecords = {
+    contract: contract, now: now, person: person, answers: answers, build: build, receiptName: receiptName,
+    Submission: Submission
+  };
 })();
