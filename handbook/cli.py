@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from handbook import __version__
+from handbook.records.contract import EXPORTS
 
 PROJECT_DIR = click.Path(file_okay=False, dir_okay=True, exists=True, path_type=Path)
 
@@ -127,17 +128,16 @@ def records() -> None:
 
 
 @records.command("export")
-@click.option("--kind", required=True, type=click.Choice(["acknowledgements", "quiz-attempts", "forms"]))
+@click.option("--kind", required=True, type=click.Choice(list(EXPORTS)))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="CSV file [standard output].")
 @click.option("--excel", is_flag=True, help="Start with a UTF-8 BOM so Excel reads the accents right.")
 @PROJECT_OPTION
 @DB_OPTION
 def records_export(kind: str, out: Path | None, excel: bool, project_dir: Path, db: Path | None) -> None:
     """Write every record of one kind as CSV (columns in RECORDS.md)."""
-    from handbook.records.csv import RECORD_KIND, STORED_COLUMNS, export
+    from handbook.records.csv import export_store
 
-    store = _store(project_dir, db, must_exist=True)
-    _write_csv(export(kind, store.rows(RECORD_KIND[kind], STORED_COLUMNS[kind]), excel=excel), out)
+    _write_csv(export_store(_store(project_dir, db, must_exist=True), kind, excel=excel), out)
 
 
 def _write_csv(lines: Iterable[str], out: Path | None) -> None:

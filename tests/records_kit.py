@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from handbook.project import Project, load_project
+from handbook.records.contract import FORMAT
 
 TOKEN = "test-admin-token-4b1f"
 START_TIMEOUT = 60
@@ -31,7 +32,7 @@ def project_at(root: Path) -> Project:
 def _base(project: Project, kind: str, employee_id: str, name: str, role: str) -> dict[str, Any]:
     policy = project.policy("admin-policy-6")
     return {
-        "format": "handbook-record/1", "id": str(uuid.uuid4()), "kind": kind,
+        "format": FORMAT, "id": str(uuid.uuid4()), "kind": kind,
         "policy": {"id": policy.id, "version": policy.version, "hash": policy.content_hash()},
         "quiz": None, "form": None,
         "person": {"employee_id": employee_id, "name": name, "department": "Parks", "role": role,

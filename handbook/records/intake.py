@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from handbook.grading import GradingError, grade_attempt
 from handbook.models.forms import FormField
 from handbook.project import Project
+from handbook.records.contract import PERSON_FIELDS
 from handbook.records.model import Record, error_messages
 from handbook.records.store import Store, Stored
 
@@ -100,8 +101,11 @@ def check_policy(project: Project, store: Store, record: Record) -> None:
 
 
 def check_person(project: Project, record: Record) -> None:
-    if record.person.role not in {role.id for role in project.roles}:
-        raise Rejected(422, f"person.role: unknown role '{record.person.role}'")
+    """A person field that names a role names one of the handbook's roles."""
+    for field in PERSON_FIELDS:
+        value = record.person.value(field.id)
+        if field.input == "role" and value not in {role.id for role in project.roles}:
+            raise Rejected(422, f"person.{field.id}: unknown role '{value}'")
 
 
 def grade(project: Project, record: Record) -> Grading:

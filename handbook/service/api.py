@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from handbook.records import csv as records_csv
+from handbook.records.contract import EXPORTS
 from handbook.records.intake import Rejected, accept, parse
 from handbook.service.openapi import openapi_document
 from handbook.service.state import TOKEN_VARIABLE, ServiceState
@@ -114,14 +115,13 @@ def export_routes(state: ServiceState) -> list[Route]:
         if not state.authorised(request):
             return problem(401, "a valid bearer token (HANDBOOK_ADMIN_TOKEN) is required",
                            {"WWW-Authenticate": 'Bearer realm="handbook-hr"'})
-        if not name.endswith(".csv") or kind not in records_csv.COLUMNS:
-            return problem(404, f"no export '{name}'; choose {', '.join(records_csv.COLUMNS)} (.csv)")
+        if not name.endswith(".csv") or kind not in EXPORTS:
+            return problem(404, f"no export '{name}'; choose {', '.join(EXPORTS)} (.csv)")
         excel = request.query_params.get("excel") in {"1", "true", "yes"}
-        rows = state.store.rows(records_csv.RECORD_KIND[kind], records_csv.STORED_COLUMNS[kind])
         stamp = datetime.now(UTC).strftime("%Y%m%d")
         headers = {"Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
                    "Cache-Control": "no-store"}
-        body = records_csv.encoded(records_csv.export(kind, rows, excel=excel))
+        body = records_csv.encoded(records_csv.export_store(state.store, kind, excel=excel))
         return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)
 
     return [Route("/api/export/{name}", export, methods=["GET"])]

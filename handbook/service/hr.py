@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from handbook.records import csv as records_csv
+from handbook.records.contract import EXPORTS
 from handbook.records.html import render_report
 from handbook.records.report import Report, build_report, status_csv
 from handbook.records.roster import read_roster
@@ -57,12 +58,12 @@ def hr_routes(state: ServiceState) -> list[Route]:
         if not state.authorised(request):
             return login_page()
         report, problems = await run_in_threadpool(current_report)
-        totals = [(kind, await run_in_threadpool(state.store.count, record_kind))
-                  for kind, record_kind in records_csv.RECORD_KIND.items()]
+        totals = [(name, await run_in_threadpool(state.store.count, export.kind))
+                  for name, export in EXPORTS.items()]
         no_report = ("No roster: start the service with --roster roster.csv to see who still has to act."
                      if report is None else "")
         html = render_report(report, f"HR: {state.projects.get().handbook.site_title}", live=True,
-                             exports=tuple(records_csv.COLUMNS), totals=totals, no_report=no_report,
+                             exports=tuple(EXPORTS), totals=totals, no_report=no_report,
                              as_of=date.today().isoformat(), roster_problems=problems)
         return HTMLResponse(html, headers=HEADERS)
 

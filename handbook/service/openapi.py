@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from handbook.records.csv import COLUMNS
+from handbook.records.contract import EXPORTS, FORMAT
 from handbook.records.model import Record
 
 
@@ -38,12 +38,12 @@ def openapi_document() -> dict[str, Any]:
             "message": {"type": "string"},
         },
     }
-    export_kinds = list(COLUMNS)
+    export_kinds = list(EXPORTS)
     stored = {"$ref": "#/components/schemas/Stored"}
     return {
         "openapi": "3.1.0",
         "info": {"title": "handbook records service", "version": "1",
-                 "description": "Stores acknowledgements, quiz attempts and forms (handbook-record/1) "
+                 "description": f"Stores acknowledgements, quiz attempts and forms ({FORMAT}) "
                                 "and exports them as CSV for HR. See RECORDS.md."},
         "paths": {
             "/api/records": {"post": {
