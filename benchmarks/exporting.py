@@ -22,7 +22,7 @@ KIND = "acknowledgements"
 
 
 def export(project: str, database: str, out: str) -> None:
-    arguments = ["records", "export", "--kind", KIND, "--project", project, "--db", database, "--out", out]
+    arguments = ["records", "export", project, "--kind", KIND, "--db", database, "--out", out]
     with contextlib.redirect_stderr(io.StringIO()):
         handbook(arguments, standalone_mode=False)
 

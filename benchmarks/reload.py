@@ -1,4 +1,4 @@
-"""Live reload: from saving a YAML file to the rebuilt page being served by ``handbook serve``."""
+"""Live reload: from saving a YAML file to the rebuilt page being served by ``handbook preview``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from benchmarks.workspace import HANDBOOK, copy_project, free_port, median
 
 TITLE = "Live reload"
 EDITS = 7
-BROWSER_POLL = 0.4  # seconds between the open page's version checks (RELOAD_SCRIPT in serve.py)
+BROWSER_POLL = 0.4  # seconds between the open page's version checks (RELOAD_SCRIPT in preview.py)
 REBUILT = re.compile(r"rebuilt \d+ pages in ([\d.]+) s")
 
 
@@ -34,7 +34,7 @@ def wait_for(check, timeout: float, step: float = 0.01):
         if value:
             return value
         time.sleep(step)
-    raise TimeoutError("handbook serve did not answer in time")
+    raise TimeoutError("handbook preview did not answer in time")
 
 
 def _policy(project: Path) -> Path:
@@ -75,16 +75,16 @@ def run(work: Path) -> SuiteResult:
     page = f"policies/{policy.stem}.html"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log_path = work / "serve.log"
+    log_path = work / "preview.log"
     started = time.perf_counter()
-    with running([*HANDBOOK, "serve", str(project), "--port", str(port)], port, log_path):
+    with running([*HANDBOOK, "preview", str(project), "--port", str(port)], port, log_path):
         wait_for(lambda: json.loads(fetch(f"{base}/__handbook/version"))["version"] >= 1, 120, 0.05)
         startup = time.perf_counter() - started
         to_version, to_page = _measure_edits(base, policy, page)
-    rebuilds = [float(s) for s in REBUILT.findall(log_path.read_text(encoding="utf-8"))][1:]
+    rebuilds = [float(s) for s in REBUILT.findall(log_path.read_text(encoding="utf-8"))]
     how = f"{EDITS} edits of the policy's title in a copy of the shipped project, 0.6 s apart; median (max)"
     result.figure("start: process start to first page served", f"{startup:.2f} s",
-                  "`handbook serve` on a free port; until /__handbook/version reports the first build")
+                  "`handbook preview` on a free port; until /__handbook/version reports the first build")
     result.figure("save to /__handbook/version bumped",
                   f"{median(to_version):.2f} s ({max(to_version):.2f} s)",
                   f"{how}; the file watcher polls every 0.25 s, then waits 0.05 s for the editor to finish")
@@ -92,7 +92,7 @@ def run(work: Path) -> SuiteResult:
                   f"{how}; polling the policy page every 10 ms until the new title is in it")
     if rebuilds:
         result.figure("rebuild itself", f"{median(rebuilds):.2f} s ({max(rebuilds):.2f} s)",
-                      "what `handbook serve` prints per rebuild (load, render, MkDocs into a new folder)")
+                      "what `handbook preview` prints per rebuild (load, render, MkDocs into a new folder)")
     seen = median(to_page) + BROWSER_POLL
     result.figure("save to reload in an open browser (worst case)", f"{seen:.2f} s",
                   f"the median above plus the open page's {BROWSER_POLL} s version poll")

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from starlette.types import ASGIApp
+
 from benchmarks.workspace import ENV, ROOT
 
 HOST = "127.0.0.1"
@@ -63,17 +65,14 @@ def _wait_until_up(server: subprocess.Popen, port: int, log: IO[str], timeout: f
     raise RuntimeError("server did not start in time")
 
 
-def service_app(project: Path, database: Path, site: Path):
-    """The records service wired as ``handbook serve --site-dir`` wires it, for uvicorn's own socket."""
+def service_app(project: Path, database: Path, site: Path) -> ASGIApp:
+    """The app ``handbook serve --site-dir`` runs (the same factory), for uvicorn's own socket."""
+    from handbook.app import create_app
     from handbook.records.store import Store
-    from handbook.serve import LiveSite
-    from handbook.service.app import create_service_app
-    from handbook.service.state import ProjectSource, ServiceState
+    from handbook.serve import prebuilt
+    from handbook.service.site import ServedSite
 
-    live = LiveSite(project)
-    live.current, live.version = site.resolve(), 1
-    state = ServiceState(project.resolve(), Store(database), ProjectSource(project.resolve(), lambda: 1))
-    return create_service_app(live, state, reload=False)
+    return create_app(ServedSite(prebuilt(project.resolve(), site)), Store(database))
 
 
 def server_command(database: Path, port: int, project: Path | None = None, site: Path | None = None

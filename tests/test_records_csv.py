@@ -15,7 +15,7 @@ from handbook.cli import main
 from handbook.records.contract import EXPORTS, PERSON_COLUMNS, PERSON_IDS
 from handbook.records.csv import FORMULA_STARTS, neutralise, write_rows
 from tests.conftest import copy_project
-from tests.records_kit import Service, acknowledgement, get, post, project_at, violation_report
+from tests.records_kit import Service, acknowledgement, project_at, violation_report
 
 OWASP = [
     '=1+2";=1+2',
@@ -58,35 +58,35 @@ def test_rows_end_with_crlf_and_excel_gets_a_bom():
 
 @pytest.fixture(scope="module")
 def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Records with the OWASP vectors in names and form answers, sent to the real service."""
+    """Records with the OWASP vectors in names and form answers, sent to the service."""
     base = tmp_path_factory.mktemp("csv")
     root = copy_project(base / "project")
     project = project_at(root)
-    service = Service(root, built_site, base / "records.sqlite").start()
+    service = Service(root, built_site, base / "records.sqlite")
     try:
         for i, vector in enumerate(OWASP):
             person = {"employee_id": f"X{i}", "name": vector, "department": vector, "role": "employee",
                       "email": None}
             record = acknowledgement(project, employee_id=f"X{i}", name=vector, signature=vector)
             record["person"] = person
-            assert post(f"{service.url}/api/records", record)[0] == 201
+            assert service.post("/api/records", record)[0] == 201
             form = violation_report(project, employee_id=f"X{i}", name=vector, description=vector)
             form["person"] = person
-            assert post(f"{service.url}/api/records", form)[0] == 201
+            assert service.post("/api/records", form)[0] == 201
         assert set(PERSON) == set(PERSON_IDS)
         for record in (acknowledgement(project, person=PERSON, signature="Signed"),
                        violation_report(project, person=PERSON)):
-            assert post(f"{service.url}/api/records", record)[0] == 201
-        texts = {kind: get(f"{service.url}/api/export/{kind}.csv", service.auth())[2] for kind in EXPORTS}
-        texts["excel"] = get(f"{service.url}/api/export/forms.csv?excel=1", service.auth())[2]
+            assert service.post("/api/records", record)[0] == 201
+        texts = {kind: service.get(f"/api/export/{kind}.csv", service.auth())[2] for kind in EXPORTS}
+        texts["excel"] = service.get("/api/export/forms.csv?excel=1", service.auth())[2]
         runner = CliRunner()
-        result = runner.invoke(main, ["records", "export", "--kind", "forms", "--project", str(root),
+        result = runner.invoke(main, ["records", "export", str(root), "--kind", "forms",
                                       "--db", str(base / "records.sqlite"), "--excel"])
         assert result.exit_code == 0, result.output
         texts["cli"] = result.stdout_bytes.decode("utf-8")
         return texts
     finally:
-        service.stop()
+        service.close()
 
 
 def test_exports_have_the_contracts_columns(exported):

@@ -1,5 +1,6 @@
-"""In Chromium: the shipped acknowledgement and form pages send to the real service, and HR
-finds the records in the CSV export. Served by `handbook serve`, so the pages are same-origin."""
+"""In Chromium: the shipped acknowledgement and form pages send to the service, and HR finds
+the records in the CSV export. The app ``handbook serve`` runs, on a real port, so the pages are
+same-origin."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import axe_violations
-from tests.records_kit import TOKEN, Service, get, project_at, quiz_part
+from tests.records_kit import TOKEN, Service, project_at, quiz_part
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +20,14 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def service(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
     db = tmp_path_factory.mktemp("browser") / "records.sqlite"
-    running = Service(built_site.parent, built_site, db).start()
-    yield running
-    running.stop()
+    app = Service(built_site.parent, built_site, db)
+    app.listen()
+    yield app
+    app.close()
 
 
 def exported(service: Service, kind: str) -> list[dict[str, str]]:
-    status, _, text = get(f"{service.url}/api/export/{kind}.csv", service.auth())
+    status, _, text = service.get(f"/api/export/{kind}.csv", service.auth())
     assert status == 200
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
@@ -36,7 +38,7 @@ def test_an_acknowledgement_reaches_the_service_and_the_export(service, built_si
     quiz_id = policy.acknowledgement.requires_quiz
     quiz = quiz_part(project, quiz_id)
     passed = {key: quiz[key] for key in ("questions", "answers", "score", "pass_mark", "passed", "attempt")}
-    page.goto(f"{service.url}/acknowledge/admin-policy-6.html")
+    page.goto(f"{service.address}/acknowledge/admin-policy-6.html")
     # A pass of the self-check on this browser, as quiz.js keeps it (taking the quiz is tested elsewhere).
     key = f"handbook.quiz.{quiz_id}@{quiz['quiz']['version']}"
     value = json.dumps({"attempts": 1, "passed": passed})
@@ -63,7 +65,7 @@ def test_an_acknowledgement_reaches_the_service_and_the_export(service, built_si
 
 
 def test_a_form_reaches_the_service_and_the_export(service, page):
-    page.goto(f"{service.url}/forms/violation-report.html")
+    page.goto(f"{service.address}/forms/violation-report.html")
     page.fill("#p-employee-id", "B-FORM-1")
     page.fill("#p-name", "Form Browser")
     page.fill("#p-department", "Library")
@@ -85,7 +87,7 @@ def test_a_form_reaches_the_service_and_the_export(service, page):
 
 
 def test_hr_signs_in_by_keyboard_and_the_report_page_passes_axe(service, built_site, page, tmp_path):
-    page.goto(f"{service.url}/hr")
+    page.goto(f"{service.address}/hr")
     assert axe_violations(page) == []
     page.keyboard.press("Tab")
     page.keyboard.type("not the token")
@@ -110,8 +112,8 @@ def test_the_html_report_passes_axe(service, built_site, page, tmp_path):
 
     roster = Path(__file__).resolve().parent / "fixtures" / "roster.csv"
     out = tmp_path / "report.html"
-    args = ["report", "--roster", str(roster), "--html", str(out), "--out", str(tmp_path / "status.csv"),
-            "--project", str(built_site.parent), "--db", str(service.db)]
+    args = ["report", str(built_site.parent), "--roster", str(roster), "--html", str(out),
+            "--out", str(tmp_path / "status.csv"), "--db", str(service.db)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1 and "roster.csv:8: unknown role 'mayor'" in result.stderr  # bad rows: exit 1
     page.goto(out.as_uri())

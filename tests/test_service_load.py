@@ -14,10 +14,9 @@ import pytest
 from handbook.records.store import Store
 from tests.conftest import copy_project
 from tests.records_kit import (
-    Service,
+    Process,
     acknowledgement,
-    get,
-    post,
+    fetch,
     project_at,
     quiz_attempt,
     set_records_settings,
@@ -46,6 +45,12 @@ def make_records(project_dir: Path, count: int) -> list[dict]:
     return [makers[i % 3](i) for i in range(count)]
 
 
+def serve(project_dir: Path, site: Path, db: Path, log: Path) -> Process:
+    """``handbook serve --site-dir`` as a real process on a free port."""
+    arguments = ("--port", "0", "--site-dir", str(site), "--db", str(db))
+    return Process("serve", project_dir, *arguments, log=log).started()
+
+
 class Client:
     """One keep-alive connection, as a browser would hold."""
 
@@ -69,7 +74,7 @@ def test_50_concurrent_clients_posting_5000_records_lose_and_duplicate_nothing(
 ):
     db = tmp_path / "records.sqlite"
     records = make_records(project_dir, RECORDS)
-    service = Service(project_dir, built_site, db).start()
+    service = serve(project_dir, built_site, db, tmp_path / "serve.log")
     try:
         def run(share: list[dict]) -> list[int]:
             client = Client(service.url)
@@ -82,7 +87,7 @@ def test_50_concurrent_clients_posting_5000_records_lose_and_duplicate_nothing(
             shares = [records[i::CLIENTS] for i in range(CLIENTS)]
             statuses = [status for part in pool.map(run, shares) for status in part]
         assert statuses.count(201) == RECORDS, {s: statuses.count(s) for s in set(statuses)}
-        status, _, text = get(f"{service.url}/api/export/acknowledgements.csv", service.auth())
+        status, _, text = fetch(f"{service.url}/api/export/acknowledgements.csv", headers=service.auth())
         assert status == 200 and text.count("\r\n") == 1 + len(records[0::3])
     finally:
         service.stop()
@@ -101,7 +106,7 @@ def test_records_that_got_a_2xx_survive_a_kill_9(project_dir, built_site, tmp_pa
     acknowledged: list[str] = []
     lock = threading.Lock()
     enough = threading.Event()
-    service = Service(project_dir, built_site, db).start()
+    service = serve(project_dir, built_site, db, tmp_path / "serve.log")
 
     def run(share: list[dict]) -> None:
         client = Client(service.url)
@@ -129,7 +134,7 @@ def test_records_that_got_a_2xx_survive_a_kill_9(project_dir, built_site, tmp_pa
         service.stop()
     assert len(acknowledged) < len(records), "the kill came too late to test anything"
 
-    restarted = Service(project_dir, built_site, db).start()
+    restarted = serve(project_dir, built_site, db, tmp_path / "restarted.log")
     try:
         store = Store(db)
         try:
@@ -139,9 +144,9 @@ def test_records_that_got_a_2xx_survive_a_kill_9(project_dir, built_site, tmp_pa
         missing = set(acknowledged) - stored
         assert not missing, f"{len(missing)} acknowledged records lost"
         first = next(r for r in records if r["id"] == acknowledged[0])
-        status, _, body = post(f"{restarted.url}/api/records", first)
+        status, _, body = fetch(f"{restarted.url}/api/records", first)
         assert status == 201 and body["id"] == first["id"]
         rest = [r for r in records if r["id"] not in stored][:50]
-        assert all(post(f"{restarted.url}/api/records", r)[0] == 201 for r in rest)
+        assert all(fetch(f"{restarted.url}/api/records", r)[0] == 201 for r in rest)
     finally:
         restarted.stop()

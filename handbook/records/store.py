@@ -38,13 +38,6 @@ class Stored:
     replay: bool = False
     conflict: bool = False
 
-    def answer(self) -> dict[str, Any]:
-        """What the service tells the client (identical for the first post and any replay)."""
-        message = "Recorded." if self.score_note is None else f"Recorded; {self.score_note}."
-        return {"status": "stored", "id": self.id, "received_at": self.received_at,
-                "score": self.score, "passed": self.passed,
-                "score_mismatch": self.score_note is not None, "message": message}
-
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -243,10 +236,10 @@ class Store:
         return row is not None
 
     def count(self, kind: str | None = None) -> int:
+        where, parameters = ("", ()) if kind is None else (" WHERE kind = ?", (kind,))
         with self._reader() as db:
-            if kind is None:
-                return db.execute("SELECT count(*) FROM records").fetchone()[0]
-            return db.execute("SELECT count(*) FROM records WHERE kind = ?", (kind,)).fetchone()[0]
+            found: int = db.execute(f"SELECT count(*) FROM records{where}", parameters).fetchone()[0]
+        return found
 
     def ids(self) -> set[str]:
         with self._reader() as db:

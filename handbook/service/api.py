@@ -1,13 +1,16 @@
 """``POST /api/records`` and the CSV exports.
 
-Every refusal is a 4xx with a JSON body ``{"error", "detail", "problems"}``; ``detail`` is
-what the browser shows (assets/js/records.js reads it).
+Every refusal is a 4xx (or 503) with a JSON body ``{"error", "detail", "problems"}``;
+``detail`` is what the browser shows (assets/js/records.js reads it). The records domain
+raises :class:`~handbook.records.errors.RecordError`; :data:`STATUS` is the one place that
+says which status each error gets.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from http import HTTPStatus
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -16,17 +19,54 @@ from starlette.routing import Route
 
 from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS
-from handbook.records.intake import Rejected, accept, parse
+from handbook.records.errors import Conflict, InvalidRecord, RecordError, TooLarge, Unreadable
+from handbook.records.intake import accept, parse
+from handbook.records.store import Stored
 from handbook.service.openapi import openapi_document
+from handbook.service.site import NothingServed
 from handbook.service.state import TOKEN_VARIABLE, ServiceState
 
 MAX_BODY = 64 * 1024
+
+STATUS: dict[type[Exception], int] = {
+    Unreadable: 400,
+    TooLarge: 413,
+    InvalidRecord: 422,  # UnknownReference too: it is an InvalidRecord
+    Conflict: 409,
+    NothingServed: 503,
+}
+"""Domain error -> HTTP status; the most specific class listed for an error wins."""
 
 
 def problem(status: int, messages: list[str] | str, headers: dict[str, str] | None = None) -> JSONResponse:
     messages = [messages] if isinstance(messages, str) else messages
     body = {"error": HTTPStatus(status).phrase, "detail": "; ".join(messages), "problems": messages}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def status_for(error: Exception) -> int:
+    """The HTTP status of a domain error: that of the most specific class :data:`STATUS` lists."""
+    return next(STATUS[kind] for kind in type(error).__mro__ if kind in STATUS)
+
+
+def error_handlers(state: ServiceState) -> dict[Any, Any]:
+    """The exception handler for every domain error the routes let through."""
+
+    async def refused(request: Request, error: Exception) -> Response:
+        status = status_for(error)
+        messages = error.messages if isinstance(error, RecordError) else [str(error)]
+        cors = None if isinstance(error, NothingServed) else cors_headers(state, request)
+        return problem(status, messages, cors)
+
+    return dict.fromkeys(STATUS, refused)
+
+
+def stored_answer(stored: Stored) -> dict[str, Any]:
+    """What the client is told about a stored record (the same for the first post and any replay)."""
+    message = "Recorded." if stored.score_note is None else f"Recorded; {stored.score_note}."
+    return {"status": "stored", "id": stored.id, "received_at": stored.received_at,
+            "score": stored.score, "passed": stored.passed,
+            "score_mismatch": stored.score_note is not None, "message": message}
 
 
 def own_origin(request: Request) -> str:
@@ -48,14 +88,14 @@ async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
-            raise Rejected(400, "Content-Length is not a number")
+            raise Unreadable("Content-Length is not a number")
         if int(declared) > MAX_BODY:
-            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+            raise TooLarge(f"the body is larger than {MAX_BODY} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+            raise TooLarge(f"the body is larger than {MAX_BODY} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -75,14 +115,13 @@ def record_routes(state: ServiceState) -> list[Route]:
         if media != "application/json":
             return problem(415, "send the record as application/json", cors)
         try:
-            record = parse(await read_body(request))
-            project = state.projects.get()
-            stored = await run_in_threadpool(accept, project, state.store, record, "api")
-        except Rejected as rejected:
-            return problem(rejected.status, rejected.messages, cors)
+            body = await read_body(request)
         except ClientDisconnect:
             return problem(400, "the client went away before sending the whole body")
-        return JSONResponse(stored.answer(), status_code=201,
+        record = parse(body)
+        project = state.project  # read once: the project of the pages on screen now
+        stored = await run_in_threadpool(accept, project, state.store, record, "api")
+        return JSONResponse(stored_answer(stored), status_code=201,
                             headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
 
     async def preflight(request: Request) -> Response:
