@@ -60,6 +60,7 @@ def openapi_document() -> dict[str, Any]:
                     "415": _problem("Content-Type is not application/json"),
                     "422": _problem("Invalid record, or unknown policy, version, quiz, form or role"),
                     "429": _problem("Too many records from this address (see Retry-After)"),
+                    "503": _problem("No build has succeeded yet (preview): nothing to check against"),
                 },
             }},
             "/api/export/{kind}.csv": {"get": {
