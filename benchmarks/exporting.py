@@ -14,9 +14,7 @@ import sys
 import time
 import tracemalloc
 
-import handbook.records.csv
-import handbook.records.store
-from handbook.cli import main as handbook
+from handbook.cli import main as handbook_command
 
 KIND = "acknowledgements"
 
@@ -24,7 +22,7 @@ KIND = "acknowledgements"
 def export(project: str, database: str, out: str) -> None:
     arguments = ["records", "export", project, "--kind", KIND, "--db", database, "--out", out]
     with contextlib.redirect_stderr(io.StringIO()):
-        handbook(arguments, standalone_mode=False)
+        handbook_command(arguments, standalone_mode=False)
 
 
 def main() -> None:

@@ -52,7 +52,8 @@ def _unlimited(project: Path) -> None:
 
 def _stored(database: Path, table: str = "records") -> int:
     with sqlite3.connect(database) as db:
-        return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        count: int = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return count
 
 
 def _round_trip(port: int) -> float:

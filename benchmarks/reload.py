@@ -6,7 +6,9 @@ import json
 import re
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from benchmarks.report import SuiteResult
 from benchmarks.servers import running
@@ -20,10 +22,11 @@ REBUILT = re.compile(r"rebuilt \d+ pages in ([\d.]+) s")
 
 def fetch(url: str) -> str:
     with urllib.request.urlopen(url, timeout=10) as response:
-        return response.read().decode("utf-8")
+        text: str = response.read().decode("utf-8")
+        return text
 
 
-def wait_for(check, timeout: float, step: float = 0.01):
+def wait_for(check: Callable[[], Any], timeout: float, step: float = 0.01) -> Any:
     """Poll ``check`` until it returns something true; its value, or TimeoutError."""
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
@@ -52,18 +55,24 @@ def _edit_title(path: Path, original: str, marker: str) -> None:
 
 def _measure_edits(base: str, policy: Path, page: str) -> tuple[list[float], list[float]]:
     original = policy.read_text(encoding="utf-8")
-    to_version, to_page = [], []
-    version = json.loads(fetch(f"{base}/__handbook/version"))["version"]
+    to_version: list[float] = []
+    to_page: list[float] = []
+
+    def current() -> int:
+        number: int = json.loads(fetch(f"{base}/__handbook/version"))["version"]
+        return number
+
+    version = current()
     for n in range(EDITS):
         time.sleep(0.6)  # a new mtime, and the watcher idle again, as after a person's edit
         marker = f"ReloadMark{n}x"
         saved = time.perf_counter()
         _edit_title(policy, original, marker)
-        wait_for(lambda v=version: json.loads(fetch(f"{base}/__handbook/version"))["version"] > v, 30)
+        wait_for(lambda: current() > version, 30)  # noqa: B023 (called before the loop moves on)
         to_version.append(time.perf_counter() - saved)
-        wait_for(lambda m=marker: m in fetch(f"{base}/{page}"), 30)
+        wait_for(lambda: marker in fetch(f"{base}/{page}"), 30)  # noqa: B023
         to_page.append(time.perf_counter() - saved)
-        version = json.loads(fetch(f"{base}/__handbook/version"))["version"]
+        version = current()
     policy.write_text(original, encoding="utf-8")
     return to_version, to_page
 

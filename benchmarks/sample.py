@@ -81,4 +81,5 @@ def fill(project: Project, database: Path, employee_ids: list[str]) -> int:
             f"INSERT INTO records (id, {copied}) SELECT ?, {chosen} FROM records WHERE seq = 1",
             ((str(uuid.uuid4()), employee) for employee in employee_ids[1:]),
         )
-        return db.execute("SELECT count(*) FROM records").fetchone()[0]
+        count: int = db.execute("SELECT count(*) FROM records").fetchone()[0]
+        return count

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from benchmarks.report import SuiteResult
 from benchmarks.synthetic import make_handbook
-from benchmarks.workspace import cold_build, median, size, timed_run
+from benchmarks.workspace import ColdBuild, cold_build, median, size, timed_run
 from handbook.layout import CONFIG, GENERATED, SITE
 
 TITLE = "Scaling with the number of policies"
@@ -39,7 +39,8 @@ def run(work: Path) -> SuiteResult:
     rows, totals, plain, html_per_page, runs, generated = [], {}, {}, {}, {}, {}
     for count in SIZES:
         project = make_handbook(work / f"synthetic-{count}", count)
-        builds, plains = [], []
+        builds: list[ColdBuild] = []
+        plains: list[float] = []
         while len(builds) < RUNS[count] and not (builds and builds[0].wall_seconds > REPEAT_LIMIT):
             builds.append(cold_build(project, project / SITE))  # alternated, so drift hits both alike
             plains.append(_plain_mkdocs(project))

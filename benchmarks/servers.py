@@ -28,7 +28,8 @@ HOST = "127.0.0.1"
 
 
 @contextmanager
-def running(command: list[str], port: int, log_path: Path | None = None) -> Iterator[subprocess.Popen]:
+def running(command: list[str], port: int, log_path: Path | None = None
+            ) -> Iterator[subprocess.Popen[bytes]]:
     """A server process answering on 127.0.0.1:port until the block ends; then it is stopped.
 
     Its output goes to ``log_path`` (or a temporary file), never to a pipe nobody reads.
@@ -48,7 +49,7 @@ def running(command: list[str], port: int, log_path: Path | None = None) -> Iter
                 server.wait()
 
 
-def _wait_until_up(server: subprocess.Popen, port: int, log: IO[str], timeout: float = 60) -> None:
+def _wait_until_up(server: subprocess.Popen[bytes], port: int, log: IO[str], timeout: float = 60) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         if server.poll() is not None:

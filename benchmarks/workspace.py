@@ -80,7 +80,8 @@ def free_port() -> int:
     """A port nothing listens on now (for servers whose CLI cannot take port 0)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def percentile(values: list[float], pct: float) -> float:
