@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from handbook.cli import main
+from handbook.records.contract import FORMAT
 from handbook.records.store import Store
 from tests.records_kit import acknowledgement, project_at, quiz_attempt, violation_report
 
@@ -32,7 +33,7 @@ def test_good_receipts_import_and_each_bad_one_is_reported_on_one_line(project_c
         receipt(tmp_path, "tampered.json", tampered_text),
         receipt(tmp_path, "statement.json", edited_statement),
         receipt(tmp_path, "forged.json", forged),
-        receipt(tmp_path, "broken.json", '{"format": "handbook-record/1",'),
+        receipt(tmp_path, "broken.json", f'{{"format": "{FORMAT}",'),
         receipt(tmp_path, "again.json", good[0]),
         tmp_path / "missing.json",
     ]

@@ -142,7 +142,7 @@ def test_forms_are_checked_against_their_fields(service, project, change, expect
 @pytest.mark.parametrize(
     ("body", "status", "expected"),
     [
-        (b'{"format": "handbook-record/1", ', 400, "not valid JSON"),
+        (f'{{"format": "{FORMAT}", '.encode(), 400, "not valid JSON"),
         (b"\xff\xfe{}", 400, "not UTF-8"),
         (b"[1, 2, 3]", 422, "a record is a JSON object"),
         (b"null", 422, "a record is a JSON object"),
