@@ -230,3 +230,25 @@ def test_serve_stops_on_a_broken_build_and_shows_visitors_nothing(project_copy, 
     assert result.returncode == 1
     assert "policy_source/roles.yaml:" in result.stderr and "duplicate role id 'mcs'" in result.stderr
     assert "Serving" not in result.stdout and "Traceback" not in result.stderr
+
+
+def test_preview_starts_on_broken_sources_and_serves_the_site_once_fixed(project_copy, tmp_path):
+    roles = project_copy / "policy_source" / "roles.yaml"
+    edit(roles, "  - id: itm", "  - id: mcs")
+    server = Process("preview", project_copy, "--port", "0", "--db", str(tmp_path / "records.sqlite"),
+                     log=tmp_path / "preview.log").started()
+    try:
+        assert "duplicate role id 'mcs'" in server.output() and "nothing to serve yet" in server.output()
+        status, _, body = fetch(server.url + PAGE)
+        assert status == 404 and RELOAD in body  # the open page learns of the problems, and of the fix
+        problems = version(server)["problems"]
+        assert any(line.startswith("policy_source/roles.yaml:") and "duplicate role id 'mcs'" in line
+                   for line in problems)
+        status, _, answer = fetch(server.url + "/api/records", {})
+        assert status == 503 and "nothing was built yet" in answer["detail"]
+        edit(roles, "  - id: mcs", "  - id: itm")
+        wait_for(lambda: fetch(server.url + PAGE)[0] == 200)
+        assert version(server) == {"version": 1, "problems": None}
+        assert "\nbuilt " in server.output() and "rebuilt" not in server.output()
+    finally:
+        server.stop()

@@ -18,9 +18,12 @@ from handbook.grading import GradingError, grade_attempt
 from handbook.models.forms import FormField
 from handbook.project import Project
 from handbook.records.contract import PERSON_FIELDS
-from handbook.records.errors import Conflict, InvalidRecord, UnknownReference, Unreadable
+from handbook.records.errors import Conflict, InvalidRecord, RecordError, UnknownReference, Unreadable
 from handbook.records.model import Record, error_messages
 from handbook.records.store import Store, Stored
+
+Rejected = RecordError
+"""The former name of :class:`RecordError`, kept until tests/test_forms_browser.py moves to it."""
 
 
 @dataclass(frozen=True)
