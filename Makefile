@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup check build serve preview test lint bench schema clean
+.PHONY: setup check build serve preview test lint bench schema dist clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,10 @@ bench: setup
 
 schema: setup
 	$(BIN)/handbook schema --out schemas
+
+# The wheel and the sdist into dist/, as a user installs them (README, "Install").
+dist: setup
+	$(BIN)/python -m build --outdir dist .
 
 clean:
 	rm -rf site .handbook .pytest_cache

@@ -278,3 +278,38 @@ def report(directory: Path, roster: Path | None, out: Path | None, html: Path | 
     if problems:
         _fail([*problems, f"{len(problems)} roster row(s) left out; {counts}"])
     click.echo(counts, err=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Write into DIRECTORY even if it is not empty "
+              "(files of the same name are replaced, others left alone).")
+def new(directory: Path, force: bool) -> None:
+    """Start a handbook in DIRECTORY: an example policy, roles, checklist, form, quiz and settings."""
+    from handbook.new import NewRefused, create, next_steps
+
+    try:
+        written = create(directory, force=force)
+    except NewRefused as refused:
+        _fail([str(refused)], 2)
+    except OSError as error:
+        _fail([f"{error.filename or directory}: {error.strerror}"])
+    for line in next_steps(directory, written):
+        click.echo(line)
+
+
+@records.command("backup")
+@PROJECT_ARGUMENT
+@DB_OPTION
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="The backup file, or a folder to hold a dated records-YYYYMMDDTHHMMSSZ.sqlite.")
+def records_backup(directory: Path, db: Path | None, out: Path) -> None:
+    """Copy the records file with SQLite's online backup (safe while the service writes), then
+    check the copy (integrity and record count) before it replaces an earlier backup."""
+    from handbook.records.backup import BackupError, backup
+
+    try:
+        done = backup(db or directory / layout.RECORDS, out)
+    except BackupError as failed:
+        _fail([str(failed)], failed.code)
+    click.echo(done.line())

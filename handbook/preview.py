@@ -23,7 +23,6 @@ from starlette.routing import Route
 from handbook import server
 from handbook.app import create_app
 from handbook.layout import build_inputs
-from handbook.records.store import Store
 from handbook.server import Workspace
 from handbook.service.site import Served, ServedSite
 
@@ -146,6 +145,7 @@ def preview(root: Path, host: str, port: int, db: Path, *, roster: Path | None =
     def command(resources: ExitStack) -> None:
         server.check_token(token)
         listener = resources.enter_context(server.bind(host, port))
+        store = server.open_store(resources, db)
         live = Preview(root, resources.enter_context(Workspace(root)))
         live.rebuild()
         stop = threading.Event()
@@ -153,8 +153,6 @@ def preview(root: Path, host: str, port: int, db: Path, *, roster: Path | None =
         watcher.start()
         resources.callback(watcher.join, 30)
         resources.callback(stop.set)
-        store = Store(db)
-        resources.callback(store.close)
         app = create_app(live.site, store, token=token, roster=roster, routes=live.routes(),
                          on_html=live.inject)
         server.run(app, listener, token, store.path)

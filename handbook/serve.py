@@ -13,7 +13,6 @@ from pathlib import Path
 from handbook import server
 from handbook.app import create_app
 from handbook.project import load_project
-from handbook.records.store import Store
 from handbook.server import Fail, Workspace
 from handbook.service.site import Served, ServedSite
 
@@ -42,12 +41,11 @@ def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = N
     def command(resources: ExitStack) -> None:
         server.check_token(token)
         listener = resources.enter_context(server.bind(host, port))
+        store = server.open_store(resources, db)
         if site_dir is None:
             served = build_once(root, resources.enter_context(Workspace(root)))
         else:
             served = prebuilt(root, site_dir)
-        store = Store(db)
-        resources.callback(store.close)
         app = create_app(ServedSite(served), store, token=token, roster=roster)
         server.run(app, listener, token, store.path)
 

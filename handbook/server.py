@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp
 
 from handbook.build import BuildFailed, BuildResult, build
 from handbook.layout import GENERATED
+from handbook.records.store import Store
 from handbook.service.state import TOKEN_VARIABLE, token_problem
 
 RUN_PREFIX = "run-"
@@ -92,6 +94,16 @@ def bind(host: str, port: int) -> socket.socket:
     return listener
 
 
+def open_store(resources: ExitStack, db: Path) -> Store:
+    """The records store, closed with the server; one line, not a traceback, if it cannot open."""
+    try:
+        store = Store(db)
+    except (OSError, sqlite3.Error) as error:
+        raise Fail([f"{db}: cannot open the records file: {error}"]) from None
+    resources.callback(store.close)
+    return store
+
+
 def base_url(listener: socket.socket) -> str:
     host, port = listener.getsockname()[:2]
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
@@ -132,10 +144,14 @@ class Workspace:
 
     def __init__(self, root: Path) -> None:
         base = root / GENERATED
-        base.mkdir(parents=True, exist_ok=True)
-        remove_abandoned(base)
-        self.path = Path(tempfile.mkdtemp(prefix=RUN_PREFIX, dir=base))
-        self._lock = _locked(self.path / LOCK)
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+            remove_abandoned(base)
+            self.path = Path(tempfile.mkdtemp(prefix=RUN_PREFIX, dir=base))
+            self._lock = _locked(self.path / LOCK)
+        except OSError as error:
+            raise Fail([f"{base}: cannot make a build folder here: {error.strerror} "
+                        "(serve an already built site with --site-dir)"]) from None
         self._numbers = itertools.count(1)
 
     def next_site(self) -> Path:

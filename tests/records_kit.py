@@ -41,8 +41,9 @@ def project_at(root: Path) -> Project:
     return project
 
 
-def _base(project: Project, kind: str, employee_id: str, name: str, role: str) -> dict[str, Any]:
-    policy = project.policy("admin-policy-6")
+def _base(project: Project, kind: str, employee_id: str, name: str, role: str,
+          policy_id: str = "admin-policy-6") -> dict[str, Any]:
+    policy = project.policy(policy_id)
     return {
         "format": FORMAT, "id": str(uuid.uuid4()), "kind": kind,
         "policy": {"id": policy.id, "version": policy.version, "hash": policy.content_hash()},
@@ -82,7 +83,8 @@ def acknowledgement(project: Project, employee_id: str = "E100", name: str = "An
 
 def quiz_attempt(project: Project, quiz_id: str, employee_id: str = "E100", name: str = "Ann Example",
                  role: str = "sma", correct: bool = True, **changes: Any) -> dict[str, Any]:
-    record = _base(project, "quiz-attempt", employee_id, name, role)
+    policy_id = next(q.policy for q in project.quizzes if q.id == quiz_id)
+    record = _base(project, "quiz-attempt", employee_id, name, role, policy_id)
     record.update(quiz_part(project, quiz_id, correct))
     record.update(changes)
     return record

@@ -252,3 +252,15 @@ def test_preview_starts_on_broken_sources_and_serves_the_site_once_fixed(project
         assert "\nbuilt " in server.output() and "rebuilt" not in server.output()
     finally:
         server.stop()
+
+
+def test_a_records_file_that_cannot_be_opened_is_one_line(project_copy, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    for command in ("serve", "preview"):
+        result = subprocess.run([HANDBOOK, command, str(project_copy), "--port", "0",
+                                 "--db", str(blocker / "records.sqlite")],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1
+        assert result.stderr.startswith(f"{blocker / 'records.sqlite'}: cannot open the records file:")
+        assert len(result.stderr.splitlines()) == 1 and not list((project_copy / GENERATED).glob("run-*"))

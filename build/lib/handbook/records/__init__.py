@@ -1,1 +1,0 @@
-"""Records: the record format, its checks against the project, storage, CSV and reports."""

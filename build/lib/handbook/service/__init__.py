@@ -1,1 +1,0 @@
-"""The records web service: the API, HR exports and the HR page, beside the built site."""
