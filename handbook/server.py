@@ -68,7 +68,8 @@ def serving(command: Callable[[ExitStack], None]) -> int:
         pass
     finally:
         for number, handler in handlers.items():
-            signal.signal(number, handler)
+            if handler is not None:  # None: set outside Python, and nothing to put back
+                signal.signal(number, handler)
     say(GOODBYE)
     return 0
 

@@ -240,14 +240,17 @@ class Process:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def fetch(url: str, body: bytes | dict[str, Any] | None = None, headers: dict[str, str] | None = None
-          ) -> Answer:
-    """One request over real HTTP (a POST of JSON when ``body`` is given); never raises for
-    an HTTP error status."""
+def post(url: str, body: bytes | dict[str, Any], headers: dict[str, str] | None = None,
+         method: str = "POST") -> Answer:
+    """One request with a JSON body over real HTTP; never raises for an HTTP error status."""
     data = json.dumps(body).encode() if isinstance(body, dict) else body
-    kind = {"Content-Type": "application/json"} if data is not None else {}
-    return _answer(httpx.request("POST" if data is not None else "GET", url, content=data,
-                                 headers={**kind, **(headers or {})}, timeout=30))
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    return _answer(httpx.request(method, url, content=data, headers=headers, timeout=30))
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> Answer:
+    """One GET over real HTTP; never raises for an HTTP error status."""
+    return _answer(httpx.get(url, headers=headers, timeout=30))
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:

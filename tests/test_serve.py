@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from handbook.layout import GENERATED, copy_sources
-from tests.records_kit import HANDBOOK, URL, Process, acknowledgement, fetch, project_at, wait_for
+from tests.records_kit import HANDBOOK, URL, Process, acknowledgement, get, post, project_at, wait_for
 
 POLICY = "policy_source/policies/admin-policy-6.yaml"
 PAGE = "/policies/admin-policy-6.html"
@@ -27,7 +27,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def version(server: Process) -> dict:
-    return fetch(server.url + "/__handbook/version")[2]
+    return get(server.url + "/__handbook/version")[2]
 
 
 def running(command: str, project: Path, tmp_path: Path) -> Iterator[Process]:
@@ -50,12 +50,12 @@ def production(project_copy: Path, tmp_path: Path) -> Iterator[Process]:
 
 
 def test_preview_serves_the_site_and_rebuilds_on_save(preview, project_copy):
-    status, _, body = fetch(preview.url + PAGE)
+    status, _, body = get(preview.url + PAGE)
     assert status == 200 and "Glassdoor" in body and body.count(RELOAD) == 1
     before = version(preview)
     assert before["problems"] is None
     edit(project_copy / POLICY, "(e.g. Glassdoor, Vault)", "(e.g. Glassdoor, Vault, Indeed)")
-    wait_for(lambda: "Indeed" in fetch(preview.url + PAGE)[2])
+    wait_for(lambda: "Indeed" in get(preview.url + PAGE)[2])
     assert version(preview)["version"] == before["version"] + 1
     output = preview.output()
     assert output.startswith("built ") and "\nrebuilt " in output and "\nbuilt " not in output
@@ -67,11 +67,11 @@ def test_an_invalid_edit_is_reported_and_the_last_good_site_stays(preview, proje
     assert all(line.startswith(f"{POLICY}:") and "unknown role 'nobody'" in line for line in problems)
     assert problems[0] in preview.output()
     assert "Traceback" not in preview.output()
-    status, _, body = fetch(preview.url + PAGE)
+    status, _, body = get(preview.url + PAGE)
     assert status == 200 and "Glassdoor" in body
     edit(project_copy / POLICY, "roles: [nobody]", "roles: [sma]")
     edit(project_copy / POLICY, "(e.g. Glassdoor, Vault)", "(e.g. Glassdoor, Vault, Indeed)")
-    wait_for(lambda: "Indeed" in fetch(preview.url + PAGE)[2])
+    wait_for(lambda: "Indeed" in get(preview.url + PAGE)[2])
     assert version(preview)["problems"] is None
 
 
@@ -86,18 +86,18 @@ def test_records_are_checked_against_the_project_on_screen(preview, project_copy
     edit(project_copy / POLICY, "roles: [sma]\n        text: >-", "roles: [nobody]\n        text: >-")
     wait_for(lambda: version(preview)["problems"])
     records = preview.url + "/api/records"
-    assert fetch(records, acknowledgement(first, employee_id="E-on-screen"))[0] == 201
-    status, _, body = fetch(records, acknowledgement(second, employee_id="E-too-early"))
+    assert post(records, acknowledgement(first, employee_id="E-on-screen"))[0] == 201
+    status, _, body = post(records, acknowledgement(second, employee_id="E-too-early"))
     assert status == 422 and "unknown version '2' of policy 'admin-policy-6'" in body["detail"]
     edit(project_copy / POLICY, "roles: [nobody]", "roles: [sma]")
     wait_for(lambda: version(preview) == {"version": 2, "problems": None})
-    assert fetch(records, acknowledgement(second, employee_id="E-after-fix"))[0] == 201
+    assert post(records, acknowledgement(second, employee_id="E-after-fix"))[0] == 201
 
 
 def test_unknown_paths_get_the_sites_404_page(preview):
-    status, _, body = fetch(preview.url + "/no/such/page.html")
+    status, _, body = get(preview.url + "/no/such/page.html")
     assert status == 404 and "404" in body
-    status, _, _ = fetch(preview.url + "/../../etc/passwd")
+    status, _, _ = get(preview.url + "/../../etc/passwd")
     assert status == 404
 
 
@@ -125,15 +125,15 @@ def test_a_failed_build_shows_its_problems_over_the_open_page_until_fixed(previe
 
 
 def test_serve_builds_once_and_never_reloads_or_rebuilds(production, project_copy):
-    status, _, body = fetch(production.url + PAGE)
+    status, _, body = get(production.url + PAGE)
     assert status == 200 and "Glassdoor" in body
     assert "__handbook" not in body
-    assert fetch(production.url + "/__handbook/version")[0] == 404
-    assert fetch(production.url + "/__handbook/reload.js")[0] == 404
+    assert get(production.url + "/__handbook/version")[0] == 404
+    assert get(production.url + "/__handbook/reload.js")[0] == 404
     edit(project_copy / POLICY, "(e.g. Glassdoor, Vault)", "(e.g. Glassdoor, Vault, Indeed)")
     edit(project_copy / "policy_source" / "roles.yaml", "  - id: itm", "  - id: mcs")  # broken, too
     time.sleep(3)  # ample for a watcher to notice and rebuild (preview takes about one second)
-    status, _, body = fetch(production.url + PAGE)
+    status, _, body = get(production.url + PAGE)
     assert status == 200 and "Indeed" not in body and "duplicate role" not in body
     assert production.output().count("built ") == 1 and "rebuilt" not in production.output()
 
@@ -154,14 +154,14 @@ def test_two_servers_on_one_project_do_not_disturb_each_other(production, projec
     try:
         statuses = []
         while not URL.search(second.output()) and second.process.poll() is None:  # while it builds
-            statuses.append(fetch(production.url + PAGE)[0])
+            statuses.append(get(production.url + PAGE)[0])
         second.started()
         assert statuses and set(statuses) == {200}
-        assert fetch(second.url + PAGE)[0] == 200
-        assert fetch(production.url + PAGE)[0] == 200
+        assert get(second.url + PAGE)[0] == 200
+        assert get(production.url + PAGE)[0] == 200
     finally:
         assert second.stop(signal.SIGINT) == 0
-    assert fetch(production.url + PAGE)[0] == 200  # the second's clean-up left the first's folder alone
+    assert get(production.url + PAGE)[0] == 200  # the second's clean-up left the first's folder alone
 
 
 def test_ctrl_c_exits_0_with_a_goodbye_and_removes_the_build_folder(project_copy, tmp_path):
@@ -199,7 +199,7 @@ def test_dev_addr_sets_host_and_port(project_copy, tmp_path):
                      log=tmp_path / "preview.log").started()
     try:
         assert server.url == f"http://127.0.0.1:{port}"
-        assert fetch(server.url + PAGE)[0] == 200
+        assert get(server.url + PAGE)[0] == 200
     finally:
         server.stop()
 
@@ -239,15 +239,15 @@ def test_preview_starts_on_broken_sources_and_serves_the_site_once_fixed(project
                      log=tmp_path / "preview.log").started()
     try:
         assert "duplicate role id 'mcs'" in server.output() and "nothing to serve yet" in server.output()
-        status, _, body = fetch(server.url + PAGE)
+        status, _, body = get(server.url + PAGE)
         assert status == 404 and RELOAD in body  # the open page learns of the problems, and of the fix
         problems = version(server)["problems"]
         assert any(line.startswith("policy_source/roles.yaml:") and "duplicate role id 'mcs'" in line
                    for line in problems)
-        status, _, answer = fetch(server.url + "/api/records", {})
+        status, _, answer = post(server.url + "/api/records", {})
         assert status == 503 and "nothing was built yet" in answer["detail"]
         edit(roles, "  - id: mcs", "  - id: itm")
-        wait_for(lambda: fetch(server.url + PAGE)[0] == 200)
+        wait_for(lambda: get(server.url + PAGE)[0] == 200)
         assert version(server) == {"version": 1, "problems": None}
         assert "\nbuilt " in server.output() and "rebuilt" not in server.output()
     finally:

@@ -16,7 +16,8 @@ from tests.conftest import copy_project
 from tests.records_kit import (
     Process,
     acknowledgement,
-    fetch,
+    get,
+    post,
     project_at,
     quiz_attempt,
     set_records_settings,
@@ -87,7 +88,7 @@ def test_50_concurrent_clients_posting_5000_records_lose_and_duplicate_nothing(
             shares = [records[i::CLIENTS] for i in range(CLIENTS)]
             statuses = [status for part in pool.map(run, shares) for status in part]
         assert statuses.count(201) == RECORDS, {s: statuses.count(s) for s in set(statuses)}
-        status, _, text = fetch(f"{service.url}/api/export/acknowledgements.csv", headers=service.auth())
+        status, _, text = get(f"{service.url}/api/export/acknowledgements.csv", service.auth())
         assert status == 200 and text.count("\r\n") == 1 + len(records[0::3])
     finally:
         service.stop()
@@ -144,9 +145,9 @@ def test_records_that_got_a_2xx_survive_a_kill_9(project_dir, built_site, tmp_pa
         missing = set(acknowledged) - stored
         assert not missing, f"{len(missing)} acknowledged records lost"
         first = next(r for r in records if r["id"] == acknowledged[0])
-        status, _, body = fetch(f"{restarted.url}/api/records", first)
+        status, _, body = post(f"{restarted.url}/api/records", first)
         assert status == 201 and body["id"] == first["id"]
         rest = [r for r in records if r["id"] not in stored][:50]
-        assert all(fetch(f"{restarted.url}/api/records", r)[0] == 201 for r in rest)
+        assert all(post(f"{restarted.url}/api/records", r)[0] == 201 for r in rest)
     finally:
         restarted.stop()
