@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from handbook import __version__
+from handbook import __version__, layout
+from handbook.records.contract import EXPORTS
+from handbook.records.roster import COLUMNS as ROSTER_COLUMNS
+
+if TYPE_CHECKING:
+    from handbook.project import Project
+    from handbook.records.store import Store
 
 PROJECT_DIR = click.Path(file_okay=False, dir_okay=True, exists=True, path_type=Path)
+PROJECT_ARGUMENT = click.argument("directory", type=PROJECT_DIR, default=".", metavar="[DIR]")
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                         help=f"The SQLite records file [DIR/{layout.RECORDS}].")
 
 
-def _fail(lines: list[str], code: int = 1) -> None:
+def _fail(lines: list[str], code: int = 1) -> NoReturn:
     for line in lines:
         click.echo(line, err=True)
     sys.exit(code)
@@ -27,9 +38,9 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("directory", type=PROJECT_DIR, default=".")
+@PROJECT_ARGUMENT
 def check(directory: Path) -> None:
-    """Validate the sources in DIRECTORY; one line per problem, exit 1 if any."""
+    """Validate the sources in DIR; one line per problem, exit 1 if any."""
     from handbook.build import check as check_project
     from handbook.coverage import coverage_line
 
@@ -42,8 +53,9 @@ def check(directory: Path) -> None:
 
 
 @main.command()
-@click.argument("directory", type=PROJECT_DIR, default=".")
-@click.option("--site-dir", type=click.Path(path_type=Path), help="Where to write the site [DIR/site].")
+@PROJECT_ARGUMENT
+@click.option("--site-dir", type=click.Path(path_type=Path),
+              help=f"Where to write the site [DIR/{layout.SITE}].")
 def build(directory: Path, site_dir: Path | None) -> None:
     """Check, generate and build the site with MkDocs."""
     from handbook.build import BuildFailed
@@ -53,28 +65,82 @@ def build(directory: Path, site_dir: Path | None) -> None:
         result = build_site(directory, site_dir=site_dir)
     except BuildFailed as failed:
         _fail(failed.lines)
+    for warning in result.warnings:
+        click.echo(warning, err=True)
     click.echo(
         f"built {result.pages} pages into {result.site_dir} in {result.total_seconds:.2f} s "
         f"(generator {result.generate_seconds:.2f} s)"
     )
 
 
+def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
+    """``HOST:PORT`` (``[::1]:8000`` for IPv6) as (host, port)."""
+    if value is None:
+        return None
+    host, colon, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise click.BadParameter("use HOST:PORT, such as 127.0.0.1:8000 or [::1]:8000")
+    return host, int(port)
+
+
+def _server_options(command: Callable[..., None]) -> Callable[..., None]:
+    """What ``serve`` and ``preview`` share: where to listen, the records file, the roster."""
+    options = [
+        PROJECT_ARGUMENT,
+        click.option("-a", "--dev-addr", metavar="HOST:PORT", callback=_address,
+                     help="Address to listen on, as HOST:PORT; overrides --host and --port."),
+        click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Interface to listen on (0.0.0.0 for every IPv4 interface)."),
+        click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+                     help="Port to listen on (0: any free port)."),
+        DB_OPTION,
+        click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+                     help=f"Staff roster CSV for the live report on /hr [DIR/{layout.ROSTER} if present]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _server_arguments(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int,
+                      db: Path | None, roster: Path | None) -> dict[str, Any]:
+    """The options of ``serve`` and ``preview`` as arguments for the server; the token from the
+    environment, never from the command line (it would show in the process list)."""
+    from handbook.service.state import TOKEN_VARIABLE
+
+    root = directory.resolve()
+    host, port = dev_addr or (host, port)
+    return {"root": root, "host": host, "port": port, "db": db or root / layout.RECORDS,
+            "roster": roster or root / layout.ROSTER, "token": os.environ.get(TOKEN_VARIABLE) or None}
+
+
 @main.command()
-@click.argument("directory", type=PROJECT_DIR, default=".")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="The SQLite records file [DIR/records.sqlite].")
+@_server_options
 @click.option("--site-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Serve this already built site as it is (no build, no live reload).")
-@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
-              help="Staff roster CSV for the live report on /hr [DIR/roster.csv if present].")
-def serve(directory: Path, host: str, port: int, db: Path | None, site_dir: Path | None,
-          roster: Path | None) -> None:
-    """Serve the site and the records service; edits to the YAML show in the open browser."""
+              help="Serve this already built site as it is (no build).")
+def serve(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | None,
+          roster: Path | None, site_dir: Path | None) -> None:
+    """Production: build once, then serve the site, the records service, exports and the HR page.
+
+    Pages are never reloaded and source errors never reach visitors; set HANDBOOK_ADMIN_TOKEN
+    to enable the exports and the HR page."""
     from handbook.serve import serve as run
 
-    sys.exit(run(directory, host, port, db=db, site_dir=site_dir, roster=roster or directory / "roster.csv"))
+    sys.exit(run(**_server_arguments(directory, dev_addr, host, port, db, roster), site_dir=site_dir))
+
+
+@main.command()
+@_server_options
+def preview(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | None,
+            roster: Path | None) -> None:
+    """The author's live preview: rebuild on every save and reload the open pages.
+
+    A failed build prints its problems and shows them over the open page; the last good site
+    stays up. The records service runs too, as with serve."""
+    from handbook.preview import preview as run
+
+    sys.exit(run(**_server_arguments(directory, dev_addr, host, port, db, roster)))
 
 
 @main.command()
@@ -97,13 +163,7 @@ def schema(out: Path | None, kind: str | None) -> None:
         raise click.BadParameter(f"choose one of {', '.join(all_schemas)}", param_hint="--kind")
 
 
-PROJECT_OPTION = click.option("--project", "project_dir", type=PROJECT_DIR, default=".", show_default=True,
-                              help="The handbook project the records belong to.")
-DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-                         help="The SQLite records file [PROJECT/records.sqlite].")
-
-
-def _project(directory: Path):
+def _project(directory: Path) -> Project:
     from handbook.project import load_project
 
     project, problems = load_project(directory.resolve())
@@ -112,10 +172,10 @@ def _project(directory: Path):
     return project
 
 
-def _store(directory: Path, db: Path | None, must_exist: bool = False):
+def _store(directory: Path, db: Path | None, must_exist: bool = False) -> Store:
     from handbook.records.store import Store
 
-    path = db or directory.resolve() / "records.sqlite"
+    path = db or directory.resolve() / layout.RECORDS
     if must_exist and not path.exists():
         _fail([f"{path}: no records file here (use --db PATH)"], 2)
     return Store(path)
@@ -127,17 +187,20 @@ def records() -> None:
 
 
 @records.command("export")
-@click.option("--kind", required=True, type=click.Choice(["acknowledgements", "quiz-attempts", "forms"]))
+@PROJECT_ARGUMENT
+@click.option("--kind", required=True, type=click.Choice(list(EXPORTS)), help="Which export.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="CSV file [standard output].")
 @click.option("--excel", is_flag=True, help="Start with a UTF-8 BOM so Excel reads the accents right.")
-@PROJECT_OPTION
 @DB_OPTION
-def records_export(kind: str, out: Path | None, excel: bool, project_dir: Path, db: Path | None) -> None:
+def records_export(directory: Path, kind: str, out: Path | None, excel: bool, db: Path | None) -> None:
     """Write every record of one kind as CSV (columns in RECORDS.md)."""
-    from handbook.records.csv import RECORD_KIND, STORED_COLUMNS, export
+    from handbook.records.csv import export_store
 
-    store = _store(project_dir, db, must_exist=True)
-    _write_csv(export(kind, store.rows(RECORD_KIND[kind], STORED_COLUMNS[kind]), excel=excel), out)
+    store = _store(directory, db, must_exist=True)
+    try:
+        _write_csv(export_store(store, kind, excel=excel), out)
+    finally:
+        store.close()
 
 
 def _write_csv(lines: Iterable[str], out: Path | None) -> None:
@@ -154,14 +217,23 @@ def _write_csv(lines: Iterable[str], out: Path | None) -> None:
 
 
 @records.command("import")
-@click.argument("receipts", nargs=-1, required=True, type=click.Path(path_type=Path))
-@PROJECT_OPTION
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="[DIR] RECEIPT...")
 @DB_OPTION
-def records_import(receipts: tuple[Path, ...], project_dir: Path, db: Path | None) -> None:
-    """Load downloaded receipts into the store, re-graded; one line per bad file, exit 1 if any."""
+def records_import(paths: tuple[Path, ...], db: Path | None) -> None:
+    """Load downloaded receipts into the store, re-graded; one line per bad file, exit 1 if any.
+
+    DIR, the project the receipts belong to (default: the current folder), comes first when
+    given: it is a folder, where receipts are files."""
     from handbook.records.importer import import_receipts
 
-    result = import_receipts(_project(project_dir), _store(project_dir, db), receipts)
+    directory, receipts = (paths[0], paths[1:]) if paths[0].is_dir() else (Path("."), paths)
+    if not receipts:
+        raise click.UsageError("name at least one receipt file after DIR")
+    store = _store(directory, db)
+    try:
+        result = import_receipts(_project(directory), store, receipts)
+    finally:
+        store.close()
     for line in result.notes:
         click.echo(line, err=True)
     summary = f"imported {result.imported}, already stored {result.already}, failed {len(result.failed)}"
@@ -171,24 +243,31 @@ def records_import(receipts: tuple[Path, ...], project_dir: Path, db: Path | Non
 
 
 @main.command()
-@click.option("--roster", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV: employee_id, name, email, department, roles (a;b), hire_date.")
+@PROJECT_ARGUMENT
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"Staff roster CSV: {', '.join(ROSTER_COLUMNS)} [DIR/{layout.ROSTER}].")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Status CSV [standard output].")
 @click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML report.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Date to judge deadlines by [today].")
-@PROJECT_OPTION
 @DB_OPTION
-def report(roster: Path, out: Path | None, html: Path | None, as_of: datetime | None, project_dir: Path,
+def report(directory: Path, roster: Path | None, out: Path | None, html: Path | None, as_of: datetime | None,
            db: Path | None) -> None:
     """Who is complete, missing, outdated, failed or overdue against the roster."""
     from handbook.records.html import render_report
     from handbook.records.report import build_report, status_csv
     from handbook.records.roster import read_roster
 
-    project = _project(project_dir)
+    roster = roster or directory / layout.ROSTER
+    if not roster.is_file():
+        _fail([f"{roster}: no roster here (use --roster FILE)"], 2)
+    project = _project(directory)
     people, problems = read_roster(roster, {role.id for role in project.roles})
     day = as_of.date() if as_of else date.today()
-    result = build_report(project, people, _store(project_dir, db, must_exist=True).rows(), day)
+    store = _store(directory, db, must_exist=True)
+    try:
+        result = build_report(project, people, store.rows(), day)
+    finally:
+        store.close()
     _write_csv(status_csv(result), out)
     if html is not None:
         title = f"Completion report: {project.handbook.organization}"
@@ -220,9 +299,8 @@ def new(directory: Path, force: bool) -> None:
 
 
 @records.command("backup")
-@click.argument("directory", type=PROJECT_DIR, default=".")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="The SQLite records file [DIRECTORY/records.sqlite].")
+@PROJECT_ARGUMENT
+@DB_OPTION
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="The backup file, or a folder to hold a dated records-YYYYMMDDTHHMMSSZ.sqlite.")
 def records_backup(directory: Path, db: Path | None, out: Path) -> None:
@@ -231,7 +309,7 @@ def records_backup(directory: Path, db: Path | None, out: Path) -> None:
     from handbook.records.backup import BackupError, backup
 
     try:
-        done = backup(db or directory / "records.sqlite", out)
+        done = backup(db or directory / layout.RECORDS, out)
     except BackupError as failed:
         _fail([str(failed)], failed.code)
     click.echo(done.line())

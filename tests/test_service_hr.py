@@ -1,16 +1,16 @@
-"""The HR page of the service: token sign-in (never in a URL), the live report, the downloads."""
+"""The HR page of the service, in-process: token sign-in (never in a URL), the live report,
+the downloads."""
 
 from __future__ import annotations
 
-import http.client
 import shutil
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import copy_project
-from tests.records_kit import TOKEN, Service, acknowledgement, get, post, project_at
+from tests.records_kit import TOKEN, Service, acknowledgement, project_at
 
 ROSTER = Path(__file__).resolve().parent / "fixtures" / "roster.csv"
 
@@ -20,23 +20,16 @@ def service(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("hr")
     root = copy_project(base / "project")
     shutil.copy(ROSTER, base / "roster.csv")
-    running = Service(root, built_site, base / "records.sqlite", roster=base / "roster.csv").start()
+    app = Service(root, built_site, base / "records.sqlite", roster=base / "roster.csv")
     project = project_at(root)
     for employee, name in (("E1", "Complete Person"), ("Z9", "Not On Roster")):
-        assert post(f"{running.url}/api/records", acknowledgement(project, employee, name))[0] == 201
-    yield running
-    running.stop()
+        assert app.post("/api/records", acknowledgement(project, employee, name))[0] == 201
+    yield app
+    app.close()
 
 
 def request(service: Service, method: str, path: str, body: str = "", headers: dict | None = None):
-    url = urlsplit(service.url)
-    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-    try:
-        connection.request(method, path, body.encode(), headers or {})
-        response = connection.getresponse()
-        return response.status, response.headers, response.read().decode("utf-8")
-    finally:
-        connection.close()
+    return service.request(method, path, body.encode(), headers)
 
 
 def sign_in(service: Service, token: str):
@@ -74,7 +67,7 @@ def test_a_wrong_token_is_refused_and_the_right_one_sets_an_httponly_cookie(serv
 
 
 def test_a_bearer_header_works_and_links_never_carry_the_token(service):
-    status, _, html = get(f"{service.url}/hr", service.auth())
+    status, _, html = service.get("/hr", service.auth())
     assert status == 200
     assert 'href="/api/export/forms.csv"' in html and "token=" not in html
 

@@ -1,4 +1,4 @@
-"""The record format (``handbook-record/1``): what the site sends and a receipt file holds.
+"""The record model: what the site sends and a receipt file holds, as the contract declares it.
 
 This is the contract between the pages that make records and the service that keeps them,
 so it is strict: unknown fields, wrong types and impossible combinations are refused here,
@@ -10,11 +10,20 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 
 from handbook.models.base import Model
+from handbook.records.contract import PERSON_FIELDS, PersonField, RecordFormat, RecordKind
 
 
 def _utc_timestamp(value: str) -> str:
@@ -27,7 +36,6 @@ def _utc_timestamp(value: str) -> str:
 
 
 Short = Annotated[str, StringConstraints(max_length=200)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Long = Annotated[str, StringConstraints(max_length=10_000)]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 Timestamp = Annotated[str, AfterValidator(_utc_timestamp)]
@@ -51,18 +59,36 @@ class VersionRef(Strict):
     version: Ident
 
 
-class Person(Strict):
-    employee_id: Name
-    name: Name
-    department: Name
-    role: Ident
-    email: Short | None = None
+class PersonBlock(Strict):
+    """Who sent a record. The fields are the contract's ``PERSON_FIELDS`` (see :data:`Person`)."""
+
+    def value(self, field_id: str) -> str | None:
+        """One person field by its contract id."""
+        value: str | None = getattr(self, field_id)
+        return value
+
+
+def _person_field(field: PersonField) -> tuple[Any, Any]:
+    """A contract person field as a pydantic field: trimmed text of at most ``max_length``
+    characters, required (and not blank) or else optional."""
+    text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=int(field.required),
+                                            max_length=field.max_length)]
+    if field.required:
+        return Annotated[text, Field(description=field.label)], ...
+    return Annotated[text | None, Field(description=field.label)], None
+
+
+if TYPE_CHECKING:
+    Person = PersonBlock
+else:
+    Person = create_model("Person", __base__=PersonBlock,
+                          **{field.id: _person_field(field) for field in PERSON_FIELDS})
 
 
 class Record(Strict):
-    format: Literal["handbook-record/1"]
+    format: RecordFormat
     id: Annotated[str, StringConstraints(min_length=36, max_length=36)]
-    kind: Literal["acknowledgement", "quiz-attempt", "form"]
+    kind: RecordKind
     policy: PolicyRef
     quiz: VersionRef | None = None
     form: VersionRef | None = None

@@ -24,11 +24,10 @@ from sqlite3 import Row
 from handbook.models.requirements import Requirement
 from handbook.project import Project
 from handbook.records.csv import write_rows
-from handbook.records.roster import Person
+from handbook.records.roster import PERSON_COLUMNS, Person
 
 STATUSES = ("complete", "missing", "outdated", "failed", "overdue")
-COLUMNS = ("employee_id", "name", "email", "department", "roles", "requirement_id", "requirement",
-           "status", "due_date", "completed_on", "detail")
+COLUMNS = (*PERSON_COLUMNS, "requirement_id", "requirement", "status", "due_date", "completed_on", "detail")
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,9 @@ class StatusRow:
     detail: str
 
     def as_dict(self) -> dict[str, object]:
+        person = {column: getattr(self.person, column) for column in PERSON_COLUMNS}
         return {
-            "employee_id": self.person.employee_id, "name": self.person.name, "email": self.person.email,
-            "department": self.person.department, "roles": "; ".join(self.person.roles),
+            **person, "roles": "; ".join(self.person.roles),
             "requirement_id": self.requirement.id, "requirement": self.requirement.title,
             "status": self.status, "due_date": self.due.isoformat(),
             "completed_on": self.completed.isoformat() if self.completed else None, "detail": self.detail,

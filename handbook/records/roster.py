@@ -11,7 +11,20 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-COLUMNS = ("employee_id", "name", "email", "department", "roles", "hire_date")
+from handbook.records import contract
+
+
+def _column(field: contract.PersonField) -> str:
+    """A person field's roster column; the role is ``roles`` there, since one may hold several."""
+    return "roles" if field.input == "role" else field.id
+
+
+_FIELDS = {field.id: field for field in contract.PERSON_FIELDS}
+PERSON_COLUMNS = tuple(_column(_FIELDS[name]) for name in contract.PERSON_COLUMNS)
+"""The record's person fields as roster columns, in the exports' order."""
+COLUMNS = (*PERSON_COLUMNS, "hire_date")
+REQUIRED = tuple(_column(field) for field in contract.PERSON_FIELDS if field.required)
+"""Columns that may not be empty in any row."""
 
 
 @dataclass(frozen=True)
@@ -55,15 +68,14 @@ def read_roster(path: Path, role_ids: set[str], display: str | None = None) -> t
     return people, problems
 
 
-def _person(line: int, row: dict, role_ids: set[str], seen: dict[str, int]
+def _person(line: int, row: dict[str, str], role_ids: set[str], seen: dict[str, int]
             ) -> tuple[Person | None, list[str]]:
     if "\0extra" in row:
         return None, ["more fields than the header has columns (a comma in a name needs quotes)"]
     values = {column: (row.get(column) or "").strip() for column in COLUMNS}
     if not any(values.values()):
         return None, []  # a blank line
-    problems = [f"{column} is empty" for column in ("employee_id", "name", "department", "roles")
-                if not values[column]]
+    problems = [f"{column} is empty" for column in REQUIRED if not values[column]]
     ident = values["employee_id"]
     if ident in seen:
         problems.append(f"employee_id '{ident}' is already on line {seen[ident]}")

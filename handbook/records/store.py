@@ -21,50 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from handbook.records.contract import PERSON_FIELDS
 from handbook.records.model import Record
 
 BUSY_TIMEOUT_MS = 10_000
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    policy_id TEXT NOT NULL,
-    policy_version TEXT NOT NULL,
-    policy_hash TEXT NOT NULL,
-    quiz_id TEXT,
-    quiz_version TEXT,
-    form_id TEXT,
-    form_version TEXT,
-    employee_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    department TEXT NOT NULL,
-    role TEXT NOT NULL,
-    email TEXT,
-    statement TEXT,
-    signature TEXT,
-    questions TEXT,
-    answers TEXT NOT NULL,
-    score REAL,
-    passed INTEGER,
-    pass_mark INTEGER,
-    attempt INTEGER,
-    client_score REAL,
-    client_passed INTEGER,
-    score_note TEXT,
-    started_at TEXT NOT NULL,
-    submitted_at TEXT NOT NULL,
-    user_agent TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    source TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);
-CREATE INDEX IF NOT EXISTS records_employee ON records (employee_id);
-CREATE INDEX IF NOT EXISTS records_policy ON records (policy_id, policy_version, policy_hash);
-"""
-
 
 @dataclass(frozen=True)
 class Stored:
@@ -77,13 +37,6 @@ class Stored:
     score_note: str | None
     replay: bool = False
     conflict: bool = False
-
-    def answer(self) -> dict[str, Any]:
-        """What the service tells the client (identical for the first post and any replay)."""
-        message = "Recorded." if self.score_note is None else f"Recorded; {self.score_note}."
-        return {"status": "stored", "id": self.id, "received_at": self.received_at,
-                "score": self.score, "passed": self.passed,
-                "score_mismatch": self.score_note is not None, "message": message}
 
 
 def utc_now() -> str:
@@ -102,7 +55,10 @@ def connect(path: Path) -> sqlite3.Connection:
 
 @dataclass
 class _Pending:
-    """One record waiting for the writer; ``done`` is set once its transaction committed."""
+    """One record waiting for the writer; ``done`` is set once its transaction committed.
+
+    Besides the record it holds what the server decided about it (the recomputed score, the
+    note on a wrong claim, where it came from); the stored columns read from here."""
 
     record: Record
     score: float | None
@@ -111,9 +67,85 @@ class _Pending:
     score_note: str | None
     source: str
     body: str
+    received: str = ""
     done: threading.Event = field(default_factory=threading.Event)
     result: Stored | None = None
     error: BaseException | None = None
+
+    @property
+    def questions(self) -> str | None:
+        return None if self.record.questions is None else json.dumps(self.record.questions)
+
+    @property
+    def answers(self) -> str:
+        return json.dumps(self.record.answers, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One stored column: its SQLite type and where its value comes from (a dotted path on the
+    pending record; a path through a null, such as ``record.quiz.id`` of a form, stores null)."""
+
+    name: str
+    type: str
+    source: str
+
+    def value(self, pending: _Pending) -> Any:
+        value: Any = pending
+        for part in self.source.split("."):
+            if value is None:
+                return None
+            value = getattr(value, part)
+        return value
+
+
+_PERSON = tuple(Column(field.id, "TEXT NOT NULL" if field.required else "TEXT", f"record.person.{field.id}")
+                for field in PERSON_FIELDS)
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "TEXT NOT NULL UNIQUE", "record.id"),
+    Column("kind", "TEXT NOT NULL", "record.kind"),
+    Column("policy_id", "TEXT NOT NULL", "record.policy.id"),
+    Column("policy_version", "TEXT NOT NULL", "record.policy.version"),
+    Column("policy_hash", "TEXT NOT NULL", "record.policy.hash"),
+    Column("quiz_id", "TEXT", "record.quiz.id"),
+    Column("quiz_version", "TEXT", "record.quiz.version"),
+    Column("form_id", "TEXT", "record.form.id"),
+    Column("form_version", "TEXT", "record.form.version"),
+    *_PERSON,
+    Column("statement", "TEXT", "record.statement"),
+    Column("signature", "TEXT", "record.signature"),
+    Column("questions", "TEXT", "questions"),
+    Column("answers", "TEXT NOT NULL", "answers"),
+    Column("score", "REAL", "score"),
+    Column("passed", "INTEGER", "passed"),
+    Column("pass_mark", "INTEGER", "pass_mark"),
+    Column("attempt", "INTEGER", "record.attempt"),
+    Column("client_score", "REAL", "record.score"),
+    Column("client_passed", "INTEGER", "record.passed"),
+    Column("score_note", "TEXT", "score_note"),
+    Column("started_at", "TEXT NOT NULL", "record.started_at"),
+    Column("submitted_at", "TEXT NOT NULL", "record.submitted_at"),
+    Column("user_agent", "TEXT NOT NULL", "record.user_agent"),
+    Column("received_at", "TEXT NOT NULL", "received"),
+    Column("source", "TEXT NOT NULL", "source"),
+    Column("body", "TEXT NOT NULL", "body"),
+)
+"""The records table, declared once: the schema, the insert and the column list derive from it.
+Add columns only at the end (an existing store keeps its table)."""
+
+COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
+
+SCHEMA = "\n".join([
+    "CREATE TABLE IF NOT EXISTS records (",
+    "    seq INTEGER PRIMARY KEY AUTOINCREMENT,",
+    ",\n".join(f"    {column.name} {column.type}" for column in COLUMNS),
+    ");",
+    "CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);",
+    "CREATE INDEX IF NOT EXISTS records_employee ON records (employee_id);",
+    "CREATE INDEX IF NOT EXISTS records_policy ON records (policy_id, policy_version, policy_hash);",
+])
+_INSERT = f"INSERT INTO records ({', '.join(COLUMN_NAMES)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
 class Store:
@@ -140,6 +172,7 @@ class Store:
         """Insert, or tell a replay (same body: same answer) from a conflict (same id, other body).
 
         Returns only once the record is committed to disk (or was already there)."""
+        pass_mark = pass_mark if pass_mark is not None else record.pass_mark
         pending = _Pending(record, score, passed, pass_mark, score_note, source, record.canonical())
         self._queue.put(pending)
         pending.done.wait()
@@ -172,7 +205,8 @@ class Store:
         try:
             db.execute("BEGIN IMMEDIATE")
             for pending in batch:
-                pending.result = self._insert(db, pending, received)
+                pending.received = received
+                pending.result = self._insert(db, pending)
             db.execute("COMMIT")
         except BaseException as error:
             if db.in_transaction:
@@ -183,13 +217,12 @@ class Store:
             pending.done.set()
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, pending: _Pending, received: str) -> Stored:
+    def _insert(db: sqlite3.Connection, pending: _Pending) -> Stored:
         p, record = pending, pending.record
         row = db.execute("SELECT * FROM records WHERE id = ?", (record.id,)).fetchone()
         if row is None:
-            db.execute(_INSERT, _values(record, p.score, p.passed, p.pass_mark, p.score_note, p.source,
-                                        received, p.body))
-            return Stored(record.id, received, p.score, p.passed, p.score_note)
+            db.execute(_INSERT, tuple(column.value(p) for column in COLUMNS))
+            return Stored(record.id, p.received, p.score, p.passed, p.score_note)
         if row["body"] != pending.body:
             return Stored(record.id, row["received_at"], None, None, None, conflict=True)
         return Stored(record.id, row["received_at"], row["score"], _bool(row["passed"]),
@@ -203,10 +236,10 @@ class Store:
         return row is not None
 
     def count(self, kind: str | None = None) -> int:
+        where, parameters = ("", ()) if kind is None else (" WHERE kind = ?", (kind,))
         with self._reader() as db:
-            if kind is None:
-                return db.execute("SELECT count(*) FROM records").fetchone()[0]
-            return db.execute("SELECT count(*) FROM records WHERE kind = ?", (kind,)).fetchone()[0]
+            found: int = db.execute(f"SELECT count(*) FROM records{where}", parameters).fetchone()[0]
+        return found
 
     def ids(self) -> set[str]:
         with self._reader() as db:
@@ -216,7 +249,7 @@ class Store:
         """Rows in the order they arrived, fetched a few at a time (never the whole table).
 
         ``columns`` limits what is read (default: all, stored body included)."""
-        unknown = set(columns or ()) - {"seq", *_COLUMNS}
+        unknown = set(columns or ()) - {"seq", *COLUMN_NAMES}
         if unknown:
             raise ValueError(f"no such column(s): {', '.join(sorted(unknown))}")
         selected = ", ".join(columns) if columns else "*"
@@ -238,28 +271,3 @@ class Store:
 
 def _bool(value: int | None) -> bool | None:
     return None if value is None else bool(value)
-
-
-_COLUMNS = ("id", "kind", "policy_id", "policy_version", "policy_hash", "quiz_id", "quiz_version",
-            "form_id", "form_version", "employee_id", "name", "department", "role", "email",
-            "statement", "signature", "questions", "answers", "score", "passed", "pass_mark",
-            "attempt", "client_score", "client_passed", "score_note", "started_at", "submitted_at",
-            "user_agent", "received_at", "source", "body")
-_INSERT = f"INSERT INTO records ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-
-
-def _values(record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
-            score_note: str | None, source: str, received: str, body: str) -> tuple[Any, ...]:
-    person, quiz, form = record.person, record.quiz, record.form
-    questions = json.dumps(record.questions) if record.questions is not None else None
-    return (
-        record.id, record.kind, record.policy.id, record.policy.version, record.policy.hash,
-        quiz.id if quiz else None, quiz.version if quiz else None,
-        form.id if form else None, form.version if form else None,
-        person.employee_id, person.name, person.department, person.role, person.email,
-        record.statement, record.signature, questions,
-        json.dumps(record.answers, ensure_ascii=False, sort_keys=True),
-        score, passed, pass_mark if pass_mark is not None else record.pass_mark, record.attempt,
-        record.score, record.passed, score_note, record.started_at, record.submitted_at,
-        record.user_agent, received, source, body,
-    )

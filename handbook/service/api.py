@@ -1,13 +1,16 @@
 """``POST /api/records`` and the CSV exports.
 
-Every refusal is a 4xx with a JSON body ``{"error", "detail", "problems"}``; ``detail`` is
-what the browser shows (assets/js/records.js reads it).
+Every refusal is a 4xx (or 503) with a JSON body ``{"error", "detail", "problems"}``;
+``detail`` is what the browser shows (assets/js/records.js reads it). The records domain
+raises :class:`~handbook.records.errors.RecordError`; :data:`STATUS` is the one place that
+says which status each error gets.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from http import HTTPStatus
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
@@ -15,17 +18,55 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from handbook.records import csv as records_csv
-from handbook.records.intake import Rejected, accept, parse
+from handbook.records.contract import EXPORTS
+from handbook.records.errors import Conflict, InvalidRecord, RecordError, TooLarge, Unreadable
+from handbook.records.intake import accept, parse
+from handbook.records.store import Stored
 from handbook.service.openapi import openapi_document
+from handbook.service.site import NothingServed
 from handbook.service.state import TOKEN_VARIABLE, ServiceState
 
 MAX_BODY = 64 * 1024
+
+STATUS: dict[type[Exception], int] = {
+    Unreadable: 400,
+    TooLarge: 413,
+    InvalidRecord: 422,  # UnknownReference too: it is an InvalidRecord
+    Conflict: 409,
+    NothingServed: 503,
+}
+"""Domain error -> HTTP status; the most specific class listed for an error wins."""
 
 
 def problem(status: int, messages: list[str] | str, headers: dict[str, str] | None = None) -> JSONResponse:
     messages = [messages] if isinstance(messages, str) else messages
     body = {"error": HTTPStatus(status).phrase, "detail": "; ".join(messages), "problems": messages}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def status_for(error: Exception) -> int:
+    """The HTTP status of a domain error: that of the most specific class :data:`STATUS` lists."""
+    return next(STATUS[kind] for kind in type(error).__mro__ if kind in STATUS)
+
+
+def error_handlers(state: ServiceState) -> dict[Any, Any]:
+    """The exception handler for every domain error the routes let through."""
+
+    async def refused(request: Request, error: Exception) -> Response:
+        status = status_for(error)
+        messages = error.messages if isinstance(error, RecordError) else [str(error)]
+        cors = None if isinstance(error, NothingServed) else cors_headers(state, request)
+        return problem(status, messages, cors)
+
+    return dict.fromkeys(STATUS, refused)
+
+
+def stored_answer(stored: Stored) -> dict[str, Any]:
+    """What the client is told about a stored record (the same for the first post and any replay)."""
+    message = "Recorded." if stored.score_note is None else f"Recorded; {stored.score_note}."
+    return {"status": "stored", "id": stored.id, "received_at": stored.received_at,
+            "score": stored.score, "passed": stored.passed,
+            "score_mismatch": stored.score_note is not None, "message": message}
 
 
 def own_origin(request: Request) -> str:
@@ -47,14 +88,14 @@ async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
-            raise Rejected(400, "Content-Length is not a number")
+            raise Unreadable("Content-Length is not a number")
         if int(declared) > MAX_BODY:
-            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+            raise TooLarge(f"the body is larger than {MAX_BODY} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+            raise TooLarge(f"the body is larger than {MAX_BODY} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -74,14 +115,13 @@ def record_routes(state: ServiceState) -> list[Route]:
         if media != "application/json":
             return problem(415, "send the record as application/json", cors)
         try:
-            record = parse(await read_body(request))
-            project = state.projects.get()
-            stored = await run_in_threadpool(accept, project, state.store, record, "api")
-        except Rejected as rejected:
-            return problem(rejected.status, rejected.messages, cors)
+            body = await read_body(request)
         except ClientDisconnect:
             return problem(400, "the client went away before sending the whole body")
-        return JSONResponse(stored.answer(), status_code=201,
+        record = parse(body)
+        project = state.project  # read once: the project of the pages on screen now
+        stored = await run_in_threadpool(accept, project, state.store, record, "api")
+        return JSONResponse(stored_answer(stored), status_code=201,
                             headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
 
     async def preflight(request: Request) -> Response:
@@ -114,14 +154,13 @@ def export_routes(state: ServiceState) -> list[Route]:
         if not state.authorised(request):
             return problem(401, "a valid bearer token (HANDBOOK_ADMIN_TOKEN) is required",
                            {"WWW-Authenticate": 'Bearer realm="handbook-hr"'})
-        if not name.endswith(".csv") or kind not in records_csv.COLUMNS:
-            return problem(404, f"no export '{name}'; choose {', '.join(records_csv.COLUMNS)} (.csv)")
+        if not name.endswith(".csv") or kind not in EXPORTS:
+            return problem(404, f"no export '{name}'; choose {', '.join(EXPORTS)} (.csv)")
         excel = request.query_params.get("excel") in {"1", "true", "yes"}
-        rows = state.store.rows(records_csv.RECORD_KIND[kind], records_csv.STORED_COLUMNS[kind])
         stamp = datetime.now(UTC).strftime("%Y%m%d")
         headers = {"Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
                    "Cache-Control": "no-store"}
-        body = records_csv.encoded(records_csv.export(kind, rows, excel=excel))
+        body = records_csv.encoded(records_csv.export_store(state.store, kind, excel=excel))
         return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)
 
     return [Route("/api/export/{name}", export, methods=["GET"])]

@@ -10,17 +10,16 @@ import hmac
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qs
 
-import jinja2
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from handbook.records import csv as records_csv
-from handbook.records.html import render_report
+from handbook.records.contract import EXPORTS
+from handbook.records.html import render_login, render_report
 from handbook.records.report import Report, build_report, status_csv
 from handbook.records.roster import read_roster
-from handbook.resources import hr_templates
 from handbook.service.state import SESSION_COOKIE, TOKEN_VARIABLE, ServiceState
 
 MAX_LOGIN_BODY = 4096
@@ -32,20 +31,17 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
-_login = jinja2.Environment(loader=jinja2.FileSystemLoader(hr_templates()), autoescape=True)
 
 
 def hr_routes(state: ServiceState) -> list[Route]:
     def login_page(message: str = "", status: int = 200, error: bool = False) -> HTMLResponse:
-        title = state.projects.get().handbook.site_title
-        html = _login.get_template("login.html.j2").render(
-            title=title, message=message, error=error, enabled=bool(state.token))
+        html = render_login(state.project.handbook.site_title, message, error, bool(state.token))
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     def current_report() -> tuple[Report | None, list[str]]:
         if state.roster is None or not state.roster.exists():
             return None, []
-        project = state.projects.get()
+        project = state.project
         people, problems = read_roster(state.roster, {role.id for role in project.roles}, state.roster.name)
         report = build_report(project, people, state.store.rows(), datetime.now(UTC).date())
         return report, problems
@@ -57,12 +53,12 @@ def hr_routes(state: ServiceState) -> list[Route]:
         if not state.authorised(request):
             return login_page()
         report, problems = await run_in_threadpool(current_report)
-        totals = [(kind, await run_in_threadpool(state.store.count, record_kind))
-                  for kind, record_kind in records_csv.RECORD_KIND.items()]
+        totals = [(name, await run_in_threadpool(state.store.count, export.kind))
+                  for name, export in EXPORTS.items()]
         no_report = ("No roster: start the service with --roster roster.csv to see who still has to act."
                      if report is None else "")
-        html = render_report(report, f"HR: {state.projects.get().handbook.site_title}", live=True,
-                             exports=tuple(records_csv.COLUMNS), totals=totals, no_report=no_report,
+        html = render_report(report, f"HR: {state.project.handbook.site_title}", live=True,
+                             exports=tuple(EXPORTS), totals=totals, no_report=no_report,
                              as_of=date.today().isoformat(), roster_problems=problems)
         return HTMLResponse(html, headers=HEADERS)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from handbook.records.csv import COLUMNS
+from handbook.records.contract import EXPORTS, FORMAT
 from handbook.records.model import Record
 
 
@@ -38,12 +38,12 @@ def openapi_document() -> dict[str, Any]:
             "message": {"type": "string"},
         },
     }
-    export_kinds = list(COLUMNS)
+    export_kinds = list(EXPORTS)
     stored = {"$ref": "#/components/schemas/Stored"}
     return {
         "openapi": "3.1.0",
         "info": {"title": "handbook records service", "version": "1",
-                 "description": "Stores acknowledgements, quiz attempts and forms (handbook-record/1) "
+                 "description": f"Stores acknowledgements, quiz attempts and forms ({FORMAT}) "
                                 "and exports them as CSV for HR. See RECORDS.md."},
         "paths": {
             "/api/records": {"post": {
@@ -60,6 +60,7 @@ def openapi_document() -> dict[str, Any]:
                     "415": _problem("Content-Type is not application/json"),
                     "422": _problem("Invalid record, or unknown policy, version, quiz, form or role"),
                     "429": _problem("Too many records from this address (see Retry-After)"),
+                    "503": _problem("No build has succeeded yet (preview): nothing to check against"),
                 },
             }},
             "/api/export/{kind}.csv": {"get": {

@@ -1,0 +1,35 @@
+"""Why a record is refused, as domain errors with one message per problem and no HTTP.
+
+The service maps each class to a status code in one place (``service/api.py``); the
+importer prints the messages as ``file: message`` lines. Catch :class:`RecordError` for all.
+"""
+
+from __future__ import annotations
+
+
+class RecordError(Exception):
+    """A record (or a receipt file) refused; ``messages`` says why, one line per problem."""
+
+    def __init__(self, messages: list[str] | str) -> None:
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+class Unreadable(RecordError):
+    """Not a record at all: not UTF-8, not JSON, nested too deeply, or a file that cannot be read."""
+
+
+class TooLarge(RecordError):
+    """Larger than any record can be."""
+
+
+class InvalidRecord(RecordError):
+    """Not a valid record: a wrong type or field, or answers that do not fit what they answer."""
+
+
+class UnknownReference(InvalidRecord):
+    """Names a policy, version, content hash, quiz, form or role that this project does not have."""
+
+
+class Conflict(RecordError):
+    """A different record with the same id is already stored."""
