@@ -30,6 +30,7 @@ preview: setup
 
 lint: setup
 	$(BIN)/ruff check handbook tests benchmarks
+	$(BIN)/mypy
 
 test: setup lint
 	$(BIN)/pytest

@@ -40,10 +40,10 @@ def policy_sections(project: Project) -> dict[str, tuple[str, ...]]:
     """Each policy's place in the navigation, keyed by policy id."""
     policies = project.policies
     size = math.ceil(math.sqrt(len(policies))) if len(policies) > BAND_AFTER else len(policies)
-    sections = {}
+    sections: dict[str, tuple[str, ...]] = {}
     for start in range(0, len(policies), max(size, 1)):
         band = policies[start : start + size]
-        prefix = ("Policies",)
+        prefix: tuple[str, ...] = ("Policies",)
         if len(policies) > BAND_AFTER:
             prefix += (f"Nos. {band[0].number} to {band[-1].number}",)
         for policy in band:
