@@ -60,7 +60,7 @@ def answered_201(service: Service, project, employee_id: str) -> str:
 
 def assert_refused_503(service: Service, project, employee_id: str, words: str) -> str:
     record = acknowledgement(project, employee_id=employee_id)
-    status, headers, body = service.post("/api/records", record)
+    status, _, body = service.post("/api/records", record)
     assert status == 503, body
     assert words in body["detail"] and "nothing was stored" in body["detail"], body
     return record["id"]
@@ -177,7 +177,8 @@ def test_a_full_disk_gives_503_with_retry_after_and_every_2xx_survives(project_d
 
 def test_kill_9_under_load_loses_no_record_answered_2xx(project_dir, project, tmp_path):
     db = tmp_path / "records.sqlite"
-    server = Process("serve", project_dir, "--port", "0", "--db", str(db), log=tmp_path / "serve.log").started()
+    server = Process("serve", project_dir, "--port", "0", "--db", str(db),
+                     log=tmp_path / "serve.log").started()
     accepted: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
