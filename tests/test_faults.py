@@ -19,15 +19,13 @@ from pathlib import Path
 import pytest
 
 from handbook.records.store import Store
-from tests.conftest import copy_project
-from tests.records_kit import Process, Service, acknowledgement, post, project_at, set_records_settings
+from tests.hostile_requests import unthrottled_project
+from tests.records_kit import Process, Service, acknowledgement, post, project_at
 
 
 @pytest.fixture(scope="module")
 def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("faults") / "project")
-    set_records_settings(root, rate_limit_per_minute=100_000)
-    return root
+    return unthrottled_project(tmp_path_factory.mktemp("faults"))[0]
 
 
 @pytest.fixture(scope="module")
@@ -111,17 +109,21 @@ db.execute("ROLLBACK")
 
 
 def test_a_database_locked_by_another_process_gives_503_with_retry_after_and_files_keep_flowing(
-        service, project, built_site):
+    service, project, built_site
+):
     kept = answered_201(service, project, "E-before")
     css = "/" + next(built_site.glob("assets/stylesheets/*.css")).relative_to(built_site).as_posix()
-    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(service.db), "8"],
-                              stdout=subprocess.PIPE, text=True)
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(service.db), "8"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
         results: list[tuple[int, object, object]] = []
         with ThreadPoolExecutor(max_workers=12) as pool:
-            posts = [pool.submit(service.post, "/api/records", acknowledgement(project, employee_id=f"L{n}"))
-                     for n in range(12)]
+            posts = [
+                pool.submit(service.post, "/api/records", acknowledgement(project, employee_id=f"L{n}"))
+                for n in range(12)
+            ]
             time.sleep(0.5)  # the store's threads are waiting on the lock now
             begun = time.monotonic()
             status, _, _ = service.get(css)
@@ -131,8 +133,9 @@ def test_a_database_locked_by_another_process_gives_503_with_retry_after_and_fil
     finally:
         locker.wait(30)
     refused = [(headers, body) for status, headers, body in results if status == 503]
-    assert refused and all(headers["retry-after"] == "5" and "try again shortly" in body["detail"]
-                           for headers, body in refused), results
+    assert refused and all(
+        headers["retry-after"] == "5" and "try again shortly" in body["detail"] for headers, body in refused
+    ), results
     stored = stored_ids(service.db)
     assert kept in stored
     assert {body["id"] for status, _, body in results if status == 201} <= stored
@@ -144,8 +147,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 1 MB tmpfs; skipped (with the reason) only when this machine refuses the mount."""
     mount = tmp_path / "small"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         if os.environ.get("CI") == "true" and os.geteuid() == 0:
             pytest.fail(f"mounting a tmpfs failed under CI: {done.stderr.strip()}")
@@ -156,8 +160,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-def test_a_full_disk_gives_503_with_retry_after_and_every_2xx_survives(project_dir, built_site, project,
-                                                                       small_disk):
+def test_a_full_disk_gives_503_with_retry_after_and_every_2xx_survives(
+    project_dir, built_site, project, small_disk
+):
     service = Service(project_dir, built_site, small_disk / "records.sqlite")
     accepted: list[str] = []
     try:
@@ -177,8 +182,9 @@ def test_a_full_disk_gives_503_with_retry_after_and_every_2xx_survives(project_d
 
 def test_kill_9_under_load_loses_no_record_answered_2xx(project_dir, project, tmp_path):
     db = tmp_path / "records.sqlite"
-    server = Process("serve", project_dir, "--port", "0", "--db", str(db),
-                     log=tmp_path / "serve.log").started()
+    server = Process(
+        "serve", project_dir, "--port", "0", "--db", str(db), log=tmp_path / "serve.log"
+    ).started()
     accepted: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()

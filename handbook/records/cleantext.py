@@ -7,6 +7,7 @@ cannot belong there (NUL and other controls; bidi overrides and zero-width marks
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 JOINERS = frozenset("\u200c\u200d")
@@ -29,3 +30,13 @@ def text_problem(value: str, *, lines: bool = False, joiners: bool = True) -> st
         if category in {"Cf", "Zl", "Zp", "Cs", "Co"} and not (joiners and character in JOINERS):
             return f"must not contain the formatting character U+{ord(character):04X}"
     return None
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+
+
+def email_problem(text: str) -> str | None:
+    """Why ``text`` is not an email address (one @, a dotted domain, no spaces), or None."""
+    if _EMAIL.fullmatch(text) and len(text) <= 254:
+        return None
+    return "must be an email address like name@example.org"

@@ -25,14 +25,14 @@ from pydantic import (
 )
 
 from handbook.models.base import Model
-from handbook.records.cleantext import normalise_id, text_problem
+from handbook.records.cleantext import email_problem, normalise_id, text_problem
 from handbook.records.contract import PERSON_FIELDS, PersonField, RecordFormat, RecordKind
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 """No record is older than this; with :data:`AHEAD`, the window RECORDS.md documents."""
 AHEAD = timedelta(days=1)
 """How far past the server's clock a record's times may be (a client's clock runs fast)."""
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
 
 
 def _utc_timestamp(value: str) -> str:
@@ -57,7 +57,26 @@ def canonical_id(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
-Short = Annotated[str, StringConstraints(max_length=200)]
+def _normalised(value: object) -> object:
+    return normalise_id(value) if isinstance(value, str) else value
+
+
+def _clean_id(value: str) -> str:
+    problem = text_problem(value, joiners=False)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _clean_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_clean_text)]
+"""A typed line, such as the signature: no control or formatting characters either."""
 Long = Annotated[str, StringConstraints(max_length=10_000)]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 Timestamp = Annotated[str, AfterValidator(_utc_timestamp)]
@@ -90,19 +109,8 @@ class PersonBlock(Strict):
         return value
 
 
-def _normalised(value: object) -> object:
-    return normalise_id(value) if isinstance(value, str) else value
-
-
-def _clean_id(value: str) -> str:
-    problem = text_problem(value, joiners=False)
-    if problem:
-        raise ValueError(problem)
-    return value
-
-
-def _clean_text(value: str) -> str:
-    problem = text_problem(value)
+def _clean_email(value: str) -> str:
+    problem = text_problem(value) or (email_problem(value) if value else None)
     if problem:
         raise ValueError(problem)
     return value
@@ -112,7 +120,7 @@ def _person_field(field: PersonField) -> tuple[Any, Any]:
     """A contract person field as a pydantic field: NFKC-normalised, trimmed text of at most
     ``max_length`` characters with no control or formatting character (none at all in the
     employee id), required (and not blank) or else optional."""
-    clean = _clean_id if field.id == "employee_id" else _clean_text
+    clean = {"employee_id": _clean_id, "email": _clean_email}.get(field.id, _clean_text)
     text = Annotated[str, StringConstraints(min_length=int(field.required), max_length=field.max_length),
                      AfterValidator(clean), BeforeValidator(_normalised)]
     if field.required:
@@ -129,7 +137,7 @@ else:
 
 class Record(Strict):
     format: RecordFormat
-    id: Annotated[str, BeforeValidator(canonical_id), StringConstraints(min_length=36, max_length=36)]
+    id: Annotated[str, StringConstraints(min_length=36, max_length=36), BeforeValidator(canonical_id)]
     kind: RecordKind
     policy: PolicyRef
     quiz: VersionRef | None = None

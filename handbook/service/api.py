@@ -210,6 +210,9 @@ def fallback_routes() -> list[Route]:
     async def other(request: Request) -> Response:
         path = request.url.path
         allowed = API_METHODS.get(path) or ("GET" if path.startswith("/api/export/") else None)
+        if path.startswith("/api/export/") and request.method == "GET":
+            return problem(404, f"no export '{path.removeprefix('/api/export/')}'; choose "
+                                f"{', '.join(EXPORTS)} (.csv)")
         if allowed:
             return problem(405, f"{request.method} is not allowed here; use {allowed}", {"Allow": allowed})
         return problem(404, f"no API at {path}; see /api/openapi.json")
