@@ -5,14 +5,17 @@ their app here, so what they run is wired the same way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handbook.records.store import Store
-from handbook.service.api import error_handlers, export_routes, fallback_routes, record_routes
+from handbook.service.api import error_handlers, export_routes, fallback_routes, problem, record_routes
 from handbook.service.hr import hr_routes
 from handbook.service.site import ServedSite
 from handbook.service.state import ServiceState
@@ -30,4 +33,36 @@ def create_app(site: ServedSite, store: Store, *, token: str | None = None, rost
     state = ServiceState(store, site, roster, token)
     every = [*routes, *record_routes(state), *export_routes(state), *fallback_routes(), *hr_routes(state),
              *site_routes(site.folder, on_html)]
-    return Starlette(routes=every, exception_handlers=error_handlers(state))
+    return Starlette(routes=every, exception_handlers=error_handlers(state),
+                     middleware=[Middleware(CatchAll)])
+
+
+LOG = logging.getLogger("handbook.service")
+
+
+class CatchAll:
+    """Anything a route did not expect becomes a JSON 500 with a message and one log line,
+    never a traceback in the log or an HTML error page."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:  # the one place that may catch everything
+            LOG.error("%s %s failed: %s: %s", scope.get("method"), scope.get("path"),
+                      type(error).__name__, str(error)[:300])
+            if not started:
+                response = problem(500, "the service failed to answer this request; it has been logged")
+                await response(scope, receive, send)

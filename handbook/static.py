@@ -14,18 +14,25 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Route
 
+NAME_MAX = 255
+"""The longest file name (in bytes) the file systems we serve from allow."""
 NOT_FOUND = "<!doctype html><title>Not found</title><h1>Not found</h1>"
 
 
 def file_for(base: Path, url_path: str) -> Path | None:
     """The file a URL path names inside ``base``, never outside it; a folder means its index."""
-    base = base.resolve()
-    candidate = (base / url_path.lstrip("/")).resolve()
-    if not candidate.is_relative_to(base):
+    if "\x00" in url_path or any(len(part.encode()) > NAME_MAX for part in url_path.split("/")):
+        return None  # no file has such a name: a plain 404, never an error from the OS
+    try:
+        base = base.resolve()
+        candidate = (base / url_path.lstrip("/")).resolve()
+        if not candidate.is_relative_to(base):
+            return None
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+    except (OSError, ValueError):
         return None
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    return candidate if candidate.is_file() else None
 
 
 def site_routes(folder: Callable[[], Path | None],

@@ -33,3 +33,23 @@ class UnknownReference(InvalidRecord):
 
 class Conflict(RecordError):
     """A different record with the same id is already stored."""
+
+
+class StoreUnavailable(RecordError):
+    """The store cannot keep a record now (removed, replaced, read-only, full, locked), so
+    nothing was stored and nobody may be told otherwise; ``retry_after`` (seconds) is set when
+    waiting helps, None when an operator must act first."""
+
+    retry_after: int | None = None
+
+
+class StoreBusy(StoreUnavailable):
+    """Another program holds the database's lock longer than the service waits."""
+
+    retry_after = 5
+
+
+class StoreFull(StoreUnavailable):
+    """The disk (or the database's size limit) is full."""
+
+    retry_after = 60

@@ -8,15 +8,19 @@ HR is always the one recomputed here, never the one the browser claimed.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from handbook.grading import GradingError, grade_attempt
 from handbook.models.forms import FormField
 from handbook.project import Project
+from handbook.records.cleantext import email_problem, text_problem
 from handbook.records.contract import PERSON_FIELDS
 from handbook.records.errors import Conflict, InvalidRecord, UnknownReference, Unreadable
 from handbook.records.model import Record, error_messages
@@ -173,8 +177,39 @@ def check_form(project: Project, record: Record) -> None:
         raise InvalidRecord(problems)
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _date_problem(text: str) -> str | None:
+    try:
+        if _DATE.fullmatch(text):
+            date.fromisoformat(text)
+            return None
+    except ValueError:
+        pass
+    return "a date answer is a real day written YYYY-MM-DD"
+
+
+def _url_problem(text: str) -> str | None:
+    parts = urlsplit(text)
+    if parts.scheme.lower() in {"http", "https"} and parts.netloc and " " not in text:
+        return None
+    return "a url answer is an http:// or https:// address"
+
+
+TEXT_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "date": _date_problem, "url": _url_problem, "email": email_problem,
+}
+"""Field type -> what its text answer must look like (other text types take any text)."""
+
+
 def answer_problem(field: FormField, answer: object) -> str | None:
     """What is wrong with one form answer for its field's type, if anything."""
+    if isinstance(answer, str):
+        answer = answer.strip()  # spaces alone answer nothing; around a word they do no harm
+        problem = text_problem(answer, lines=field.type == "textarea")
+        if problem:
+            return problem
     if answer is None or answer == "" or answer == []:
         return "required" if field.required else None
     options = {option.id for option in field.options}
@@ -191,7 +226,8 @@ def answer_problem(field: FormField, answer: object) -> str | None:
         return f"a {field.type} answer is text"
     if field.type == "select" and answer not in options:
         return f"unknown option '{answer}'"
-    return None
+    check = TEXT_CHECKS.get(field.type)
+    return check(answer) if check else None
 
 
 def accept(project: Project, store: Store, record: Record, source: str) -> Stored:

@@ -108,14 +108,25 @@ def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
+    if year > date.max.year:
+        return date.max  # a far-future record (stored before timestamps were checked) never breaks a report
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def day_of(row: Row) -> date:
+    """The day a record was submitted; the day the service received it when the stored
+    ``submitted_at`` is not a date (a row stored before timestamps were checked strictly)."""
+    try:
+        return date.fromisoformat(row["submitted_at"][:10])
+    except (TypeError, ValueError):
+        return date.fromisoformat(row["received_at"][:10])
 
 
 def evidence(rows: Iterable[Row]) -> dict[str, list[Done]]:
     """Acknowledgements and quiz attempts per employee id, from the store's rows."""
     found: dict[str, list[Done]] = defaultdict(list)
     for row in rows:
-        on = date.fromisoformat(row["submitted_at"][:10])
+        on = day_of(row)
         if row["kind"] == "acknowledgement":
             found[row["employee_id"]].append(
                 Done("policy", row["policy_id"], row["policy_version"], row["policy_hash"], True, on))
@@ -135,7 +146,7 @@ def strangers(rows: Iterable[Row], known: set[str]) -> list[Stranger]:
         stranger.names.add(row["name"])
         stranger.departments.add(row["department"])
         stranger.records += 1
-        on = date.fromisoformat(row["submitted_at"][:10])
+        on = day_of(row)
         stranger.last = max(stranger.last or on, on)
     return sorted(found.values(), key=lambda s: s.employee_id)
 
@@ -196,6 +207,6 @@ def build_report(project: Project, people: list[Person], stored: Iterable[Row], 
 def _relevant(rows: Iterable[Row]) -> Iterator[Row]:
     """Only the columns a report reads, so a big store does not sit in memory with its bodies."""
     keep = ("kind", "employee_id", "name", "department", "policy_id", "policy_version", "policy_hash",
-            "quiz_id", "quiz_version", "passed", "submitted_at")
+            "quiz_id", "quiz_version", "passed", "submitted_at", "received_at")
     for row in rows:
         yield {name: row[name] for name in keep}  # type: ignore[misc]

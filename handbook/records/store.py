@@ -11,20 +11,25 @@ and stream rows instead of loading a table into memory.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from handbook.records.contract import PERSON_FIELDS
+from handbook.records.errors import StoreBusy, StoreFull, StoreUnavailable
 from handbook.records.model import Record
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 5_000
+"""How long a write waits for another program's lock before the caller hears 503 (bounded, so
+a locked database never ties up the service)."""
 
 @dataclass(frozen=True)
 class Stored:
@@ -43,9 +48,49 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
-                                 isolation_level=None)
+FileId = tuple[int, int]
+
+
+def file_id(path: Path) -> FileId | None:
+    """The (device, inode) at ``path`` now; None when nothing is there."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def store_error(path: Path, error: sqlite3.Error) -> StoreUnavailable:
+    """A SQLite failure as the domain error the service answers 503 for, with a message."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreBusy("the records database is locked by another program; try again shortly")
+    if name.startswith("SQLITE_FULL") or "disk is full" in str(error):
+        return StoreFull("the records database's disk is full; nothing was stored")
+    if name.startswith("SQLITE_READONLY"):
+        return StoreUnavailable(f"the records database {path} is read-only; nothing was stored")
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return StoreUnavailable(f"{path} is not a records database (SQLite)")
+    return StoreUnavailable(f"the records database {path} failed: {error}")
+
+
+@contextmanager
+def guarded(path: Path) -> Iterator[None]:
+    """Run store work with SQLite's errors turned into :class:`StoreUnavailable` ones."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise store_error(path, error) from None
+    except OSError as error:
+        raise StoreUnavailable(f"the records database {path} cannot be used: {error.strerror}") from None
+
+
+def connect(path: Path, create: bool = False) -> sqlite3.Connection:
+    """A connection to an existing store (``create``: make the file when missing), so a reader
+    never leaves an empty database where a removed one was."""
+    target = f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}"
+    connection = sqlite3.connect(target, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                 check_same_thread=False, isolation_level=None)
     connection.row_factory = sqlite3.Row
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA journal_mode = WAL")
@@ -155,9 +200,17 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = connect(self.path)
-        self._writer.executescript(SCHEMA)
+        with guarded(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists() and not stat.S_ISREG(os.stat(self.path).st_mode):
+                raise StoreUnavailable(f"{self.path} is not a file; give --db a SQLite file's path")
+            self._writer = connect(self.path, create=True)
+            try:
+                self._writer.executescript(SCHEMA)
+            except BaseException:
+                self._writer.close()
+                raise
+        self._file = file_id(self.path)
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._write_loop, name="records-writer", daemon=True)
         self._thread.start()
@@ -176,6 +229,8 @@ class Store:
         pending = _Pending(record, score, passed, pass_mark, score_note, source, record.canonical())
         self._queue.put(pending)
         pending.done.wait()
+        if isinstance(pending.error, sqlite3.Error):
+            raise store_error(self.path, pending.error)
         if pending.error is not None:
             raise pending.error
         assert pending.result is not None
@@ -207,6 +262,7 @@ class Store:
             for pending in batch:
                 pending.received = received
                 pending.result = self._insert(db, pending)
+            self.check()  # the file the service opens next time is the one committed to
             db.execute("COMMIT")
         except BaseException as error:
             if db.in_transaction:
@@ -227,6 +283,13 @@ class Store:
             return Stored(record.id, row["received_at"], None, None, None, conflict=True)
         return Stored(record.id, row["received_at"], row["score"], _bool(row["passed"]),
                       row["score_note"], replay=True)
+
+    def check(self) -> None:
+        """Refuse to go on when the database file was removed, replaced or made read-only since
+        the store opened it: a commit would reach a file nobody opens again."""
+        self.check_readable()
+        if not os.stat(self.path).st_mode & 0o222:
+            raise StoreUnavailable(f"the records database {self.path} is read-only; nothing was stored")
 
     def knows_policy_version(self, policy_id: str, version: str, content_hash: str) -> bool:
         with self._reader() as db:
@@ -253,20 +316,30 @@ class Store:
         if unknown:
             raise ValueError(f"no such column(s): {', '.join(sorted(unknown))}")
         selected = ", ".join(columns) if columns else "*"
-        db = connect(self.path)
-        try:
+        with self._reader() as db:
             if kind is None:
                 cursor = db.execute(f"SELECT {selected} FROM records ORDER BY seq")
             else:
                 cursor = db.execute(f"SELECT {selected} FROM records WHERE kind = ? ORDER BY seq", (kind,))
             while batch := cursor.fetchmany(500):
                 yield from batch
-        finally:
-            db.close()
 
-    def _reader(self) -> closing[sqlite3.Connection]:
-        """A short-lived connection of its own, so reads never wait on the writer's lock."""
-        return closing(connect(self.path))
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """A short-lived connection of its own, so reads never wait on the writer's lock; SQLite
+        errors leave as :class:`StoreUnavailable`, and a removed or replaced file is one too."""
+        with guarded(self.path):
+            self.check_readable()
+            with closing(connect(self.path)) as db:
+                yield db
+
+    def check_readable(self) -> None:
+        """Like :meth:`check`, but a read-only file still reads."""
+        now = file_id(self.path)
+        if now != self._file:
+            what = "removed" if now is None else "replaced"
+            raise StoreUnavailable(f"the records database {self.path} was {what} while the service "
+                                   "ran; nothing was stored; restore it and restart the service")
 
 
 def _bool(value: int | None) -> bool | None:

@@ -12,14 +12,23 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS
-from handbook.records.errors import Conflict, InvalidRecord, RecordError, TooLarge, Unreadable
+from handbook.records.errors import (
+    Conflict,
+    InvalidRecord,
+    RecordError,
+    StoreBusy,
+    StoreUnavailable,
+    TooLarge,
+    Unreadable,
+)
 from handbook.records.intake import accept, parse
 from handbook.records.store import Stored
 from handbook.service.openapi import openapi_document
@@ -33,6 +42,7 @@ STATUS: dict[type[Exception], int] = {
     TooLarge: 413,
     InvalidRecord: 422,  # UnknownReference too: it is an InvalidRecord
     Conflict: 409,
+    StoreUnavailable: 503,
     NothingServed: 503,
 }
 """Domain error -> HTTP status; the most specific class listed for an error wins."""
@@ -55,8 +65,10 @@ def error_handlers(state: ServiceState) -> dict[Any, Any]:
     async def refused(request: Request, error: Exception) -> Response:
         status = status_for(error)
         messages = error.messages if isinstance(error, RecordError) else [str(error)]
-        cors = None if isinstance(error, NothingServed) else cors_headers(state, request)
-        return problem(status, messages, cors)
+        headers = {} if isinstance(error, NothingServed) else cors_headers(state, request) or {}
+        if isinstance(error, StoreUnavailable) and error.retry_after is not None:
+            headers["Retry-After"] = str(error.retry_after)
+        return problem(status, messages, headers)
 
     return dict.fromkeys(STATUS, refused)
 
@@ -100,7 +112,29 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+STORE_WORKERS = 8
+"""Requests that may wait on the store at once; more are answered 503 at once, so a locked
+database never takes the threads that serve the site's files."""
+
+
+def store_runner(workers: int = STORE_WORKERS) -> Any:
+    """Run blocking store work on threads of its own (``workers`` at most), never the pool that
+    serves static files; when all are waiting, :class:`StoreBusy` instead of a queue."""
+    limiter: list[anyio.CapacityLimiter] = []
+
+    async def run(function: Any, *arguments: Any) -> Any:
+        if not limiter:
+            limiter.append(anyio.CapacityLimiter(workers))
+        if limiter[0].available_tokens < 1:
+            raise StoreBusy("the records database is busy; try again shortly")
+        return await anyio.to_thread.run_sync(function, *arguments, limiter=limiter[0])
+
+    return run
+
+
 def record_routes(state: ServiceState) -> list[Route]:
+    run_store = store_runner()
+
     async def post_record(request: Request) -> Response:
         cors = cors_headers(state, request)
         if cors is None:
@@ -120,7 +154,7 @@ def record_routes(state: ServiceState) -> list[Route]:
             return problem(400, "the client went away before sending the whole body")
         record = parse(body)
         project = state.project  # read once: the project of the pages on screen now
-        stored = await run_in_threadpool(accept, project, state.store, record, "api")
+        stored = await run_store(accept, project, state.store, record, "api")
         return JSONResponse(stored_answer(stored), status_code=201,
                             headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
 
@@ -157,6 +191,7 @@ def export_routes(state: ServiceState) -> list[Route]:
         if not name.endswith(".csv") or kind not in EXPORTS:
             return problem(404, f"no export '{name}'; choose {', '.join(EXPORTS)} (.csv)")
         excel = request.query_params.get("excel") in {"1", "true", "yes"}
+        await anyio.to_thread.run_sync(state.store.check_readable)  # 503 now, not a cut-off body
         stamp = datetime.now(UTC).strftime("%Y%m%d")
         headers = {"Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
                    "Cache-Control": "no-store"}
@@ -175,6 +210,9 @@ def fallback_routes() -> list[Route]:
     async def other(request: Request) -> Response:
         path = request.url.path
         allowed = API_METHODS.get(path) or ("GET" if path.startswith("/api/export/") else None)
+        if path.startswith("/api/export/") and request.method == "GET":
+            return problem(404, f"no export '{path.removeprefix('/api/export/')}'; choose "
+                                f"{', '.join(EXPORTS)} (.csv)")
         if allowed:
             return problem(405, f"{request.method} is not allowed here; use {allowed}", {"Allow": allowed})
         return problem(404, f"no API at {path}; see /api/openapi.json")
