@@ -209,12 +209,14 @@ def records() -> None:
 def records_export(directory: Path, kind: str, out: Path | None, excel: bool, db: Path | None) -> None:
     """Write every record of one kind as CSV (columns in RECORDS.md)."""
     from handbook.records.csv import export_store
+    from handbook.service.logs import audit_local
 
     store = _store(directory, db, must_exist=True)
     try:
         _write_csv(export_store(store, kind, excel=excel), out)
     finally:
         store.close()
+    audit_local(store.path, "export", file=f"{kind}.csv")
 
 
 def _write_csv(lines: Iterable[str], out: Path | None) -> None:
@@ -239,6 +241,7 @@ def records_import(paths: tuple[Path, ...], db: Path | None) -> None:
     DIR, the project the receipts belong to (default: the current folder), comes first when
     given: it is a folder, where receipts are files."""
     from handbook.records.importer import import_receipts
+    from handbook.service.logs import audit_local
 
     directory, receipts = (paths[0], paths[1:]) if paths[0].is_dir() else (Path("."), paths)
     if not receipts:
@@ -251,6 +254,8 @@ def records_import(paths: tuple[Path, ...], db: Path | None) -> None:
     for line in result.notes:
         click.echo(line, err=True)
     summary = f"imported {result.imported}, already stored {result.already}, failed {len(result.failed)}"
+    audit_local(store.path, "import", imported=str(result.imported), already=str(result.already),
+                failed=str(len(result.failed)))
     if result.failed:
         _fail([*result.failed, summary])
     click.echo(summary)

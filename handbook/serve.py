@@ -41,10 +41,10 @@ def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = N
     proxies to believe, the read timeout and how much to log (:mod:`handbook.service.logs`)."""
 
     def command(resources: ExitStack) -> None:
-        logs.configure(options.verbosity)
         server.check_token(token)
         listener = resources.enter_context(server.bind(host, port))
         store = server.open_store(resources, db)
+        server.start_logs(options.verbosity, logs.audit_file(store.path))
         if site_dir is None:
             served = build_once(root, resources.enter_context(Workspace(root)))
         else:

@@ -29,6 +29,7 @@ from starlette.types import ASGIApp
 from handbook.build import BuildFailed, BuildResult, build
 from handbook.layout import GENERATED
 from handbook.records.store import Store
+from handbook.service import logs
 from handbook.service.deadlines import READ_TIMEOUT, with_read_timeout
 from handbook.service.state import TOKEN_VARIABLE, token_problem
 
@@ -106,6 +107,15 @@ def open_store(resources: ExitStack, db: Path) -> Store:
         raise Fail([f"{db}: cannot open the records file: {error}"]) from None
     resources.callback(store.close)
     return store
+
+
+def start_logs(verbosity: int, audit_file: Path) -> None:
+    """The access and audit logs (:mod:`handbook.service.logs`); one line if the audit file
+    cannot be written."""
+    try:
+        logs.configure(verbosity, audit_file)
+    except OSError as error:
+        raise Fail([f"{audit_file}: cannot write the audit log: {error.strerror}"]) from None
 
 
 def base_url(listener: socket.socket) -> str:
