@@ -119,15 +119,29 @@ def _server_arguments(directory: Path, dev_addr: tuple[str, int] | None, host: s
 @_server_options
 @click.option("--site-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Serve this already built site as it is (no build).")
+@click.option("--forwarded-allow-ips", envvar="HANDBOOK_FORWARDED_ALLOW_IPS", metavar="IPS",
+              help="Comma-separated addresses of the reverse proxies whose X-Forwarded-For/-Proto to "
+                   "believe (e.g. 127.0.0.1 behind a local Caddy); none by default "
+                   "[env HANDBOOK_FORWARDED_ALLOW_IPS].")
+@click.option("--read-timeout", type=click.FloatRange(1, 3600), default=30.0, show_default=True,
+              metavar="SECONDS", help="Time a client has to send a whole request; slower ones are cut off.")
+@click.option("-v", "--verbose", "verbose", count=True, help="Also log uvicorn's own messages.")
+@click.option("-q", "--quiet", is_flag=True, help="Log only the audit (sign-ins, exports), no access log.")
 def serve(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | None,
-          roster: Path | None, site_dir: Path | None) -> None:
+          roster: Path | None, site_dir: Path | None, forwarded_allow_ips: str | None, read_timeout: float,
+          verbose: int, quiet: bool) -> None:
     """Production: build once, then serve the site, the records service, exports and the HR page.
 
     Pages are never reloaded and source errors never reach visitors; set HANDBOOK_ADMIN_TOKEN
-    to enable the exports and the HR page."""
+    to enable the exports and the HR page. Each request is logged (method, path, status, time;
+    nothing personal) and each sign-in, sign-out and export goes to the audit log."""
     from handbook.serve import serve as run
+    from handbook.server import Options
 
-    sys.exit(run(**_server_arguments(directory, dev_addr, host, port, db, roster), site_dir=site_dir))
+    options = Options(forwarded_allow_ips=forwarded_allow_ips, read_timeout=read_timeout,
+                      verbosity=-1 if quiet else verbose)
+    sys.exit(run(**_server_arguments(directory, dev_addr, host, port, db, roster), site_dir=site_dir,
+                 options=options))
 
 
 @main.command()
@@ -195,12 +209,14 @@ def records() -> None:
 def records_export(directory: Path, kind: str, out: Path | None, excel: bool, db: Path | None) -> None:
     """Write every record of one kind as CSV (columns in RECORDS.md)."""
     from handbook.records.csv import export_store
+    from handbook.service.logs import audit_local
 
     store = _store(directory, db, must_exist=True)
     try:
         _write_csv(export_store(store, kind, excel=excel), out)
     finally:
         store.close()
+    audit_local(store.path, "export", file=f"{kind}.csv")
 
 
 def _write_csv(lines: Iterable[str], out: Path | None) -> None:
@@ -225,6 +241,7 @@ def records_import(paths: tuple[Path, ...], db: Path | None) -> None:
     DIR, the project the receipts belong to (default: the current folder), comes first when
     given: it is a folder, where receipts are files."""
     from handbook.records.importer import import_receipts
+    from handbook.service.logs import audit_local
 
     directory, receipts = (paths[0], paths[1:]) if paths[0].is_dir() else (Path("."), paths)
     if not receipts:
@@ -237,6 +254,8 @@ def records_import(paths: tuple[Path, ...], db: Path | None) -> None:
     for line in result.notes:
         click.echo(line, err=True)
     summary = f"imported {result.imported}, already stored {result.already}, failed {len(result.failed)}"
+    audit_local(store.path, "import", imported=str(result.imported), already=str(result.already),
+                failed=str(len(result.failed)))
     if result.failed:
         _fail([*result.failed, summary])
     click.echo(summary)

@@ -13,7 +13,8 @@ from pathlib import Path
 from handbook import server
 from handbook.app import create_app
 from handbook.project import load_project
-from handbook.server import Fail, Workspace
+from handbook.server import DEFAULT_OPTIONS, Fail, Options, Workspace
+from handbook.service import logs
 from handbook.service.site import Served, ServedSite
 
 
@@ -35,18 +36,20 @@ def build_once(root: Path, workspace: Workspace) -> Served:
 
 
 def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = None, token: str | None = None,
-          site_dir: Path | None = None) -> int:
-    """Serve until Ctrl+C or SIGTERM; the exit code for the command."""
+          site_dir: Path | None = None, options: Options = DEFAULT_OPTIONS) -> int:
+    """Serve until Ctrl+C or SIGTERM; the exit code for the command. ``options`` say which
+    proxies to believe, the read timeout and how much to log (:mod:`handbook.service.logs`)."""
 
     def command(resources: ExitStack) -> None:
         server.check_token(token)
         listener = resources.enter_context(server.bind(host, port))
         store = server.open_store(resources, db)
+        server.start_logs(options.verbosity, logs.audit_file(store.path))
         if site_dir is None:
             served = build_once(root, resources.enter_context(Workspace(root)))
         else:
             served = prebuilt(root, site_dir)
         app = create_app(ServedSite(served), store, token=token, roster=roster)
-        server.run(app, listener, token, store.path)
+        server.run(app, listener, token, store.path, options)
 
     return server.serving(command)

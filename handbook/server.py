@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO
@@ -28,11 +29,14 @@ from starlette.types import ASGIApp
 from handbook.build import BuildFailed, BuildResult, build
 from handbook.layout import GENERATED
 from handbook.records.store import Store
+from handbook.service import logs
+from handbook.service.deadlines import READ_TIMEOUT, with_read_timeout
 from handbook.service.state import TOKEN_VARIABLE, token_problem
 
 RUN_PREFIX = "run-"
 LOCK = ".lock"
 GOODBYE = "Stopped; goodbye."
+KEEP_ALIVE = 5.0
 
 
 class Fail(Exception):
@@ -105,6 +109,15 @@ def open_store(resources: ExitStack, db: Path) -> Store:
     return store
 
 
+def start_logs(verbosity: int, audit_file: Path) -> None:
+    """The access and audit logs (:mod:`handbook.service.logs`); one line if the audit file
+    cannot be written."""
+    try:
+        logs.configure(verbosity, audit_file)
+    except OSError as error:
+        raise Fail([f"{audit_file}: cannot write the audit log: {error.strerror}"]) from None
+
+
 def base_url(listener: socket.socket) -> str:
     host, port = listener.getsockname()[:2]
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
@@ -117,13 +130,34 @@ def start_line(url: str, token: str | None, store_path: Path) -> str:
             "Ctrl+C to stop)")
 
 
-def run(app: ASGIApp, listener: socket.socket, token: str | None, store: Path) -> None:
+@dataclass(frozen=True)
+class Options:
+    """How the process treats connections: which proxies' forwarded headers it believes
+    (none unless configured: anyone else could claim any address and walk past the rate
+    limits), how long a request may take to arrive, and how much uvicorn itself says."""
+
+    forwarded_allow_ips: str | None = None
+    read_timeout: float = READ_TIMEOUT
+    keep_alive: float = KEEP_ALIVE
+    verbosity: int = 0
+
+
+DEFAULT_OPTIONS = Options()
+
+
+def run(app: ASGIApp, listener: socket.socket, token: str | None, store: Path,
+        options: Options = DEFAULT_OPTIONS) -> None:
     """Accept connections from now on, say so, and serve until interrupted."""
     import uvicorn
 
     listener.listen(2048)  # queue connections from the moment the address is printed
     say(start_line(base_url(listener), token, store))
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listener])
+    trusted = options.forwarded_allow_ips or None
+    config = uvicorn.Config(app, log_level="info" if options.verbosity > 0 else "warning", access_log=False,
+                            http=with_read_timeout(options.read_timeout), server_header=False,
+                            proxy_headers=trusted is not None, forwarded_allow_ips=trusted or "",
+                            timeout_keep_alive=max(1, int(options.keep_alive)))
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 def built(result: BuildResult, again: bool, warn: bool = True) -> None:

@@ -130,10 +130,11 @@ class Service:
     url = "http://testserver"
 
     def __init__(self, project: Path, site: Path, db: Path, token: str | None = TOKEN,
-                 roster: Path | None = None) -> None:
+                 roster: Path | None = None, **app_options: Any) -> None:
         self.project, self.site, self.db, self.token = project, site, db, token
         self.store = Store(db)
-        self.app = create_app(ServedSite(prebuilt(project, site)), self.store, token=token, roster=roster)
+        self.app = create_app(ServedSite(prebuilt(project, site)), self.store, token=token, roster=roster,
+                              **app_options)
         self._portal_context = start_blocking_portal()
         self._portal = self._portal_context.__enter__()
         self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=self.url)

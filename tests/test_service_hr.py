@@ -3,6 +3,7 @@ the downloads."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlencode
@@ -32,9 +33,25 @@ def request(service: Service, method: str, path: str, body: str = "", headers: d
     return service.request(method, path, body.encode(), headers)
 
 
-def sign_in(service: Service, token: str):
-    form = urlencode({"token": token})
-    return request(service, "POST", "/hr/login", form, {"Content-Type": "application/x-www-form-urlencoded"})
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def sign_in_form(service: Service) -> tuple[str, str]:
+    """The sign-in page's CSRF field and the cookie it set with it, as a browser holds them."""
+    status, headers, html = request(service, "GET", "/hr")
+    assert status == 200
+    field = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert field is not None
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    assert cookie == f"handbook_csrf={field[1]}"
+    return field[1], cookie
+
+
+def sign_in(service: Service, token: str, headers: dict | None = None):
+    """Sign in as the page does: the form's CSRF token in the body and its cookie."""
+    field, cookie = sign_in_form(service)
+    form = urlencode({"csrf": field, "token": token})
+    return request(service, "POST", "/hr/login", form, {**FORM, "Cookie": cookie, **(headers or {})})
 
 
 def test_without_signing_in_the_page_shows_only_the_sign_in_form(service):
@@ -47,7 +64,7 @@ def test_without_signing_in_the_page_shows_only_the_sign_in_form(service):
 
 def test_a_wrong_token_is_refused_and_the_right_one_sets_an_httponly_cookie(service):
     status, headers, html = sign_in(service, "guess")
-    assert status == 401 and "not right" in html and headers.get("set-cookie") is None
+    assert status == 401 and "not right" in html and "handbook_hr=" not in headers.get("set-cookie", "")
     status, headers, _ = sign_in(service, TOKEN)
     assert status == 303 and headers["location"] == "/hr"
     cookie = headers["set-cookie"]
@@ -72,7 +89,7 @@ def test_a_bearer_header_works_and_links_never_carry_the_token(service):
     assert 'href="/api/export/forms.csv"' in html and "token=" not in html
 
 
-def test_signing_out_clears_the_cookie(service):
+def test_signing_out_without_a_session_clears_the_cookie(service):
     status, headers, _ = request(service, "POST", "/hr/logout")
     cleared = headers["set-cookie"]
     assert status == 303 and 'handbook_hr=""' in cleared and "Max-Age=0" in cleared

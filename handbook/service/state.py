@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.requests import Request
@@ -13,11 +12,13 @@ from handbook.models.handbook import RecordsSettings
 from handbook.project import Project
 from handbook.records.store import Store
 from handbook.service.ratelimit import RateLimiter
+from handbook.service.sessions import Session, Sessions
 from handbook.service.site import ServedSite
 
 TOKEN_VARIABLE = "HANDBOOK_ADMIN_TOKEN"
-MIN_TOKEN_LENGTH = 16  # the HR sign-in is not throttled: the token must be too long to guess
+MIN_TOKEN_LENGTH = 16  # sign-in is throttled too, but the token must be too long to guess anyway
 SESSION_COOKIE = "handbook_hr"
+SIGN_INS_PER_MINUTE = 10
 
 
 def token_problem(token: str | None) -> str | None:
@@ -35,6 +36,8 @@ class ServiceState:
     roster: Path | None = None
     token: str | None = None
     limiter: RateLimiter | None = None
+    sessions: Sessions | None = None
+    sign_in_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(SIGN_INS_PER_MINUTE))
 
     @property
     def project(self) -> Project:
@@ -51,18 +54,18 @@ class ServiceState:
             self.limiter = RateLimiter(per_minute)
         return self.limiter
 
-    def session_value(self) -> str:
-        """The HR cookie's value: derived from the token, so the token itself is never stored."""
-        assert self.token is not None
-        return hmac.new(self.token.encode(), b"handbook-hr-session", hashlib.sha256).hexdigest()
+    def session(self, request: Request) -> Session | None:
+        """The live HR session of the request's cookie, if it has one."""
+        if not self.token or self.sessions is None:
+            return None
+        return self.sessions.current(request.cookies.get(SESSION_COOKIE, ""))
 
     def authorised(self, request: Request) -> bool:
-        """A bearer token equal to HANDBOOK_ADMIN_TOKEN, or the cookie the HR login sets."""
+        """A bearer token equal to HANDBOOK_ADMIN_TOKEN (for scripts), or a live HR session."""
         if not self.token:
             return False
         header = request.headers.get("authorization", "")
         scheme, _, given = header.partition(" ")
         if scheme.lower() == "bearer" and given:
             return hmac.compare_digest(given.strip().encode(), self.token.encode())
-        cookie = request.cookies.get(SESSION_COOKIE, "")
-        return bool(cookie) and hmac.compare_digest(cookie.encode(), self.session_value().encode())
+        return self.session(request) is not None
