@@ -75,11 +75,11 @@ def _rows(name: str, stored_rows: Iterable[Row], labels: Labels) -> Iterator[lis
         if "questions" in at:
             questions = values[at["questions"]]
             values[at["questions"]] = json.loads(questions) if questions else None
+        if "answer_labels" in at:
+            chosen, asked = json.loads(row["answers"]), values[at["questions"]]
+            values[at["answer_labels"]] = labels.quiz_answers(row["quiz_id"] or "", chosen, asked)
         if "submitted_on" in at:
             values[at["submitted_on"]] = str(values[at["submitted_on"]])[:10]
-        if "answer_labels" in at:
-            chosen = json.loads(row["answers"])
-            values[at["answer_labels"]] = labels.quiz_answers(row["quiz_id"] or "", chosen)
         if "answer" not in at:
             yield values
             continue

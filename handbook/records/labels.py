@@ -50,8 +50,11 @@ class Labels:
             return self.options[form, field_id, answer]
         return answer
 
-    def quiz_answers(self, quiz: str, answers: dict[str, list[str]]) -> str:
-        """``prompt: option text; option text`` per question, questions apart by `` | ``."""
+    def quiz_answers(self, quiz: str, answers: dict[str, list[str]], asked: list[str] | None = None) -> str:
+        """``prompt: option text; option text`` per question in the order asked (then any other
+        answered question), questions apart by `` | ``."""
+        order = [q for q in asked or [] if q in answers] + [q for q in answers if q not in (asked or [])]
         return " | ".join(
-            f"{self.prompt(quiz, question)}: {'; '.join(self.option(quiz, question, o) for o in chosen)}"
-            for question, chosen in answers.items())
+            f"{self.prompt(quiz, question)}: "
+            + "; ".join(self.option(quiz, question, option) for option in answers[question])
+            for question in order)
