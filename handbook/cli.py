@@ -364,3 +364,42 @@ def records_void(directory: Path, record_id: str, reason: str, voided_by: str | 
     finally:
         store.close()
     click.echo(f"voided {done.record_id} at {done.voided_at} (seq {done.seq})")
+
+
+@records.command("evidence")
+@click.argument("paths", nargs=-1, required=True, metavar="[DIR] EMPLOYEE_ID")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="The file [standard output].")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of the printable HTML page.")
+@DB_OPTION
+def records_evidence(paths: tuple[str, ...], out: Path | None, as_json: bool, db: Path | None) -> None:
+    """One person's evidence file: every record (voided ones marked), the policy text and
+    statement they saw, their answers, timestamps, browser, identity and the chain proof.
+
+    Exit 1 when the person has no records or the chain is broken (the file is still written,
+    saying so)."""
+    from handbook.project import load_project
+    from handbook.records.evidence import gather, render_html
+
+    if len(paths) > 2 or (len(paths) == 2 and not Path(paths[0]).is_dir()):
+        raise click.UsageError("give [DIR] EMPLOYEE_ID: DIR is the project folder")
+    directory, employee_id = (Path(paths[0]), paths[1]) if len(paths) == 2 else (Path("."), paths[0])
+    project = load_project(directory.resolve())[0]
+    store = _store(directory, db, must_exist=True)
+    try:
+        evidence = gather(store, employee_id, project)
+    finally:
+        store.close()
+    organisation = project.handbook.organization if project else ""
+    text = evidence.as_json() if as_json else render_html(evidence, organisation)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}: {len(evidence.records)} record(s) of {evidence.employee_id}", err=True)
+    if project is None:
+        click.echo(f"{directory}: the project did not load (handbook check); the file says the policy "
+                   "text is not available and shows option ids", err=True)
+    problems = [] if evidence.records else [f"no records of employee id {evidence.employee_id}"]
+    problems += evidence.chain_problems
+    if problems:
+        _fail(problems)

@@ -59,7 +59,7 @@ def test_a_row_edited_with_the_sqlite3_shell_is_named(tmp_path):
     code, output = _verify(path)
     assert code == 1
     broken = [line for line in output.splitlines() if line.startswith("seq ")]
-    assert broken == [f"seq 3 (records {ids[2]}): chain does not match: this row was changed or inserted, "
+    assert broken == [f"seq 3 (record {ids[2]}): chain does not match: this row was changed or inserted, "
                       "or a row before it was removed or moved"]
 
 
@@ -69,7 +69,7 @@ def test_a_deleted_row_is_named_by_the_row_after_it(tmp_path):
     _shell(path, "DELETE FROM records WHERE seq = 2")
     code, output = _verify(path)
     assert code == 1
-    assert f"seq 3 (records {ids[2]}): chain does not match: seq 2-2 are missing (removed)" in output
+    assert f"seq 3 (record {ids[2]}): chain does not match: seq 2-2 are missing (removed)" in output
     assert [line for line in output.splitlines() if line.startswith("seq ")] == [
         line for line in output.splitlines() if line.startswith("seq 3 ")]
 
@@ -92,7 +92,7 @@ def test_a_reordered_pair_names_both_rows(tmp_path):
     assert code == 1
     named = [line.split(":")[0] for line in output.splitlines() if line.startswith("seq ")]
     # the swapped pair, and the row after them (its predecessor is no longer the one it was chained to)
-    assert named == [f"seq 2 (records {ids[2]})", f"seq 3 (records {ids[1]})", f"seq 4 (records {ids[3]})"]
+    assert named == [f"seq 2 (record {ids[2]})", f"seq 3 (record {ids[1]})", f"seq 4 (record {ids[3]})"]
 
 
 def test_eight_writers_at_once_leave_an_unbroken_chain(tmp_path):
@@ -158,6 +158,6 @@ def test_a_void_is_chained_leaves_exports_and_cannot_be_repeated_or_faked(tmp_pa
     assert ids[1] in everything
     _shell(path, "UPDATE voids SET reason = 'nothing to see'")
     code, output = _verify(path)
-    assert code == 1 and f"seq 4 (voids void of {ids[1]})" in output
+    assert code == 1 and f"seq 4 (void of {ids[1]})" in output
     with sqlite3.connect(path) as db:  # the record itself stays
         assert db.execute("SELECT count(*) FROM records WHERE id = ?", (ids[1],)).fetchone() == (1,)

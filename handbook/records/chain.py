@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,7 +161,8 @@ class Link:
 
     seq: int
     table: str
-    id: str
+    record_id: str
+    """The record's id; for a void entry, the id of the record it voids."""
     stored: str | None
     previous: str
     content: str
@@ -168,6 +170,10 @@ class Link:
     @property
     def expected(self) -> str:
         return link(self.previous, self.content)
+
+    @property
+    def name(self) -> str:
+        return f"record {self.record_id}" if self.table == "records" else f"void of {self.record_id}"
 
 
 def links(db: sqlite3.Connection) -> Iterator[Link]:
@@ -184,7 +190,7 @@ def links(db: sqlite3.Connection) -> Iterator[Link]:
             fields = RECORD_FIELDS if table == "records" else VOID_FIELDS
             offset = 3 if table == "records" else 3 + len(RECORD_FIELDS)
             values = dict(zip(fields, row[offset:offset + len(fields)], strict=True))
-            ident = values["id"] if table == "records" else f"void of {values['record_id']}"
+            ident = values["id"] if table == "records" else values["record_id"]
             yield Link(seq, table, str(ident), stored, previous, content(table, seq, values))
             previous = stored or ""
 
@@ -196,25 +202,51 @@ class Verdict:
     problems: list[str]
 
 
-def verify(db: sqlite3.Connection) -> Verdict:
-    """Recompute the chain over one consistent snapshot; one problem line per broken row."""
-    problems: list[str] = []
-    count, last, last_seq = 0, GENESIS, 0
-    db.execute("BEGIN")  # one snapshot: rows and head agree even while the service writes
+@contextmanager
+def snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: rows and head agree even while the service writes."""
+    db.execute("BEGIN")
     try:
-        recorded = head(db)
-        for row in links(db):
-            count += 1
-            if row.stored != row.expected:
-                gap = (f"seq {last_seq + 1}-{row.seq - 1} are missing (removed); "
-                       if row.seq > last_seq + 1 else "")
-                problems.append(f"seq {row.seq} ({row.table} {row.id}): chain does not match: {gap}"
-                                "this row was changed or inserted, or a row before it was removed or moved")
-            last, last_seq = row.stored or "", row.seq
-        if not problems and (recorded.chain != last or recorded.rows != count):
-            problems.append(f"head: the store records {recorded.rows} row(s) ending at seq {recorded.seq}, "
-                            f"found {count} ending at seq {last_seq}: "
-                            "rows were removed from or added to the end")
+        yield db
     finally:
         db.execute("ROLLBACK")
+
+
+def check(db: sqlite3.Connection, keep: Callable[[Link], None] | None = None) -> Verdict:
+    """Recompute the chain (call inside :func:`snapshot`); one problem line per broken row.
+    ``keep`` sees every row as it is checked (the evidence file keeps one person's)."""
+    problems: list[str] = []
+    count, last, last_seq = 0, GENESIS, 0
+    recorded = head(db)
+    for row in links(db):
+        count += 1
+        if keep is not None:
+            keep(row)
+        if row.stored != row.expected:
+            gap = (f"seq {last_seq + 1}-{row.seq - 1} are missing (removed); "
+                   if row.seq > last_seq + 1 else "")
+            problems.append(f"seq {row.seq} ({row.name}): chain does not match: {gap}"
+                            "this row was changed or inserted, or a row before it was removed or moved")
+        last, last_seq = row.stored or "", row.seq
+    if not problems and (recorded.chain != last or recorded.rows != count):
+        problems.append(f"head: the store records {recorded.rows} row(s) ending at seq {recorded.seq}, "
+                        f"found {count} ending at seq {last_seq}: "
+                        "rows were removed from or added to the end")
     return Verdict(count, last, problems)
+
+
+def verify(db: sqlite3.Connection) -> Verdict:
+    """The whole chain, checked over one consistent snapshot."""
+    with snapshot(db):
+        return check(db)
+
+
+HOW_TO_CHECK = (
+    "Each row's chain value is the SHA-256 (hex) of the UTF-8 bytes of the previous row's chain value "
+    "followed by this row's content, exactly as given; the first row's previous value is 64 zeros. "
+    "Rows follow each other by seq across records and void entries. To re-check one row: "
+    "python3 -c 'import hashlib,sys; print(hashlib.sha256((sys.argv[1]+sys.argv[2]).encode()).hexdigest())' "
+    "PREVIOUS CONTENT. To re-check the whole store: handbook records verify --db RECORDS_FILE, whose head "
+    "must equal the head given here if nothing was added since."
+)
+"""How anyone can re-check the chain without this program; printed in every evidence file."""
