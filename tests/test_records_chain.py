@@ -52,26 +52,27 @@ def test_an_untouched_store_verifies_with_its_count_and_head(tmp_path):
     assert output.strip() == f"ok: 5 row(s) chained; head {last}"
 
 
-def test_a_row_edited_with_the_sqlite3_shell_is_named(tmp_path):
+def _tampered(tmp_path: Path, sql: str) -> tuple[list[str], list[str]]:
+    """Five records, then ``sql`` run by the sqlite3 shell: the ids, and the rows verify names."""
     path = tmp_path / "records.sqlite"
     ids = _store_with(path, 5)
-    _shell(path, "UPDATE records SET name = 'Someone Else' WHERE seq = 3")
+    _shell(path, sql)
     code, output = _verify(path)
     assert code == 1
-    broken = [line for line in output.splitlines() if line.startswith("seq ")]
+    assert output.splitlines()[-1].startswith("chain broken: ")
+    return ids, [line for line in output.splitlines() if line.startswith("seq ")]
+
+
+def test_a_row_edited_with_the_sqlite3_shell_is_named(tmp_path):
+    ids, broken = _tampered(tmp_path, "UPDATE records SET name = 'Someone Else' WHERE seq = 3")
     assert broken == [f"seq 3 (record {ids[2]}): chain does not match: this row was changed or inserted, "
                       "or a row before it was removed or moved"]
 
 
 def test_a_deleted_row_is_named_by_the_row_after_it(tmp_path):
-    path = tmp_path / "records.sqlite"
-    ids = _store_with(path, 5)
-    _shell(path, "DELETE FROM records WHERE seq = 2")
-    code, output = _verify(path)
-    assert code == 1
-    assert f"seq 3 (record {ids[2]}): chain does not match: seq 2-2 are missing (removed)" in output
-    assert [line for line in output.splitlines() if line.startswith("seq ")] == [
-        line for line in output.splitlines() if line.startswith("seq 3 ")]
+    ids, broken = _tampered(tmp_path, "DELETE FROM records WHERE seq = 2")
+    assert broken == [f"seq 3 (record {ids[2]}): chain does not match: seq 2-2 are missing (removed); "
+                      "this row was changed or inserted, or a row before it was removed or moved"]
 
 
 def test_the_last_row_deleted_is_caught_by_the_head(tmp_path):
@@ -84,13 +85,10 @@ def test_the_last_row_deleted_is_caught_by_the_head(tmp_path):
 
 
 def test_a_reordered_pair_names_both_rows(tmp_path):
-    path = tmp_path / "records.sqlite"
-    ids = _store_with(path, 5)
-    _shell(path, "UPDATE records SET seq = -1 WHERE seq = 2; UPDATE records SET seq = 2 WHERE seq = 3; "
-                 "UPDATE records SET seq = 3 WHERE seq = -1;")
-    code, output = _verify(path)
-    assert code == 1
-    named = [line.split(":")[0] for line in output.splitlines() if line.startswith("seq ")]
+    swap = ("UPDATE records SET seq = -1 WHERE seq = 2; UPDATE records SET seq = 2 WHERE seq = 3; "
+            "UPDATE records SET seq = 3 WHERE seq = -1;")
+    ids, broken = _tampered(tmp_path, swap)
+    named = [line.split(":")[0] for line in broken]
     # the swapped pair, and the row after them (its predecessor is no longer the one it was chained to)
     assert named == [f"seq 2 (record {ids[2]})", f"seq 3 (record {ids[1]})", f"seq 4 (record {ids[3]})"]
 
