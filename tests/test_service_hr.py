@@ -94,6 +94,7 @@ def test_the_status_csv_has_an_excel_variant_under_its_own_name(service):
     assert 'filename="status-excel.csv"' in excel_headers["content-disposition"]
     assert 'filename="status.csv"' in headers["content-disposition"]
     assert request(service, "GET", "/hr/status-excel.csv")[0] == 401
+    assert '<a href="/hr/status-excel.csv">' in request(service, "GET", "/hr", headers=service.auth())[2]
 
 
 def test_a_voided_record_leaves_the_service_export_and_status_unless_include_void(service):
