@@ -205,15 +205,21 @@ def records() -> None:
 @click.option("--kind", required=True, type=click.Choice(list(EXPORTS)), help="Which export.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="CSV file [standard output].")
 @click.option("--excel", is_flag=True, help="Start with a UTF-8 BOM so Excel reads the accents right.")
+@click.option("--include-void", is_flag=True, help="Keep voided records (their void_reason says why).")
 @DB_OPTION
-def records_export(directory: Path, kind: str, out: Path | None, excel: bool, db: Path | None) -> None:
-    """Write every record of one kind as CSV (columns in RECORDS.md)."""
+def records_export(directory: Path, kind: str, out: Path | None, excel: bool, include_void: bool,
+                   db: Path | None) -> None:
+    """Write every record of one kind as CSV (columns in RECORDS.md); option labels come from
+    the project in DIR (ids stand for themselves when it does not load)."""
+    from handbook.project import load_project
     from handbook.records.csv import export_store
+    from handbook.records.labels import Labels
     from handbook.service.logs import audit_local
 
     store = _store(directory, db, must_exist=True)
+    labels = Labels.of(load_project(directory.resolve())[0])
     try:
-        _write_csv(export_store(store, kind, excel=excel), out)
+        _write_csv(export_store(store, kind, excel=excel, include_void=include_void, labels=labels), out)
     finally:
         store.close()
     audit_local(store.path, "export", file=f"{kind}.csv")
@@ -332,3 +338,87 @@ def records_backup(directory: Path, db: Path | None, out: Path) -> None:
     except BackupError as failed:
         _fail([str(failed)], failed.code)
     click.echo(done.line())
+
+
+@records.command("verify")
+@PROJECT_ARGUMENT
+@DB_OPTION
+def records_verify(directory: Path, db: Path | None) -> None:
+    """Recompute the evidence chain; name every changed, removed, inserted or reordered row.
+
+    Prints the row count and the head hash when the chain holds (keep the head: a later
+    verify ending in the same head proves nothing before it was rewritten); exit 1 if not."""
+    from handbook.records.evidence import verify_store
+
+    store = _store(directory, db, must_exist=True)
+    try:
+        verdict = verify_store(store)
+    finally:
+        store.close()
+    if verdict.problems:
+        summary = f"chain broken: {len(verdict.problems)} problem(s) in {verdict.rows} row(s)"
+        _fail([*verdict.problems, summary])
+    click.echo(f"ok: {verdict.rows} row(s) chained; head {verdict.head}")
+
+
+@records.command("void")
+@PROJECT_ARGUMENT
+@click.argument("record_id", metavar="RECORD_ID")
+@click.option("--reason", required=True, help="Why the record is void (kept with it as evidence).")
+@click.option("--by", "voided_by", help="Who voids it [the signed-in system user].")
+@DB_OPTION
+def records_void(directory: Path, record_id: str, reason: str, voided_by: str | None,
+                 db: Path | None) -> None:
+    """Mark a record void: it stays in the store and the evidence chain, with who, when and why,
+    and leaves reports and exports (unless --include-void / ?include_void=1)."""
+    import getpass
+
+    from handbook.records.void import VoidRefused, void_record
+
+    store = _store(directory, db, must_exist=True)
+    try:
+        done = void_record(store, record_id, reason, voided_by or getpass.getuser())
+    except VoidRefused as refused:
+        _fail([str(refused)])
+    finally:
+        store.close()
+    click.echo(f"voided {done.record_id} at {done.voided_at} (seq {done.seq})")
+
+
+@records.command("evidence")
+@click.argument("paths", nargs=-1, required=True, metavar="[DIR] EMPLOYEE_ID")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="The file [standard output].")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of the printable HTML page.")
+@DB_OPTION
+def records_evidence(paths: tuple[str, ...], out: Path | None, as_json: bool, db: Path | None) -> None:
+    """One person's evidence file: every record (voided ones marked), the policy text and
+    statement they saw, their answers, timestamps, browser, identity and the chain proof.
+
+    Exit 1 when the person has no records or the chain is broken (the file is still written,
+    saying so)."""
+    from handbook.project import load_project
+    from handbook.records.evidence import gather, render_html
+
+    if len(paths) > 2 or (len(paths) == 2 and not Path(paths[0]).is_dir()):
+        raise click.UsageError("give [DIR] EMPLOYEE_ID: DIR is the project folder")
+    directory, employee_id = (Path(paths[0]), paths[1]) if len(paths) == 2 else (Path("."), paths[0])
+    project = load_project(directory.resolve())[0]
+    store = _store(directory, db, must_exist=True)
+    try:
+        evidence = gather(store, employee_id, project)
+    finally:
+        store.close()
+    organisation = project.handbook.organization if project else ""
+    text = evidence.as_json() if as_json else render_html(evidence, organisation)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}: {len(evidence.records)} record(s) of {evidence.employee_id}", err=True)
+    if project is None:
+        click.echo(f"{directory}: the project did not load (handbook check); the file says the policy "
+                   "text is not available and shows option ids", err=True)
+    problems = [] if evidence.records else [f"no records of employee id {evidence.employee_id}"]
+    problems += evidence.chain_problems
+    if problems:
+        _fail(problems)

@@ -118,7 +118,7 @@ def test_bad_roster_rows_are_reported_one_line_each(report):
     assert problems == [
         "roster.csv:8: unknown role 'mayor'; known: board-member, department-director, employee, itm, mcs, "
         "sma, staff-liaison, town-manager",
-        "roster.csv:9: hire_date '2026-13-01' is not a date (YYYY-MM-DD)",
+        "roster.csv:9: hire_date '2026-13-01' is not a date (YYYY-MM-DD or MM/DD/YYYY)",
         "roster.csv:10: employee_id 'E1' is already on line 2",
         "roster.csv:11: name is empty",
         "roster.csv:12: more fields than the header has columns (a comma in a name needs quotes)",

@@ -100,3 +100,33 @@ def test_a_forged_cookie_is_not_a_session(service):
     assert status == 200 and "Complete Person" not in html
     status, _, _ = request(service, "GET", "/hr/status.csv", headers={"Cookie": "handbook_hr=abc"})
     assert status == 401
+
+
+def test_the_status_csv_has_an_excel_variant_under_its_own_name(service):
+    status, headers, plain = request(service, "GET", "/hr/status.csv", headers=service.auth())
+    status_excel, excel_headers, excel = request(service, "GET", "/hr/status-excel.csv",
+                                                 headers=service.auth())
+    assert status == status_excel == 200
+    assert excel == "\ufeff" + plain and not plain.startswith("\ufeff")
+    assert 'filename="status-excel.csv"' in excel_headers["content-disposition"]
+    assert 'filename="status.csv"' in headers["content-disposition"]
+    assert request(service, "GET", "/hr/status-excel.csv")[0] == 401
+    assert '<a href="/hr/status-excel.csv">' in request(service, "GET", "/hr", headers=service.auth())[2]
+
+
+def test_a_voided_record_leaves_the_service_export_and_status_unless_include_void(service):
+    from handbook.records.void import void_record
+
+    record = acknowledgement(project_at(service.project), "E3", "Overdue Person")
+    assert service.post("/api/records", record)[0] == 201
+    before = request(service, "GET", "/hr/status.csv", headers=service.auth())[2]
+    assert ",complete," in next(line for line in before.splitlines() if line.startswith("E3,"))
+    void_record(service.store, record["id"], "filed for the wrong person", "hr-test")
+    plain = request(service, "GET", "/api/export/acknowledgements.csv", headers=service.auth())[2]
+    full = request(service, "GET", "/api/export/acknowledgements.csv?include_void=1",
+                   headers=service.auth())[2]
+    assert record["id"] not in plain
+    voided = next(line for line in full.splitlines() if line.startswith(record["id"]))
+    assert voided.endswith(",self-asserted,filed for the wrong person")
+    after = request(service, "GET", "/hr/status.csv", headers=service.auth())[2]
+    assert ",overdue," in next(line for line in after.splitlines() if line.startswith("E3,"))

@@ -10,6 +10,7 @@ acknowledgement, the store and the CSV all follow.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final, Literal, get_args
 
@@ -89,22 +90,39 @@ class Export:
     columns: tuple[str, ...]
 
 
+RECORD_EXTRA: tuple[str, ...] = ("submitted_on", "identity", "void_reason")
+"""Columns appended to every record export: the submission date alone (for spreadsheets that
+sort and filter by day), how identity was established, and why a record is void (only exports
+asked to include voided records have any)."""
+
+IDENTITIES: tuple[str, ...] = ("self-asserted", "signed-in")
+"""How a record's person was established: typed by them, or from the organisation's sign-in."""
+
 EXPORTS: dict[str, Export] = {
     export.name: export
     for export in (
         Export("acknowledgements", "acknowledgement", (
             "record_id", "received_at", "submitted_at", *PERSON_COLUMNS, "policy_id", "policy_version",
             "policy_hash", "statement", "signature", "quiz_id", "quiz_version", "score", "passed", "source",
+            *RECORD_EXTRA,
         )),
         Export("quiz-attempts", "quiz-attempt", (
             "record_id", "received_at", "started_at", "submitted_at", *PERSON_COLUMNS, "policy_id",
             "policy_version", "quiz_id", "quiz_version", "attempt", "score", "pass_mark", "passed",
             "client_score", "score_mismatch", "questions", "answers", "source",
+            *RECORD_EXTRA, "answer_labels",
         )),
         Export("forms", "form", (
             "record_id", "received_at", "submitted_at", *PERSON_COLUMNS, "policy_id", "policy_version",
             "form_id", "form_version", "field_id", "answer", "source",
+            *RECORD_EXTRA, "answer_id",
         )),
     )
 }
 """Export name -> what it holds. Never reorder columns: HR's spreadsheets read them by place."""
+
+
+def normalise_employee_id(value: str) -> str:
+    """The one comparable form of an employee id, used by the roster, the report and intake:
+    Unicode NFKC, surrounding and inner spaces removed, upper case (``" e 1001 "`` is ``E1001``)."""
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()

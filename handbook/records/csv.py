@@ -15,6 +15,7 @@ from sqlite3 import Row
 from typing import Any
 
 from handbook.records.contract import EXPORTS
+from handbook.records.labels import Labels
 from handbook.records.store import Store
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -43,14 +44,15 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-_SOURCE = {"record_id": "id", "score_mismatch": "score_note", "field_id": "", "answer": ""}
+_SOURCE = {"record_id": "id", "score_mismatch": "score_note", "field_id": "", "answer": "", "answer_id": "",
+           "answer_labels": "", "submitted_on": "submitted_at"}
 """Export column -> the stored column it comes from ("": made from the stored ``answers``)."""
 
 
 def _stored(name: str) -> tuple[str, ...]:
     columns = EXPORTS[name].columns
     stored = [_SOURCE.get(column, column) for column in columns]
-    stored += ["answers"] if "answer" in columns else []
+    stored += ["answers"] if "answer" in columns or "answer_labels" in columns else []
     return tuple(dict.fromkeys(column for column in stored if column))
 
 
@@ -58,8 +60,9 @@ STORED_COLUMNS = {name: _stored(name) for name in EXPORTS}
 """What to select from the store for each export: only these, never the stored body."""
 
 
-def _rows(name: str, stored_rows: Iterable[Row]) -> Iterator[list[Any]]:
-    """Stored rows to lists of values in the export's column order."""
+def _rows(name: str, stored_rows: Iterable[Row], labels: Labels) -> Iterator[list[Any]]:
+    """Stored rows to lists of values in the export's column order; option ids become the
+    labels the project gives them."""
     columns = EXPORTS[name].columns
     keys = [_SOURCE.get(column, column) for column in columns]
     at = {column: i for i, column in enumerate(columns)}
@@ -72,6 +75,11 @@ def _rows(name: str, stored_rows: Iterable[Row]) -> Iterator[list[Any]]:
         if "questions" in at:
             questions = values[at["questions"]]
             values[at["questions"]] = json.loads(questions) if questions else None
+        if "answer_labels" in at:
+            chosen, asked = json.loads(row["answers"]), values[at["questions"]]
+            values[at["answer_labels"]] = labels.quiz_answers(row["quiz_id"] or "", chosen, asked)
+        if "submitted_on" in at:
+            values[at["submitted_on"]] = str(values[at["submitted_on"]])[:10]
         if "answer" not in at:
             yield values
             continue
@@ -79,7 +87,8 @@ def _rows(name: str, stored_rows: Iterable[Row]) -> Iterator[list[Any]]:
         if not answers:
             yield values
         for field_id, answer in answers.items():
-            values[at["field_id"]], values[at["answer"]] = field_id, answer
+            values[at["field_id"]], values[at["answer_id"]] = field_id, answer
+            values[at["answer"]] = labels.form_answer(row["form_id"] or "", field_id, answer)
             yield list(values)
 
 
@@ -125,13 +134,17 @@ def encoded(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
         yield b"".join(block)
 
 
-def export(name: str, stored_rows: Iterable[Row], *, excel: bool = False) -> Iterator[str]:
+def export(name: str, stored_rows: Iterable[Row], *, excel: bool = False, labels: Labels | None = None
+           ) -> Iterator[str]:
     """The CSV of one export from the store's rows of its record kind (with at least the
     ``STORED_COLUMNS`` of the export)."""
-    return write_rows(EXPORTS[name].columns, _rows(name, stored_rows), excel=excel)
+    return write_rows(EXPORTS[name].columns, _rows(name, stored_rows, labels or Labels()), excel=excel)
 
 
-def export_store(store: Store, name: str, *, excel: bool = False) -> Iterator[str]:
+def export_store(store: Store, name: str, *, excel: bool = False, include_void: bool = False,
+                 labels: Labels | None = None) -> Iterator[str]:
     """The CSV of one export streamed from the store, reading only the columns it needs; the
-    service and ``handbook records export`` both write exactly this."""
-    return export(name, store.rows(EXPORTS[name].kind, STORED_COLUMNS[name]), excel=excel)
+    service and ``handbook records export`` both write exactly this. Voided records are left
+    out unless ``include_void``; ``labels`` (from the project) turn option ids into words."""
+    rows = store.rows(EXPORTS[name].kind, STORED_COLUMNS[name], include_void=include_void)
+    return export(name, rows, excel=excel, labels=labels)

@@ -21,7 +21,7 @@ from handbook.grading import GradingError, grade_attempt
 from handbook.models.forms import FormField
 from handbook.project import Project
 from handbook.records.cleantext import email_problem, text_problem
-from handbook.records.contract import PERSON_FIELDS
+from handbook.records.contract import PERSON_FIELDS, normalise_employee_id
 from handbook.records.errors import Conflict, InvalidRecord, UnknownReference, Unreadable
 from handbook.records.model import Record, error_messages
 from handbook.records.store import Store, Stored
@@ -119,6 +119,8 @@ def check_person(project: Project, record: Record) -> None:
         value = record.person.value(field.id)
         if field.input == "role" and value not in {role.id for role in project.roles}:
             raise UnknownReference(f"person.{field.id}: unknown role '{value}'")
+    if not normalise_employee_id(str(record.person.value("employee_id"))):
+        raise InvalidRecord("person.employee_id: an employee id needs letters or digits, not only spaces")
 
 
 def grade(project: Project, record: Record) -> Grading:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from handbook.records import chain
 from handbook.records.contract import PERSON_FIELDS
 from handbook.records.errors import StoreBusy, StoreFull, StoreUnavailable
 from handbook.records.model import Record
@@ -113,6 +114,7 @@ class _Pending:
     source: str
     body: str
     received: str = ""
+    identity: str = chain.SELF_ASSERTED
     done: threading.Event = field(default_factory=threading.Event)
     result: Stored | None = None
     error: BaseException | None = None
@@ -175,6 +177,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("received_at", "TEXT NOT NULL", "received"),
     Column("source", "TEXT NOT NULL", "source"),
     Column("body", "TEXT NOT NULL", "body"),
+    Column("identity", f"TEXT NOT NULL DEFAULT '{chain.SELF_ASSERTED}'", "identity"),
 )
 """The records table, declared once: the schema, the insert and the column list derive from it.
 Add columns only at the end (an existing store keeps its table)."""
@@ -190,7 +193,6 @@ SCHEMA = "\n".join([
     "CREATE INDEX IF NOT EXISTS records_employee ON records (employee_id);",
     "CREATE INDEX IF NOT EXISTS records_policy ON records (policy_id, policy_version, policy_hash);",
 ])
-_INSERT = f"INSERT INTO records ({', '.join(COLUMN_NAMES)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 
 class Store:
@@ -207,6 +209,7 @@ class Store:
             self._writer = connect(self.path, create=True)
             try:
                 self._writer.executescript(SCHEMA)
+                chain.migrate(self._writer)
             except BaseException:
                 self._writer.close()
                 raise
@@ -277,7 +280,7 @@ class Store:
         p, record = pending, pending.record
         row = db.execute("SELECT * FROM records WHERE id = ?", (record.id,)).fetchone()
         if row is None:
-            db.execute(_INSERT, tuple(column.value(p) for column in COLUMNS))
+            chain.append_record(db, COLUMN_NAMES, tuple(column.value(p) for column in COLUMNS))
             return Stored(record.id, p.received, p.score, p.passed, p.score_note)
         if row["body"] != pending.body:
             return Stored(record.id, row["received_at"], None, None, None, conflict=True)
@@ -308,19 +311,25 @@ class Store:
         with self._reader() as db:
             return {row[0] for row in db.execute("SELECT id FROM records")}
 
-    def rows(self, kind: str | None = None, columns: Sequence[str] | None = None) -> Iterator[sqlite3.Row]:
+    def rows(self, kind: str | None = None, columns: Sequence[str] | None = None, *,
+             include_void: bool = False) -> Iterator[sqlite3.Row]:
         """Rows in the order they arrived, fetched a few at a time (never the whole table).
 
-        ``columns`` limits what is read (default: all, stored body included)."""
-        unknown = set(columns or ()) - {"seq", *COLUMN_NAMES}
+        ``columns`` limits what is read (default: all, stored body included); the column
+        ``void_reason`` is the reason of the record's void (null when it stands). Voided
+        records are left out unless ``include_void``."""
+        unknown = set(columns or ()) - {"seq", "void_reason", "chain", *COLUMN_NAMES}
         if unknown:
             raise ValueError(f"no such column(s): {', '.join(sorted(unknown))}")
-        selected = ", ".join(columns) if columns else "*"
+        selected = ", ".join(_VOID_REASON if name == "void_reason" else f"records.{name}"
+                             for name in columns) if columns else f"records.*, {_VOID_REASON}"
+        standing = "NOT EXISTS (SELECT 1 FROM voids WHERE voids.record_id = records.id)"
+        where = [] if include_void else [standing]
+        where += [] if kind is None else ["kind = ?"]
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self._reader() as db:
-            if kind is None:
-                cursor = db.execute(f"SELECT {selected} FROM records ORDER BY seq")
-            else:
-                cursor = db.execute(f"SELECT {selected} FROM records WHERE kind = ? ORDER BY seq", (kind,))
+            cursor = db.execute(f"SELECT {selected} FROM records{clause} ORDER BY seq",
+                                () if kind is None else (kind,))
             while batch := cursor.fetchmany(500):
                 yield from batch
 
@@ -340,6 +349,10 @@ class Store:
             what = "removed" if now is None else "replaced"
             raise StoreUnavailable(f"the records database {self.path} was {what} while the service "
                                    "ran; nothing was stored; restore it and restart the service")
+
+
+_VOID_REASON = ("(SELECT reason FROM voids WHERE voids.record_id = records.id ORDER BY seq LIMIT 1)"
+                " AS void_reason")
 
 
 def _bool(value: int | None) -> bool | None:

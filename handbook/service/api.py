@@ -30,6 +30,7 @@ from handbook.records.errors import (
     Unreadable,
 )
 from handbook.records.intake import accept, parse
+from handbook.records.labels import Labels
 from handbook.records.store import Stored
 from handbook.service.openapi import openapi_document
 from handbook.service.site import NothingServed
@@ -195,7 +196,10 @@ def export_routes(state: ServiceState) -> list[Route]:
         stamp = datetime.now(UTC).strftime("%Y%m%d")
         headers = {"Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
                    "Cache-Control": "no-store"}
-        body = records_csv.encoded(records_csv.export_store(state.store, kind, excel=excel))
+        include_void = request.query_params.get("include_void") in {"1", "true", "yes"}
+        labels = Labels.of(state.project)
+        body = records_csv.encoded(records_csv.export_store(state.store, kind, excel=excel,
+                                                            include_void=include_void, labels=labels))
         return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)
 
     return [Route("/api/export/{name}", export, methods=["GET"])]

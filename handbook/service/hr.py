@@ -20,7 +20,7 @@ from starlette.routing import Route
 from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS
 from handbook.records.html import render_login, render_report
-from handbook.records.report import Report, build_report, status_csv
+from handbook.records.report import STATUS_EXCEL_FILE, Report, build_report, status_csv
 from handbook.records.roster import read_roster
 from handbook.service import csrf
 from handbook.service.logs import audit
@@ -136,13 +136,20 @@ def hr_routes(state: ServiceState) -> list[Route]:
         return response
 
     async def status_download(request: Request) -> Response:
+        return await status_file(request, excel=False)
+
+    async def status_excel(request: Request) -> Response:
+        return await status_file(request, excel=True)
+
+    async def status_file(request: Request, excel: bool) -> Response:
         if not state.token or not state.authorised(request):
             return login_page("Sign in first.", 401 if state.token else 503, error=True)
         report, _ = await run_in_threadpool(current_report)
         if report is None:
             return login_page("No roster is configured (--roster).", 404, error=True)
-        body = records_csv.encoded(status_csv(report))
-        headers = {**HEADERS, "Content-Disposition": 'attachment; filename="status.csv"'}
+        body = records_csv.encoded(status_csv(report, excel=excel))
+        name = STATUS_EXCEL_FILE if excel else "status.csv"
+        headers = {**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
         return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)
 
     return [
@@ -150,4 +157,5 @@ def hr_routes(state: ServiceState) -> list[Route]:
         Route("/hr/login", login, methods=["POST"]),
         Route("/hr/logout", logout, methods=["POST"]),
         Route("/hr/status.csv", status_download, methods=["GET"]),
+        Route(f"/hr/{STATUS_EXCEL_FILE}", status_excel, methods=["GET"]),
     ]
