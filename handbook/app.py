@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute
 
 from handbook.records.store import Store
 from handbook.service.api import error_handlers, export_routes, fallback_routes, record_routes
+from handbook.service.exams import exam_routes
 from handbook.service.hr import hr_routes
 from handbook.service.site import ServedSite
 from handbook.service.state import ServiceState
@@ -28,6 +29,6 @@ def create_app(site: ServedSite, store: Store, *, token: str | None = None, rost
     reload endpoints and script that way, so production never has them.
     """
     state = ServiceState(store, site, roster, token)
-    every = [*routes, *record_routes(state), *export_routes(state), *fallback_routes(), *hr_routes(state),
-             *site_routes(site.folder, on_html)]
+    every = [*routes, *record_routes(state), *exam_routes(state), *export_routes(state), *fallback_routes(),
+             *hr_routes(state), *site_routes(site.folder, on_html)]
     return Starlette(routes=every, exception_handlers=error_handlers(state))

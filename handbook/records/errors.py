@@ -33,3 +33,23 @@ class UnknownReference(InvalidRecord):
 
 class Conflict(RecordError):
     """A different record with the same id is already stored."""
+
+
+class NotFound(RecordError):
+    """Names an exam or an exam attempt the service does not have."""
+
+
+class NotAllowed(RecordError):
+    """The person may not do this: another person's attempt, or every attempt used."""
+
+
+class Expired(RecordError):
+    """An exam attempt past its expiry: its answers can no longer be graded."""
+
+
+class TooSoon(RecordError):
+    """An exam's waiting period between attempts has not passed; ``retry_after`` in seconds."""
+
+    def __init__(self, messages: list[str] | str, retry_after: int) -> None:
+        super().__init__(messages)
+        self.retry_after = retry_after
