@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handbook.records.store import Store
 from handbook.service.api import error_handlers, export_routes, fallback_routes, problem, record_routes
+from handbook.service.exams import exam_routes
 from handbook.service.headers import SecurityHeaders
 from handbook.service.hr import hr_routes
 from handbook.service.logs import AccessLog
@@ -43,8 +44,8 @@ def create_app(site: ServedSite, store: Store, *, token: str | None = None, rost
     hr_sessions = Sessions(SqliteSessions(store.path), sessions, clock)
     state = ServiceState(store, site, roster, token, sessions=hr_sessions,
                          sign_in_limiter=RateLimiter(SIGN_INS_PER_MINUTE, clock))
-    every = [*routes, *record_routes(state), *export_routes(state), *fallback_routes(), *hr_routes(state),
-             *site_routes(site.folder, on_html)]
+    every = [*routes, *record_routes(state), *exam_routes(state), *export_routes(state), *fallback_routes(),
+             *hr_routes(state), *site_routes(site.folder, on_html)]
     # Outermost first: every answer is logged and carries the security headers, the JSON 500 too.
     middleware = [Middleware(AccessLog), Middleware(SecurityHeaders), Middleware(CatchAll)]
     return Starlette(routes=every, exception_handlers=error_handlers(state), middleware=middleware)

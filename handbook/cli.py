@@ -48,6 +48,10 @@ def check(directory: Path) -> None:
     if problems:
         _fail([str(problem) for problem in problems] + [f"{len(problems)} problem(s) found"])
     assert project is not None
+    from handbook.checks.quizzes import certification_warnings
+
+    for warning in certification_warnings(project):
+        click.echo(str(warning), err=True)
     click.echo(f"ok: {len(project.policies)} policies, {len(project.roles)} roles")
     click.echo(coverage_line(project))
 

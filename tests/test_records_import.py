@@ -23,11 +23,11 @@ def test_good_receipts_import_and_each_bad_one_is_reported_on_one_line(project_c
     project = project_at(project_copy)
     db = tmp_path / "records.sqlite"
     good = [acknowledgement(project, "E1"), violation_report(project, "E2"),
-            quiz_attempt(project, "admin-policy-6-sma", "E3")]
+            quiz_attempt(project, "admin-policy-6-board", "E3")]
     tampered_text = acknowledgement(project, "E4")
     tampered_text["policy"]["hash"] = "f" * 64
     edited_statement = acknowledgement(project, "E5", statement="I have read nothing.")
-    forged = quiz_attempt(project, "admin-policy-6-sma", "E6", correct=False, score=95.0, passed=True)
+    forged = quiz_attempt(project, "admin-policy-6-board", "E6", correct=False, score=95.0, passed=True)
     files = [receipt(tmp_path, f"good-{i}.json", record) for i, record in enumerate(good)]
     files += [
         receipt(tmp_path, "tampered.json", tampered_text),

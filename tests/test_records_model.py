@@ -61,7 +61,7 @@ def mutate(record: dict, path: tuple, value) -> dict:
        raw=st.binary(max_size=100), use_raw=st.booleans())
 def test_any_body_is_stored_or_refused_with_a_message(project, store, kind, pick, value, raw, use_raw):
     makers = {"ack": lambda: acknowledgement(project),
-              "quiz": lambda: quiz_attempt(project, "admin-policy-6-sma"),
+              "quiz": lambda: quiz_attempt(project, "admin-policy-6-board"),
               "form": lambda: violation_report(project)}
     record = makers[kind]()
     places = list(paths(record))

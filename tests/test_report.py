@@ -45,6 +45,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A project whose policy moved from version 1 to 2, and a store with records of both."""
     base = tmp_path_factory.mktemp("report")
     root = copy_project(base / "project")
+    sma = root / "quizzes" / "admin-policy-6-sma.yaml"  # graded as a self-check here, so receipts
+    sma.write_text(sma.read_text(encoding="utf-8").replace("grading: service\n", ""), encoding="utf-8")
     db = base / "records.sqlite"
     receipts = base / "receipts"
     receipts.mkdir()

@@ -72,7 +72,7 @@ def test_a_record_is_stored_once_and_a_replay_gets_the_same_answer(service, proj
 
 
 def test_a_forged_score_is_replaced_by_the_recomputed_one(service, project):
-    forged = quiz_attempt(project, "admin-policy-6-sma", employee_id="E-forger", correct=False,
+    forged = quiz_attempt(project, "admin-policy-6-board", employee_id="E-forger", correct=False,
                           score=100.0, passed=True)
     status, _, body = service.post(RECORDS, forged)
     assert status == 201
@@ -85,7 +85,7 @@ def test_a_forged_score_is_replaced_by_the_recomputed_one(service, project):
 
 def test_an_attempt_of_fewer_questions_than_the_quiz_draws_is_refused(service, project):
     """Otherwise a client could send one easy question, answered right, and score 100."""
-    short = quiz_attempt(project, "admin-policy-6-sma", employee_id="E-short")
+    short = quiz_attempt(project, "admin-policy-6-board", employee_id="E-short")
     short["questions"] = short["questions"][:1]
     short["answers"] = {short["questions"][0]: short["answers"][short["questions"][0]]}
     status, _, body = service.post(RECORDS, short)

@@ -40,7 +40,7 @@ def make_records(project_dir: Path, count: int) -> list[dict]:
     project = project_at(project_dir)
     makers = [
         lambda i: acknowledgement(project, employee_id=f"A{i}", name=f"Person {i}"),
-        lambda i: quiz_attempt(project, "admin-policy-6-sma", employee_id=f"Q{i}", correct=i % 2 == 0),
+        lambda i: quiz_attempt(project, "admin-policy-6-board", employee_id=f"Q{i}", correct=i % 2 == 0),
         lambda i: violation_report(project, employee_id=f"F{i}", description=f"Report number {i}"),
     ]
     return [makers[i % 3](i) for i in range(count)]

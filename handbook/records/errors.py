@@ -53,3 +53,23 @@ class StoreFull(StoreUnavailable):
     """The disk (or the database's size limit) is full."""
 
     retry_after = 60
+
+
+class NotFound(RecordError):
+    """Names an exam or an exam attempt the service does not have."""
+
+
+class NotAllowed(RecordError):
+    """The person may not do this: another person's attempt, or every attempt used."""
+
+
+class Expired(RecordError):
+    """An exam attempt past its expiry: its answers can no longer be graded."""
+
+
+class TooSoon(RecordError):
+    """An exam's waiting period between attempts has not passed; ``retry_after`` in seconds."""
+
+    def __init__(self, messages: list[str] | str, retry_after: int) -> None:
+        super().__init__(messages)
+        self.retry_after = retry_after

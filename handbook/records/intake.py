@@ -123,11 +123,13 @@ def check_person(project: Project, record: Record) -> None:
         raise InvalidRecord("person.employee_id: an employee id needs letters or digits, not only spaces")
 
 
-def grade(project: Project, record: Record) -> Grading:
+def grade(project: Project, record: Record, source: str = "api") -> Grading:
     """Re-grade the attempt against the quiz of the stated version; report a forged score."""
     if record.quiz is None:
         return Grading()
     quiz = _current(project.quizzes, "quiz", record.quiz.id, record.quiz.version, record.policy.id)
+    if quiz.exam and source != "exam":  # its attempts are drawn, counted and graded by the service
+        raise InvalidRecord(f"quiz: '{quiz.id}' is an exam: take it on its page, where the service grades it")
     asked = list(record.questions or [])
     if len(asked) != quiz.presented:  # a client picks no easier, shorter attempt than others sit
         raise InvalidRecord(f"questions: an attempt of quiz '{quiz.id}' presents {quiz.presented} "
@@ -237,7 +239,7 @@ def accept(project: Project, store: Store, record: Record, source: str) -> Store
     says why it cannot be."""
     check_policy(project, store, record)
     check_person(project, record)
-    grading = grade(project, record)
+    grading = grade(project, record, source)
     check_acknowledgement(project, record, grading)
     check_form(project, record)
     stored = store.add(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source)

@@ -22,11 +22,15 @@ from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS
 from handbook.records.errors import (
     Conflict,
+    Expired,
     InvalidRecord,
+    NotAllowed,
+    NotFound,
     RecordError,
     StoreBusy,
     StoreUnavailable,
     TooLarge,
+    TooSoon,
     Unreadable,
 )
 from handbook.records.intake import accept, parse
@@ -42,7 +46,11 @@ STATUS: dict[type[Exception], int] = {
     Unreadable: 400,
     TooLarge: 413,
     InvalidRecord: 422,  # UnknownReference too: it is an InvalidRecord
-    Conflict: 409,
+    Conflict: 409,  # an exam attempt answered twice too
+    NotFound: 404,  # an unknown exam or exam attempt
+    NotAllowed: 403,  # another person's attempt, or every attempt used
+    Expired: 410,
+    TooSoon: 429,  # an exam's waiting period (with Retry-After)
     StoreUnavailable: 503,
     NothingServed: 503,
 }
@@ -67,8 +75,9 @@ def error_handlers(state: ServiceState) -> dict[Any, Any]:
         status = status_for(error)
         messages = error.messages if isinstance(error, RecordError) else [str(error)]
         headers = {} if isinstance(error, NothingServed) else cors_headers(state, request) or {}
-        if isinstance(error, StoreUnavailable) and error.retry_after is not None:
-            headers["Retry-After"] = str(error.retry_after)
+        retry_after = getattr(error, "retry_after", None)  # a locked or full store, an exam's wait
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
         return problem(status, messages, headers)
 
     return dict.fromkeys(STATUS, refused)
@@ -133,26 +142,35 @@ def store_runner(workers: int = STORE_WORKERS) -> Any:
     return run
 
 
+async def admitted_body(state: ServiceState, request: Request) -> tuple[dict[str, str], bytes] | Response:
+    """The CORS headers and JSON body of a post the service takes, or the refusal: a foreign
+    origin, too many posts from one address, not JSON, too large."""
+    cors = cors_headers(state, request)
+    if cors is None:
+        return problem(403, f"origin {request.headers.get('origin')} may not send records here")
+    client = request.client.host if request.client else "unknown"
+    limiter = state.rate_limiter()
+    wait = limiter.take(client)
+    if wait:
+        headers = {**cors, "Retry-After": limiter.retry_after(wait)}
+        return problem(429, "too many records from this address; try again shortly", headers)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        return problem(415, "send the record as application/json", cors)
+    try:
+        return cors, await read_body(request)
+    except ClientDisconnect:
+        return problem(400, "the client went away before sending the whole body")
+
+
 def record_routes(state: ServiceState) -> list[Route]:
     run_store = store_runner()
 
     async def post_record(request: Request) -> Response:
-        cors = cors_headers(state, request)
-        if cors is None:
-            return problem(403, f"origin {request.headers.get('origin')} may not send records here")
-        client = request.client.host if request.client else "unknown"
-        limiter = state.rate_limiter()
-        wait = limiter.take(client)
-        if wait:
-            headers = {**cors, "Retry-After": limiter.retry_after(wait)}
-            return problem(429, "too many records from this address; try again shortly", headers)
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media != "application/json":
-            return problem(415, "send the record as application/json", cors)
-        try:
-            body = await read_body(request)
-        except ClientDisconnect:
-            return problem(400, "the client went away before sending the whole body")
+        admitted = await admitted_body(state, request)
+        if isinstance(admitted, Response):
+            return admitted
+        cors, body = admitted
         record = parse(body)
         project = state.project  # read once: the project of the pages on screen now
         stored = await run_store(accept, project, state.store, record, "api")
@@ -206,6 +224,7 @@ def export_routes(state: ServiceState) -> list[Route]:
 
 
 API_METHODS = {"/api/records": "POST, OPTIONS", "/api/openapi.json": "GET"}
+API_PATTERNS = (("/api/exams/", "/attempts", "POST"), ("/api/exams/attempts/", "/answers", "POST"))
 
 
 def fallback_routes() -> list[Route]:
@@ -214,6 +233,8 @@ def fallback_routes() -> list[Route]:
     async def other(request: Request) -> Response:
         path = request.url.path
         allowed = API_METHODS.get(path) or ("GET" if path.startswith("/api/export/") else None)
+        allowed = allowed or next((m for start, end, m in API_PATTERNS
+                                   if path.startswith(start) and path.endswith(end)), None)
         if path.startswith("/api/export/") and request.method == "GET":
             return problem(404, f"no export '{path.removeprefix('/api/export/')}'; choose "
                                 f"{', '.join(EXPORTS)} (.csv)")
