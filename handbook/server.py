@@ -28,6 +28,7 @@ from starlette.types import ASGIApp
 
 from handbook.build import BuildFailed, BuildResult, build
 from handbook.layout import GENERATED
+from handbook.records.errors import StoreUnavailable
 from handbook.records.store import Store
 from handbook.service import logs
 from handbook.service.deadlines import READ_TIMEOUT, with_read_timeout
@@ -103,7 +104,7 @@ def open_store(resources: ExitStack, db: Path) -> Store:
     """The records store, closed with the server; one line, not a traceback, if it cannot open."""
     try:
         store = Store(db)
-    except (OSError, sqlite3.Error) as error:
+    except (OSError, sqlite3.Error, StoreUnavailable) as error:
         raise Fail([f"{db}: cannot open the records file: {error}"]) from None
     resources.callback(store.close)
     return store

@@ -123,21 +123,31 @@ async def read_body(request: Request) -> bytes:
 
 
 STORE_WORKERS = 8
-"""Requests that may wait on the store at once; more are answered 503 at once, so a locked
-database never takes the threads that serve the site's files."""
+"""Threads that work on the store at once, apart from the pool that serves the site's files."""
+
+STORE_QUEUE_SECONDS = 10.0
+"""How long a request may wait for one of those threads; past that it is answered 503 with
+Retry-After, so a locked database never ties up the service and a morning's rush still queues."""
 
 
-def store_runner(workers: int = STORE_WORKERS) -> Any:
-    """Run blocking store work on threads of its own (``workers`` at most), never the pool that
-    serves static files; when all are waiting, :class:`StoreBusy` instead of a queue."""
-    limiter: list[anyio.CapacityLimiter] = []
+def store_runner(workers: int = STORE_WORKERS, queue_seconds: float = STORE_QUEUE_SECONDS) -> Any:
+    """Run blocking store work on ``workers`` threads of its own, never the pool that serves
+    static files. Requests queue (without holding a thread) for at most ``queue_seconds``,
+    then get :class:`StoreBusy`."""
+    made: list[tuple[anyio.Semaphore, anyio.CapacityLimiter]] = []
 
     async def run(function: Any, *arguments: Any) -> Any:
-        if not limiter:
-            limiter.append(anyio.CapacityLimiter(workers))
-        if limiter[0].available_tokens < 1:
+        if not made:  # created inside the event loop that uses them
+            made.append((anyio.Semaphore(workers), anyio.CapacityLimiter(workers)))
+        admission, threads = made[0]
+        with anyio.move_on_after(queue_seconds) as waited:
+            await admission.acquire()
+        if waited.cancelled_caught:
             raise StoreBusy("the records database is busy; try again shortly")
-        return await anyio.to_thread.run_sync(function, *arguments, limiter=limiter[0])
+        try:
+            return await anyio.to_thread.run_sync(function, *arguments, limiter=threads)
+        finally:
+            admission.release()
 
     return run
 
