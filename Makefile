@@ -1,4 +1,4 @@
-# Every target sets up .venv first and reuses it; `make serve` and `make test` are the quick start.
+# Every target sets up .venv first and reuses it; `make preview`, `make serve` and `make test` are the quick start.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup check build serve test lint bench schema dist clean
+.PHONY: setup check build serve preview test lint bench schema dist clean
 
 setup: $(STAMP)
 
@@ -25,8 +25,12 @@ build: setup
 serve: setup
 	$(BIN)/handbook serve .
 
+preview: setup
+	$(BIN)/handbook preview .
+
 lint: setup
 	$(BIN)/ruff check handbook tests benchmarks
+	$(BIN)/mypy
 
 test: setup lint
 	$(BIN)/pytest

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from benchmarks.report import SuiteResult
 from benchmarks.workspace import ColdBuild, cold_build, copy_project, median
+from handbook.layout import SITE
 
 TITLE = "Build of the shipped handbook"
 RUNS = 3
@@ -18,9 +19,9 @@ def run(work: Path) -> SuiteResult:
     firsts: list[ColdBuild] = []
     for n in range(RUNS):
         project = copy_project(work / f"shipped-{n}")
-        firsts.append(cold_build(project, project / "site", cache_home=work / f"new-machine-{n}"))
-        builds.append(cold_build(project, project / "site"))
-        rebuilds.append(cold_build(project, project / "site", keep_generated=True))
+        firsts.append(cold_build(project, project / SITE, cache_home=work / f"new-machine-{n}"))
+        builds.append(cold_build(project, project / SITE))
+        rebuilds.append(cold_build(project, project / SITE, keep_generated=True))
     walls = [b.wall_seconds for b in builds]
     how = (f"median of {RUNS} runs of `handbook build`, each in a fresh process on a fresh copy (no "
            ".handbook, no site); compiled templates come from the user cache, as on any build after "

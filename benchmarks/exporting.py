@@ -14,17 +14,15 @@ import sys
 import time
 import tracemalloc
 
-import handbook.records.csv
-import handbook.records.store
-from handbook.cli import main as handbook
+from handbook.cli import main as handbook_command
 
 KIND = "acknowledgements"
 
 
 def export(project: str, database: str, out: str) -> None:
-    arguments = ["records", "export", "--kind", KIND, "--project", project, "--db", database, "--out", out]
+    arguments = ["records", "export", project, "--kind", KIND, "--db", database, "--out", out]
     with contextlib.redirect_stderr(io.StringIO()):
-        handbook(arguments, standalone_mode=False)
+        handbook_command(arguments, standalone_mode=False)
 
 
 def main() -> None:

@@ -118,8 +118,8 @@ def _threaded(port: int, path: str, template: str, clients: int, seconds: float,
         made = 0
         while time.perf_counter() < deadline and budget.acquire(blocking=False):
             made += 1
-            body = template.replace(ID, record_id(run, number + 1, made))
-            body = body.replace(EMPLOYEE, f"E{number + 1}-{made}").encode("utf-8")
+            text = template.replace(ID, record_id(run, number + 1, made))
+            body = text.replace(EMPLOYEE, f"E{number + 1}-{made}").encode("utf-8")
             started = time.perf_counter()
             try:
                 connection.request("POST", path, body, {"Content-Type": "application/json"})

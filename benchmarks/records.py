@@ -52,7 +52,8 @@ def _unlimited(project: Path) -> None:
 
 def _stored(database: Path, table: str = "records") -> int:
     with sqlite3.connect(database) as db:
-        return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        count: int = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return count
 
 
 def _round_trip(port: int) -> float:
@@ -150,7 +151,7 @@ def _throughput(result: SuiteResult, project: Path, work: Path, template: str, l
         f"against the floor's {trips[FLOOR]:.1f} ms): `handbook serve` binds its listening socket with "
         "`socket.socket(AF_INET)`, whose proto is 0, and asyncio only sets TCP_NODELAY on sockets whose "
         "proto is IPPROTO_TCP, so Nagle's algorithm meets the client's delayed ACK on every answer. "
-        "`socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)` in handbook/serve.py fixes it "
+        "`socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)` in handbook/server.py fixes it "
         "(the row \"records service, TCP_NODELAY on\" is the same app on a socket uvicorn made). "
     ) if NODELAY in runs else ""
     floor_note = "" if floor32.p99_ms < 50 else (
@@ -169,7 +170,7 @@ def _export(result: SuiteResult, project: Path, loaded: Project, work: Path) -> 
     database = work / "export.sqlite"
     sample.fill(loaded, database, [f"E{n:06d}" for n in range(EXPORT_RECORDS)])
     out = work / "acknowledgements.csv"
-    command = [*HANDBOOK, "records", "export", "--kind", "acknowledgements", "--project", str(project),
+    command = [*HANDBOOK, "records", "export", str(project), "--kind", "acknowledgements",
                "--db", str(database), "--out", str(out)]
     seconds, rss, _ = measured_run(command)
     result.figure(f"CSV export of {EXPORT_RECORDS:,} records, `handbook records export`",
@@ -213,7 +214,7 @@ def _roster(project: Path, loaded: Project, work: Path) -> tuple[Path, Path]:
 def _report(result: SuiteResult, project: Path, loaded: Project, work: Path) -> None:
     roster, database = _roster(project, loaded, work)
     out = work / "status.csv"
-    command = [*HANDBOOK, "report", "--roster", str(roster), "--project", str(project), "--db", str(database),
+    command = [*HANDBOOK, "report", str(project), "--roster", str(roster), "--db", str(database),
                "--out", str(out), "--as-of", "2026-06-01"]
     seconds, rss, output = measured_run(command)
     rows = max(0, len(out.read_text(encoding="utf-8").splitlines()) - 1)

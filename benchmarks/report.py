@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -74,7 +75,7 @@ class SuiteResult:
         print(f"  note: {text}", flush=True)
 
     @classmethod
-    def from_dict(cls, data: dict) -> SuiteResult:
+    def from_dict(cls, data: dict[str, Any]) -> SuiteResult:
         return cls(
             name=data["name"],
             title=data["title"],

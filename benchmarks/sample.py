@@ -18,6 +18,7 @@ from benchmarks.loadgen import EMPLOYEE, ID
 from handbook.grading import grade_attempt
 from handbook.models.policy import Policy
 from handbook.project import Project
+from handbook.records.contract import FORMAT
 from handbook.records.intake import accept, validate
 from handbook.records.store import Store
 
@@ -43,7 +44,7 @@ def acknowledgement(project: Project, record_id: str = ID, employee_id: str = EM
     policy = _policy(project)
     ack = policy.acknowledgement
     record: dict[str, Any] = {
-        "format": "handbook-record/1", "id": record_id, "kind": "acknowledgement",
+        "format": FORMAT, "id": record_id, "kind": "acknowledgement",
         "policy": {"id": policy.id, "version": policy.version, "hash": policy.content_hash()},
         "quiz": None, "form": None,
         "person": {"employee_id": employee_id, "name": "Pat Example", "department": "Town Clerk",
@@ -80,4 +81,5 @@ def fill(project: Project, database: Path, employee_ids: list[str]) -> int:
             f"INSERT INTO records (id, {copied}) SELECT ?, {chosen} FROM records WHERE seq = 1",
             ((str(uuid.uuid4()), employee) for employee in employee_ids[1:]),
         )
-        return db.execute("SELECT count(*) FROM records").fetchone()[0]
+        count: int = db.execute("SELECT count(*) FROM records").fetchone()[0]
+        return count

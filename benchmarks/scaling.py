@@ -13,7 +13,8 @@ from pathlib import Path
 
 from benchmarks.report import SuiteResult
 from benchmarks.synthetic import make_handbook
-from benchmarks.workspace import cold_build, median, size, timed_run
+from benchmarks.workspace import ColdBuild, cold_build, median, size, timed_run
+from handbook.layout import CONFIG, GENERATED, SITE
 
 TITLE = "Scaling with the number of policies"
 SIZES = (1, 10, 100)
@@ -28,7 +29,7 @@ def _html_pages(site: Path) -> list[Path]:
 def _plain_mkdocs(project: Path) -> float:
     site = project / "site-mkdocs"
     shutil.rmtree(site, ignore_errors=True)
-    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / ".handbook" / "mkdocs.yml")]
+    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / GENERATED / CONFIG)]
     seconds, _ = timed_run([*command, "-d", str(site)])
     return seconds
 
@@ -38,16 +39,17 @@ def run(work: Path) -> SuiteResult:
     rows, totals, plain, html_per_page, runs, generated = [], {}, {}, {}, {}, {}
     for count in SIZES:
         project = make_handbook(work / f"synthetic-{count}", count)
-        builds, plains = [], []
+        builds: list[ColdBuild] = []
+        plains: list[float] = []
         while len(builds) < RUNS[count] and not (builds and builds[0].wall_seconds > REPEAT_LIMIT):
-            builds.append(cold_build(project, project / "site"))  # alternated, so drift hits both alike
+            builds.append(cold_build(project, project / SITE))  # alternated, so drift hits both alike
             plains.append(_plain_mkdocs(project))
         runs[count] = len(builds)
-        sources = len([p for p in project.rglob("*.y*ml") if ".handbook" not in p.parts])
+        sources = len([p for p in project.rglob("*.y*ml") if GENERATED not in p.parts])
         plain[count] = median(plains)
         totals[count] = median([b.wall_seconds for b in builds])
         generate = generated[count] = median([b.generate_seconds for b in builds])
-        pages = _html_pages(project / "site")
+        pages = _html_pages(project / SITE)
         html = html_per_page[count] = sum(p.stat().st_size for p in pages) / len(pages)
         rows.append([
             str(count), str(builds[0].pages), f"{totals[count]:.2f} s", f"{generate:.2f} s",

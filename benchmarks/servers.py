@@ -20,13 +20,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from starlette.types import ASGIApp
+
 from benchmarks.workspace import ENV, ROOT
 
 HOST = "127.0.0.1"
 
 
 @contextmanager
-def running(command: list[str], port: int, log_path: Path | None = None) -> Iterator[subprocess.Popen]:
+def running(command: list[str], port: int, log_path: Path | None = None
+            ) -> Iterator[subprocess.Popen[bytes]]:
     """A server process answering on 127.0.0.1:port until the block ends; then it is stopped.
 
     Its output goes to ``log_path`` (or a temporary file), never to a pipe nobody reads.
@@ -46,7 +49,7 @@ def running(command: list[str], port: int, log_path: Path | None = None) -> Iter
                 server.wait()
 
 
-def _wait_until_up(server: subprocess.Popen, port: int, log: IO[str], timeout: float = 60) -> None:
+def _wait_until_up(server: subprocess.Popen[bytes], port: int, log: IO[str], timeout: float = 60) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         if server.poll() is not None:
@@ -63,17 +66,14 @@ def _wait_until_up(server: subprocess.Popen, port: int, log: IO[str], timeout: f
     raise RuntimeError("server did not start in time")
 
 
-def service_app(project: Path, database: Path, site: Path):
-    """The records service wired as ``handbook serve --site-dir`` wires it, for uvicorn's own socket."""
+def service_app(project: Path, database: Path, site: Path) -> ASGIApp:
+    """The app ``handbook serve --site-dir`` runs (the same factory), for uvicorn's own socket."""
+    from handbook.app import create_app
     from handbook.records.store import Store
-    from handbook.serve import LiveSite
-    from handbook.service.app import create_service_app
-    from handbook.service.state import ProjectSource, ServiceState
+    from handbook.serve import prebuilt
+    from handbook.service.site import ServedSite
 
-    live = LiveSite(project)
-    live.current, live.version = site.resolve(), 1
-    state = ServiceState(project.resolve(), Store(database), ProjectSource(project.resolve(), lambda: 1))
-    return create_service_app(live, state, reload=False)
+    return create_app(ServedSite(prebuilt(project.resolve(), site)), Store(database))
 
 
 def server_command(database: Path, port: int, project: Path | None = None, site: Path | None = None

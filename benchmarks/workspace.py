@@ -16,9 +16,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from handbook.layout import GENERATED, copy_sources
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
-PROJECT_PARTS = ("policy_source", "quizzes", "mkdocs.yml", "schemas")
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 HANDBOOK = [sys.executable, "-c", "from handbook.cli import main; main()"]
 BUILT = re.compile(r"built (\d+) pages into .* in ([\d.]+) s \(generator ([\d.]+) s\)")
@@ -27,13 +28,7 @@ BUILT = re.compile(r"built (\d+) pages into .* in ([\d.]+) s \(generator ([\d.]+
 def copy_project(target: Path, source: Path = ROOT) -> Path:
     """A fresh copy of a handbook project's sources (never its .handbook or site folders)."""
     shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    for part in PROJECT_PARTS:
-        if (source / part).is_dir():
-            shutil.copytree(source / part, target / part)
-        elif (source / part).is_file():
-            shutil.copy2(source / part, target / part)
-    return target
+    return copy_sources(source, target)
 
 
 def timed_run(
@@ -71,7 +66,7 @@ def cold_build(
     rebuild; ``cache_home`` (an empty folder) stands in for a new machine's user cache, where
     compiled templates are kept (handbook/render.py template_cache)."""
     if not keep_generated:
-        shutil.rmtree(project / ".handbook", ignore_errors=True)
+        shutil.rmtree(project / GENERATED, ignore_errors=True)
     shutil.rmtree(site_dir, ignore_errors=True)
     env = {"XDG_CACHE_HOME": str(cache_home)} if cache_home else None
     wall, output = timed_run([*HANDBOOK, "build", str(project), "--site-dir", str(site_dir)], env=env)
@@ -85,7 +80,8 @@ def free_port() -> int:
     """A port nothing listens on now (for servers whose CLI cannot take port 0)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def percentile(values: list[float], pct: float) -> float:

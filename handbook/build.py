@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from handbook.layout import CONFIG, GENERATED, SITE
 from handbook.load import Problem
 from handbook.pages import navigation
 from handbook.project import Project, load_project
@@ -15,7 +17,12 @@ from handbook.site import SiteError, read_user_config, run_mkdocs, write_config
 from handbook.strings import StringsError, configured_language, load_strings
 from handbook.templatefiles import TemplateFailed, located_in_tree, one_line, site_template_problems
 
-GENERATED = ".handbook"
+OVERRIDDEN = {
+    "site_dir": "handbook writes the site to --site-dir (default site/)",
+    "nav": "handbook makes the navigation from the sources",
+    "use_directory_urls": "handbook's pages link to .html files (use_directory_urls: false)",
+}
+"""Keys of the user's mkdocs.yml the generated config replaces, and why."""
 
 
 class BuildFailed(Exception):
@@ -28,11 +35,17 @@ class BuildFailed(Exception):
 
 @dataclass
 class BuildResult:
+    """What a build made, and the project it made it from (so a server can check records
+    against exactly the project its pages show)."""
+
     site_dir: Path
     pages: int
     changed: int
     generate_seconds: float
     total_seconds: float
+    project: Project
+    warnings: list[str] = field(default_factory=list)
+    """One ``mkdocs.yml:line:col: warning: ...`` line per setting the build ignored."""
 
 
 def _checked(root: Path) -> tuple[Project | None, dict[str, Any], list[Problem]]:
@@ -45,6 +58,28 @@ def _checked(root: Path) -> tuple[Project | None, dict[str, Any], list[Problem]]
     except StringsError as broken:
         problems = [*problems, broken.problem]
     return project, user, sorted(set(problems + config_problems + site_template_problems(root)))
+
+
+def overridden_settings(root: Path, user: dict[str, Any]) -> list[str]:
+    """A warning line for each key of the user's mkdocs.yml that the generated config replaces."""
+    found = [key for key in OVERRIDDEN if key in user]
+    if not found:
+        return []
+    text = (root / CONFIG).read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = []
+    for key in found:
+        at = next((n for n, line in enumerate(text, 1) if re.match(rf"{key}\s*:", line)), 1)
+        lines.append(f"{CONFIG}:{at}:1: warning: {key} is ignored: {OVERRIDDEN[key]}")
+    return lines
+
+
+def located_in_config(root: Path, warnings: list[str]) -> list[str]:
+    """The string table's warnings about ``theme.language``, at that setting's line."""
+    if not warnings:
+        return []
+    text = (root / CONFIG).read_text(encoding="utf-8", errors="replace").splitlines()
+    at = next((n for n, line in enumerate(text, 1) if re.match(r"\s+language\s*:", line)), 1)
+    return [f"{CONFIG}:{at}:1: {warning}" for warning in warnings]
 
 
 def check(root: Path) -> tuple[Project | None, list[Problem]]:
@@ -74,8 +109,8 @@ def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
     if problems or project is None:
         raise BuildFailed([str(problem) for problem in problems])
     out = out or root / GENERATED
-    site_dir = site_dir or root / "site"
-    strings, _ = load_strings(configured_language(user), root)
+    site_dir = site_dir or root / SITE
+    strings, language_warnings = load_strings(configured_language(user), root)
     try:
         pages, changed = render_docs(project, out, strings)
         config = write_config(root, out, site_dir, project.handbook.site_title, navigation(pages), user)
@@ -94,4 +129,5 @@ def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
         line = str(problem) if problem else f"mkdocs.yml:1:1: mkdocs failed: {one_line(error)}"
         raise BuildFailed([line]) from None
     finished = time.perf_counter()
-    return BuildResult(site_dir, len(pages), changed, generated - started, finished - started)
+    return BuildResult(site_dir, len(pages), changed, generated - started, finished - started, project,
+                       overridden_settings(root, user) + located_in_config(root, language_warnings))

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from handbook import __version__
+from handbook import __version__, layout
+from handbook.records.contract import EXPORTS
+from handbook.records.roster import COLUMNS as ROSTER_COLUMNS
+
+if TYPE_CHECKING:
+    from handbook.project import Project
+    from handbook.records.store import Store
 
 PROJECT_DIR = click.Path(file_okay=False, dir_okay=True, exists=True, path_type=Path)
+PROJECT_ARGUMENT = click.argument("directory", type=PROJECT_DIR, default=".", metavar="[DIR]")
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                         help=f"The SQLite records file [DIR/{layout.RECORDS}].")
 
 
-def _fail(lines: list[str], code: int = 1) -> None:
+def _fail(lines: list[str], code: int = 1) -> NoReturn:
     for line in lines:
         click.echo(line, err=True)
     sys.exit(code)
@@ -27,9 +38,9 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("directory", type=PROJECT_DIR, default=".")
+@PROJECT_ARGUMENT
 def check(directory: Path) -> None:
-    """Validate the sources in DIRECTORY; one line per problem, exit 1 if any."""
+    """Validate the sources in DIR; one line per problem, exit 1 if any."""
     from handbook.build import check as check_project
     from handbook.coverage import coverage_line
 
@@ -37,13 +48,18 @@ def check(directory: Path) -> None:
     if problems:
         _fail([str(problem) for problem in problems] + [f"{len(problems)} problem(s) found"])
     assert project is not None
+    from handbook.checks.quizzes import certification_warnings
+
+    for warning in certification_warnings(project):
+        click.echo(str(warning), err=True)
     click.echo(f"ok: {len(project.policies)} policies, {len(project.roles)} roles")
     click.echo(coverage_line(project))
 
 
 @main.command()
-@click.argument("directory", type=PROJECT_DIR, default=".")
-@click.option("--site-dir", type=click.Path(path_type=Path), help="Where to write the site [DIR/site].")
+@PROJECT_ARGUMENT
+@click.option("--site-dir", type=click.Path(path_type=Path),
+              help=f"Where to write the site [DIR/{layout.SITE}].")
 def build(directory: Path, site_dir: Path | None) -> None:
     """Check, generate and build the site with MkDocs."""
     from handbook.build import BuildFailed
@@ -53,28 +69,96 @@ def build(directory: Path, site_dir: Path | None) -> None:
         result = build_site(directory, site_dir=site_dir)
     except BuildFailed as failed:
         _fail(failed.lines)
+    for warning in result.warnings:
+        click.echo(warning, err=True)
     click.echo(
         f"built {result.pages} pages into {result.site_dir} in {result.total_seconds:.2f} s "
         f"(generator {result.generate_seconds:.2f} s)"
     )
 
 
-@main.command()
-@click.argument("directory", type=PROJECT_DIR, default=".")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="The SQLite records file [DIR/records.sqlite].")
-@click.option("--site-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Serve this already built site as it is (no build, no live reload).")
-@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
-              help="Staff roster CSV for the live report on /hr [DIR/roster.csv if present].")
-def serve(directory: Path, host: str, port: int, db: Path | None, site_dir: Path | None,
-          roster: Path | None) -> None:
-    """Serve the site and the records service; edits to the YAML show in the open browser."""
-    from handbook.serve import serve as run
+def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
+    """``HOST:PORT`` (``[::1]:8000`` for IPv6) as (host, port)."""
+    if value is None:
+        return None
+    host, colon, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or int(port) > 65535:
+        raise click.BadParameter("use HOST:PORT, such as 127.0.0.1:8000 or [::1]:8000")
+    return host, int(port)
 
-    sys.exit(run(directory, host, port, db=db, site_dir=site_dir, roster=roster or directory / "roster.csv"))
+
+def _server_options(command: Callable[..., None]) -> Callable[..., None]:
+    """What ``serve`` and ``preview`` share: where to listen, the records file, the roster."""
+    options = [
+        PROJECT_ARGUMENT,
+        click.option("-a", "--dev-addr", metavar="HOST:PORT", callback=_address,
+                     help="Address to listen on, as HOST:PORT; overrides --host and --port."),
+        click.option("--host", default="127.0.0.1", show_default=True,
+                     help="Interface to listen on (0.0.0.0 for every IPv4 interface)."),
+        click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+                     help="Port to listen on (0: any free port)."),
+        DB_OPTION,
+        click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+                     help=f"Staff roster CSV for the live report on /hr [DIR/{layout.ROSTER} if present]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _server_arguments(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int,
+                      db: Path | None, roster: Path | None) -> dict[str, Any]:
+    """The options of ``serve`` and ``preview`` as arguments for the server; the token from the
+    environment, never from the command line (it would show in the process list)."""
+    from handbook.service.state import TOKEN_VARIABLE
+
+    root = directory.resolve()
+    host, port = dev_addr or (host, port)
+    return {"root": root, "host": host, "port": port, "db": db or root / layout.RECORDS,
+            "roster": roster or root / layout.ROSTER, "token": os.environ.get(TOKEN_VARIABLE) or None}
+
+
+@main.command()
+@_server_options
+@click.option("--site-dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Serve this already built site as it is (no build).")
+@click.option("--forwarded-allow-ips", envvar="HANDBOOK_FORWARDED_ALLOW_IPS", metavar="IPS",
+              help="Comma-separated addresses of the reverse proxies whose X-Forwarded-For/-Proto to "
+                   "believe (e.g. 127.0.0.1 behind a local Caddy); none by default "
+                   "[env HANDBOOK_FORWARDED_ALLOW_IPS].")
+@click.option("--read-timeout", type=click.FloatRange(1, 3600), default=30.0, show_default=True,
+              metavar="SECONDS", help="Time a client has to send a whole request; slower ones are cut off.")
+@click.option("-v", "--verbose", "verbose", count=True, help="Also log uvicorn's own messages.")
+@click.option("-q", "--quiet", is_flag=True, help="Log only the audit (sign-ins, exports), no access log.")
+def serve(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | None,
+          roster: Path | None, site_dir: Path | None, forwarded_allow_ips: str | None, read_timeout: float,
+          verbose: int, quiet: bool) -> None:
+    """Production: build once, then serve the site, the records service, exports and the HR page.
+
+    Pages are never reloaded and source errors never reach visitors; set HANDBOOK_ADMIN_TOKEN
+    to enable the exports and the HR page. Each request is logged (method, path, status, time;
+    nothing personal) and each sign-in, sign-out and export goes to the audit log."""
+    from handbook.serve import serve as run
+    from handbook.server import Options
+
+    options = Options(forwarded_allow_ips=forwarded_allow_ips, read_timeout=read_timeout,
+                      verbosity=-1 if quiet else verbose)
+    sys.exit(run(**_server_arguments(directory, dev_addr, host, port, db, roster), site_dir=site_dir,
+                 options=options))
+
+
+@main.command()
+@_server_options
+def preview(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | None,
+            roster: Path | None) -> None:
+    """The author's live preview: rebuild on every save and reload the open pages.
+
+    A failed build prints its problems and shows them over the open page; the last good site
+    stays up. The records service runs too, as with serve."""
+    from handbook.preview import preview as run
+
+    sys.exit(run(**_server_arguments(directory, dev_addr, host, port, db, roster)))
 
 
 @main.command()
@@ -97,13 +181,7 @@ def schema(out: Path | None, kind: str | None) -> None:
         raise click.BadParameter(f"choose one of {', '.join(all_schemas)}", param_hint="--kind")
 
 
-PROJECT_OPTION = click.option("--project", "project_dir", type=PROJECT_DIR, default=".", show_default=True,
-                              help="The handbook project the records belong to.")
-DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-                         help="The SQLite records file [PROJECT/records.sqlite].")
-
-
-def _project(directory: Path):
+def _project(directory: Path) -> Project:
     from handbook.project import load_project
 
     project, problems = load_project(directory.resolve())
@@ -112,10 +190,10 @@ def _project(directory: Path):
     return project
 
 
-def _store(directory: Path, db: Path | None, must_exist: bool = False):
+def _store(directory: Path, db: Path | None, must_exist: bool = False) -> Store:
     from handbook.records.store import Store
 
-    path = db or directory.resolve() / "records.sqlite"
+    path = db or directory.resolve() / layout.RECORDS
     if must_exist and not path.exists():
         _fail([f"{path}: no records file here (use --db PATH)"], 2)
     return Store(path)
@@ -127,17 +205,28 @@ def records() -> None:
 
 
 @records.command("export")
-@click.option("--kind", required=True, type=click.Choice(["acknowledgements", "quiz-attempts", "forms"]))
+@PROJECT_ARGUMENT
+@click.option("--kind", required=True, type=click.Choice(list(EXPORTS)), help="Which export.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="CSV file [standard output].")
 @click.option("--excel", is_flag=True, help="Start with a UTF-8 BOM so Excel reads the accents right.")
-@PROJECT_OPTION
+@click.option("--include-void", is_flag=True, help="Keep voided records (their void_reason says why).")
 @DB_OPTION
-def records_export(kind: str, out: Path | None, excel: bool, project_dir: Path, db: Path | None) -> None:
-    """Write every record of one kind as CSV (columns in RECORDS.md)."""
-    from handbook.records.csv import RECORD_KIND, STORED_COLUMNS, export
+def records_export(directory: Path, kind: str, out: Path | None, excel: bool, include_void: bool,
+                   db: Path | None) -> None:
+    """Write every record of one kind as CSV (columns in RECORDS.md); option labels come from
+    the project in DIR (ids stand for themselves when it does not load)."""
+    from handbook.project import load_project
+    from handbook.records.csv import export_store
+    from handbook.records.labels import Labels
+    from handbook.service.logs import audit_local
 
-    store = _store(project_dir, db, must_exist=True)
-    _write_csv(export(kind, store.rows(RECORD_KIND[kind], STORED_COLUMNS[kind]), excel=excel), out)
+    store = _store(directory, db, must_exist=True)
+    labels = Labels.of(load_project(directory.resolve())[0])
+    try:
+        _write_csv(export_store(store, kind, excel=excel, include_void=include_void, labels=labels), out)
+    finally:
+        store.close()
+    audit_local(store.path, "export", file=f"{kind}.csv")
 
 
 def _write_csv(lines: Iterable[str], out: Path | None) -> None:
@@ -154,41 +243,60 @@ def _write_csv(lines: Iterable[str], out: Path | None) -> None:
 
 
 @records.command("import")
-@click.argument("receipts", nargs=-1, required=True, type=click.Path(path_type=Path))
-@PROJECT_OPTION
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="[DIR] RECEIPT...")
 @DB_OPTION
-def records_import(receipts: tuple[Path, ...], project_dir: Path, db: Path | None) -> None:
-    """Load downloaded receipts into the store, re-graded; one line per bad file, exit 1 if any."""
-    from handbook.records.importer import import_receipts
+def records_import(paths: tuple[Path, ...], db: Path | None) -> None:
+    """Load downloaded receipts into the store, re-graded; one line per bad file, exit 1 if any.
 
-    result = import_receipts(_project(project_dir), _store(project_dir, db), receipts)
+    DIR, the project the receipts belong to (default: the current folder), comes first when
+    given: it is a folder, where receipts are files."""
+    from handbook.records.importer import import_receipts
+    from handbook.service.logs import audit_local
+
+    directory, receipts = (paths[0], paths[1:]) if paths[0].is_dir() else (Path("."), paths)
+    if not receipts:
+        raise click.UsageError("name at least one receipt file after DIR")
+    store = _store(directory, db)
+    try:
+        result = import_receipts(_project(directory), store, receipts)
+    finally:
+        store.close()
     for line in result.notes:
         click.echo(line, err=True)
     summary = f"imported {result.imported}, already stored {result.already}, failed {len(result.failed)}"
+    audit_local(store.path, "import", imported=str(result.imported), already=str(result.already),
+                failed=str(len(result.failed)))
     if result.failed:
         _fail([*result.failed, summary])
     click.echo(summary)
 
 
 @main.command()
-@click.option("--roster", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV: employee_id, name, email, department, roles (a;b), hire_date.")
+@PROJECT_ARGUMENT
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"Staff roster CSV: {', '.join(ROSTER_COLUMNS)} [DIR/{layout.ROSTER}].")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Status CSV [standard output].")
 @click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML report.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Date to judge deadlines by [today].")
-@PROJECT_OPTION
 @DB_OPTION
-def report(roster: Path, out: Path | None, html: Path | None, as_of: datetime | None, project_dir: Path,
+def report(directory: Path, roster: Path | None, out: Path | None, html: Path | None, as_of: datetime | None,
            db: Path | None) -> None:
     """Who is complete, missing, outdated, failed or overdue against the roster."""
     from handbook.records.html import render_report
     from handbook.records.report import build_report, status_csv
     from handbook.records.roster import read_roster
 
-    project = _project(project_dir)
+    roster = roster or directory / layout.ROSTER
+    if not roster.is_file():
+        _fail([f"{roster}: no roster here (use --roster FILE)"], 2)
+    project = _project(directory)
     people, problems = read_roster(roster, {role.id for role in project.roles})
     day = as_of.date() if as_of else date.today()
-    result = build_report(project, people, _store(project_dir, db, must_exist=True).rows(), day)
+    store = _store(directory, db, must_exist=True)
+    try:
+        result = build_report(project, people, store.rows(), day)
+    finally:
+        store.close()
     _write_csv(status_csv(result), out)
     if html is not None:
         title = f"Completion report: {project.handbook.organization}"
@@ -220,9 +328,8 @@ def new(directory: Path, force: bool) -> None:
 
 
 @records.command("backup")
-@click.argument("directory", type=PROJECT_DIR, default=".")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="The SQLite records file [DIRECTORY/records.sqlite].")
+@PROJECT_ARGUMENT
+@DB_OPTION
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="The backup file, or a folder to hold a dated records-YYYYMMDDTHHMMSSZ.sqlite.")
 def records_backup(directory: Path, db: Path | None, out: Path) -> None:
@@ -231,7 +338,91 @@ def records_backup(directory: Path, db: Path | None, out: Path) -> None:
     from handbook.records.backup import BackupError, backup
 
     try:
-        done = backup(db or directory / "records.sqlite", out)
+        done = backup(db or directory / layout.RECORDS, out)
     except BackupError as failed:
         _fail([str(failed)], failed.code)
     click.echo(done.line())
+
+
+@records.command("verify")
+@PROJECT_ARGUMENT
+@DB_OPTION
+def records_verify(directory: Path, db: Path | None) -> None:
+    """Recompute the evidence chain; name every changed, removed, inserted or reordered row.
+
+    Prints the row count and the head hash when the chain holds (keep the head: a later
+    verify ending in the same head proves nothing before it was rewritten); exit 1 if not."""
+    from handbook.records.evidence import verify_store
+
+    store = _store(directory, db, must_exist=True)
+    try:
+        verdict = verify_store(store)
+    finally:
+        store.close()
+    if verdict.problems:
+        summary = f"chain broken: {len(verdict.problems)} problem(s) in {verdict.rows} row(s)"
+        _fail([*verdict.problems, summary])
+    click.echo(f"ok: {verdict.rows} row(s) chained; head {verdict.head}")
+
+
+@records.command("void")
+@PROJECT_ARGUMENT
+@click.argument("record_id", metavar="RECORD_ID")
+@click.option("--reason", required=True, help="Why the record is void (kept with it as evidence).")
+@click.option("--by", "voided_by", help="Who voids it [the signed-in system user].")
+@DB_OPTION
+def records_void(directory: Path, record_id: str, reason: str, voided_by: str | None,
+                 db: Path | None) -> None:
+    """Mark a record void: it stays in the store and the evidence chain, with who, when and why,
+    and leaves reports and exports (unless --include-void / ?include_void=1)."""
+    import getpass
+
+    from handbook.records.void import VoidRefused, void_record
+
+    store = _store(directory, db, must_exist=True)
+    try:
+        done = void_record(store, record_id, reason, voided_by or getpass.getuser())
+    except VoidRefused as refused:
+        _fail([str(refused)])
+    finally:
+        store.close()
+    click.echo(f"voided {done.record_id} at {done.voided_at} (seq {done.seq})")
+
+
+@records.command("evidence")
+@click.argument("paths", nargs=-1, required=True, metavar="[DIR] EMPLOYEE_ID")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="The file [standard output].")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of the printable HTML page.")
+@DB_OPTION
+def records_evidence(paths: tuple[str, ...], out: Path | None, as_json: bool, db: Path | None) -> None:
+    """One person's evidence file: every record (voided ones marked), the policy text and
+    statement they saw, their answers, timestamps, browser, identity and the chain proof.
+
+    Exit 1 when the person has no records or the chain is broken (the file is still written,
+    saying so)."""
+    from handbook.project import load_project
+    from handbook.records.evidence import gather, render_html
+
+    if len(paths) > 2 or (len(paths) == 2 and not Path(paths[0]).is_dir()):
+        raise click.UsageError("give [DIR] EMPLOYEE_ID: DIR is the project folder")
+    directory, employee_id = (Path(paths[0]), paths[1]) if len(paths) == 2 else (Path("."), paths[0])
+    project = load_project(directory.resolve())[0]
+    store = _store(directory, db, must_exist=True)
+    try:
+        evidence = gather(store, employee_id, project)
+    finally:
+        store.close()
+    organisation = project.handbook.organization if project else ""
+    text = evidence.as_json() if as_json else render_html(evidence, organisation)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}: {len(evidence.records)} record(s) of {evidence.employee_id}", err=True)
+    if project is None:
+        click.echo(f"{directory}: the project did not load (handbook check); the file says the policy "
+                   "text is not available and shows option ids", err=True)
+    problems = [] if evidence.records else [f"no records of employee id {evidence.employee_id}"]
+    problems += evidence.chain_problems
+    if problems:
+        _fail(problems)

@@ -74,10 +74,10 @@ def policy_sections(project: Project, strings: Strings = ENGLISH) -> dict[str, t
     """Each policy's place in the navigation, keyed by policy id."""
     policies = project.policies
     size = math.ceil(math.sqrt(len(policies))) if len(policies) > BAND_AFTER else len(policies)
-    sections = {}
+    sections: dict[str, tuple[str, ...]] = {}
     for start in range(0, len(policies), max(size, 1)):
         band = policies[start : start + size]
-        prefix = (strings.text("nav.policies"),)
+        prefix: tuple[str, ...] = (strings.text("nav.policies"),)
         if len(policies) > BAND_AFTER:
             prefix += (strings.text("nav.band", first=band[0].number, last=band[-1].number),)
         for policy in band:

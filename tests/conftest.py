@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from handbook.build import build
+from handbook.layout import copy_sources
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_PARTS = ("policy_source", "quizzes", "mkdocs.yml", "schemas")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,14 +29,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 def copy_project(target: Path) -> Path:
     """A copy of the shipped handbook project that a test may change freely."""
-    target.mkdir(parents=True, exist_ok=True)
-    for part in PROJECT_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        elif source.is_file():
-            shutil.copy2(source, target / part)
-    return target
+    return copy_sources(ROOT, target)
 
 
 @pytest.fixture

@@ -1,25 +1,38 @@
-"""Shared by the records and service tests: valid records of the shipped project, and the real
-service started as a subprocess (uvicorn on an ephemeral port, a real SQLite file)."""
+"""The one harness of the records and service tests: valid records of the shipped project, the
+service made by ``create_app`` and called in-process, and ``handbook serve``/``preview`` as a
+real process for what needs one."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+import uvicorn
+from anyio.from_thread import start_blocking_portal
+
+from handbook.app import create_app
 from handbook.project import Project, load_project
+from handbook.records.contract import FORMAT
+from handbook.records.store import Store
+from handbook.serve import prebuilt
+from handbook.service.site import ServedSite
 
 TOKEN = "test-admin-token-4b1f"
 START_TIMEOUT = 60
+HANDBOOK = str(Path(sys.executable).parent / "handbook")
+URL = re.compile(r"Serving the handbook on (http://\S+?)/ ")
 
 
 def project_at(root: Path) -> Project:
@@ -32,11 +45,11 @@ def _base(project: Project, kind: str, employee_id: str, name: str, role: str,
           policy_id: str = "admin-policy-6") -> dict[str, Any]:
     policy = project.policy(policy_id)
     return {
-        "format": "handbook-record/1", "id": str(uuid.uuid4()), "kind": kind,
+        "format": FORMAT, "id": str(uuid.uuid4()), "kind": kind,
         "policy": {"id": policy.id, "version": policy.version, "hash": policy.content_hash()},
         "quiz": None, "form": None,
         "person": {"employee_id": employee_id, "name": name, "department": "Parks", "role": role,
-                   "email": f"{employee_id}@example.org"},
+                   "email": f"{''.join(employee_id.split())}@example.org"},
         "statement": None, "signature": None, "questions": None, "answers": {},
         "score": None, "pass_mark": None, "passed": None, "attempt": None,
         "started_at": "2026-01-05T09:00:00Z", "submitted_at": "2026-01-05T09:10:00Z",
@@ -98,72 +111,129 @@ def violation_report(project: Project, employee_id: str = "E100", name: str = "A
     return record
 
 
-def post(url: str, body: bytes | dict, headers: dict[str, str] | None = None, method: str = "POST"
-         ) -> tuple[int, dict[str, str], Any]:
-    """One request; (status, headers, JSON body or text). Never raises for HTTP errors."""
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
-    return _open(request)
+Answer = tuple[int, httpx.Headers, Any]
+"""(status, headers, the JSON body or else the text) of one answer."""
 
 
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-    return _open(urllib.request.Request(url, headers=headers or {}))
-
-
-def _open(request: urllib.request.Request) -> tuple[int, dict[str, str], Any]:
+def _answer(response: httpx.Response) -> Answer:
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            status, headers, raw = response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        status, headers, raw = error.code, dict(error.headers), error.read()
-    text = raw.decode("utf-8")
-    try:
-        return status, headers, json.loads(text)
+        return response.status_code, response.headers, response.json()
     except ValueError:
-        return status, headers, text
+        return response.status_code, response.headers, response.text
 
 
 class Service:
-    """``handbook serve`` in a subprocess, serving a prebuilt site and a real SQLite file."""
+    """The service as ``create_app`` makes it for ``handbook serve --site-dir``, called in this
+    process through httpx's ASGI transport, with a real SQLite file; ``listen()`` also puts it
+    on a real port (uvicorn in a thread) for Chromium."""
+
+    url = "http://testserver"
 
     def __init__(self, project: Path, site: Path, db: Path, token: str | None = TOKEN,
-                 roster: Path | None = None) -> None:
-        self.project, self.site, self.db, self.token, self.roster = project, site, db, token, roster
-        self.process: subprocess.Popen | None = None
+                 roster: Path | None = None, **app_options: Any) -> None:
+        self.project, self.site, self.db, self.token = project, site, db, token
+        self.store = Store(db)
+        self.app = create_app(ServedSite(prebuilt(project, site)), self.store, token=token, roster=roster,
+                              **app_options)
+        self._portal_context = start_blocking_portal()
+        self._portal = self._portal_context.__enter__()
+        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=self.url)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.address = ""
+        """The real base URL once :meth:`listen` was called."""
+
+    def request(self, method: str, path: str, body: bytes | list[bytes] | dict[str, Any] | str = b"",
+                headers: dict[str, str] | None = None) -> Answer:
+        """One request; a list of byte strings is sent chunked (no Content-Length). No cookies
+        are kept between requests: each test says what it sends."""
+        if isinstance(body, dict):
+            body = json.dumps(body).encode()
+        content: Any = _chunks(body) if isinstance(body, list) else body
+
+        async def send() -> httpx.Response:
+            try:
+                return await self._client.request(method, path, content=content, headers=headers)
+            finally:
+                self._client.cookies.clear()
+
+        return _answer(self._portal.call(send))
+
+    def post(self, path: str, body: bytes | dict[str, Any], headers: dict[str, str] | None = None) -> Answer:
+        return self.request("POST", path, body, {"Content-Type": "application/json", **(headers or {})})
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
+        return self.request("GET", path, headers=headers)
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def listen(self) -> str:
+        """Serve the same app on 127.0.0.1 (an ephemeral port) too; returns its base URL."""
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [listener]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.address = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        return self.address
+
+    def close(self) -> None:
+        if self._server and self._thread:
+            self._server.should_exit = True
+            self._thread.join(30)
+        self._portal.call(self._client.aclose)
+        self._portal_context.__exit__(None, None, None)
+        self.store.close()
+
+
+async def _chunks(parts: list[bytes]) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+class Process:
+    """``handbook serve`` or ``preview`` as a real process, for what needs one: kill -9, load,
+    ports, signals, two servers at once. Output goes to a log file, read as it grows."""
+
+    def __init__(self, command: str, project: Path, *arguments: str, log: Path,
+                 token: str | None = TOKEN) -> None:
+        env = {key: value for key, value in os.environ.items() if key != "HANDBOOK_ADMIN_TOKEN"}
+        if token:
+            env["HANDBOOK_ADMIN_TOKEN"] = token
+        self.token, self.log = token, log
+        self._file = log.open("w")
+        self.process = subprocess.Popen([HANDBOOK, command, str(project), *arguments], env=env,
+                                        stdout=self._file, stderr=subprocess.STDOUT, text=True)
         self.url = ""
 
-    def start(self) -> Service:
-        env = {key: value for key, value in os.environ.items() if key != "HANDBOOK_ADMIN_TOKEN"}
-        if self.token:
-            env["HANDBOOK_ADMIN_TOKEN"] = self.token
-        command = [sys.executable, "-c", "from handbook.cli import main; main()", "serve", str(self.project),
-                   "--port", "0", "--site-dir", str(self.site), "--db", str(self.db)]
-        if self.roster:
-            command += ["--roster", str(self.roster)]
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True, cwd=Path(__file__).resolve().parent.parent)
-        line = _first_line(self.process, START_TIMEOUT)
-        if "http://" not in line:
-            self.stop()
-            raise AssertionError(f"service did not start: {line!r} {self.process.stderr.read()}")
-        self.url = line.split("http://", 1)[1].split("/", 1)[0]
-        self.url = f"http://{self.url}"
-        for pipe in (self.process.stdout, self.process.stderr):  # keep the pipes drained
-            threading.Thread(target=pipe.read, daemon=True).start()
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def started(self, timeout: float = START_TIMEOUT) -> Process:
+        """Wait for the start line; the base URL it names becomes ``url``."""
+        found = wait_for(lambda: URL.search(self.output()) or self.process.poll() is not None, timeout)
+        if not isinstance(found, re.Match):
+            raise AssertionError(f"the server did not start: {self.output()}")
+        self.url = found[1]
         return self
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._file.close()
+        return self.process.returncode
 
     def kill(self) -> None:
-        assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
 
@@ -171,14 +241,31 @@ class Service:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def _first_line(process: subprocess.Popen, timeout: float) -> str:
-    found: list[str] = []
-    reader = threading.Thread(target=lambda: found.append(process.stdout.readline()), daemon=True)
-    reader.start()
+def post(url: str, body: bytes | dict[str, Any], headers: dict[str, str] | None = None,
+         method: str = "POST") -> Answer:
+    """One request with a JSON body over real HTTP; never raises for an HTTP error status."""
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    headers = {"Content-Type": "application/json", **(headers or {})}
+    return _answer(httpx.request(method, url, content=data, headers=headers, timeout=30))
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> Answer:
+    """One GET over real HTTP; never raises for an HTTP error status."""
+    return _answer(httpx.get(url, headers=headers, timeout=30))
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Poll until ``predicate`` returns something truthy; a generous limit, not a timing test."""
     deadline = time.monotonic() + timeout
-    while reader.is_alive() and time.monotonic() < deadline and process.poll() is None:
-        reader.join(0.05)
-    return found[0] if found else ""
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except httpx.TransportError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not reached")
 
 
 def set_records_settings(project: Path, **settings: Any) -> None:

@@ -144,8 +144,8 @@ def test_the_documented_restore_brings_every_backed_up_record_back(writers, tmp_
         assert restored.count("acknowledgement") == len(backed_up)
     finally:
         restored.close()
-    export = subprocess.run([HANDBOOK, "records", "export", "--kind", "acknowledgements", "--db", str(live),
-                             "--project", str(ROOT)], capture_output=True, text=True, timeout=120)
+    export = subprocess.run([HANDBOOK, "records", "export", str(ROOT), "--kind", "acknowledgements",
+                             "--db", str(live)], capture_output=True, text=True, timeout=120)
     assert export.returncode == 0, export.stderr
     assert len(export.stdout.splitlines()) == len(backed_up) + 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -58,13 +59,19 @@ class Proxied:
     state: Path
     context: ssl.SSLContext
 
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
-                headers: dict[str, str] | None = None, context: ssl.SSLContext | None = None) -> Answer:
-        """One HTTPS request through Caddy (redirects are not followed)."""
+    def request(self, method: str, path: str, body: dict[str, Any] | str | None = None,
+                headers: dict[str, str] | None = None, context: ssl.SSLContext | None = None,
+                source: str | None = None) -> Answer:
+        """One HTTPS request through Caddy (redirects are not followed); a dict body goes as
+        JSON, a str as a form. ``source`` is the local address to connect from."""
         host, port = self.url.removeprefix("https://").split(":")
-        connection = http.client.HTTPSConnection(host, int(port), context=context or self.context, timeout=30)
-        data = json.dumps(body).encode() if body is not None else None
-        sent = {"Content-Type": "application/json"} if body is not None else {}
+        connection = http.client.HTTPSConnection(host, int(port), context=context or self.context, timeout=30,
+                                                 source_address=(source, 0) if source else None)
+        data, sent = None, {}
+        if isinstance(body, str):
+            data, sent = body.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+        elif body is not None:
+            data, sent = json.dumps(body).encode(), {"Content-Type": "application/json"}
         try:
             connection.request(method, path, body=data, headers={**sent, **(headers or {})})
             response = connection.getresponse()
@@ -180,3 +187,43 @@ def test_another_origin_is_refused_through_the_proxy(proxied):
     record = quiz_attempt(project_at(proxied.project), "hazard-reporting-self-check", role="employee")
     answer = proxied.request("POST", "/api/records", record, {"Origin": "https://elsewhere.example"})
     assert answer.status == 403 and answer.json()["detail"].startswith("origin https://elsewhere.example")
+
+
+def sign_in_form(proxied: Proxied, source: str | None = None) -> tuple[str, str, Answer]:
+    """The HR sign-in form through the proxy: its CSRF field, the cookie set with it, the answer."""
+    form = proxied.request("GET", "/hr", source=source)
+    field = re.search(r'name="csrf" value="([^"]+)"', form.body)
+    assert form.status == 200 and field is not None, form.body
+    return field[1], form.headers["Set-Cookie"].split(";", 1)[0], form
+
+
+def sign_in(proxied: Proxied, token: str, source: str | None = None) -> Answer:
+    """Sign in as a browser on the HTTPS page does, Origin and Sec-Fetch-Site included."""
+    field, cookie, _ = sign_in_form(proxied, source)
+    browser = {"Cookie": cookie, "Origin": proxied.url, "Sec-Fetch-Site": "same-origin"}
+    form = urlencode({"csrf": field, "token": token})
+    return proxied.request("POST", "/hr/login", form, browser, source=source)
+
+
+def test_the_hr_cookies_are_secure_httponly_and_strict_over_https(proxied):
+    _, _, form = sign_in_form(proxied)
+    answer = sign_in(proxied, TOKEN)
+    assert answer.status == 303, answer.body
+    for set_cookie in (form.headers["Set-Cookie"], answer.headers["Set-Cookie"]):
+        flags = {part.strip().lower() for part in set_cookie.split(";")[1:]}
+        assert {"secure", "httponly", "samesite=strict"} <= flags, set_cookie
+    session = answer.headers["Set-Cookie"].split(";", 1)[0]
+    assert proxied.request("GET", "/hr", headers={"Cookie": session}).body.count("Sign out") == 1
+
+
+def test_client_addresses_come_from_the_proxy_and_a_claimed_one_is_ignored(proxied):
+    """Caddy replaces a client's X-Forwarded-For with the address it sees; the service, told
+    to believe 127.0.0.1 (the unit's --forwarded-allow-ips), audits that address."""
+    assert sign_in(proxied, "not-the-token", source="127.0.0.2").status == 401
+    claimed = {"X-Forwarded-For": "203.0.113.5"}
+    field, cookie, _ = sign_in_form(proxied, "127.0.0.3")
+    answer = proxied.request("POST", "/hr/login", urlencode({"csrf": field, "token": "nope"}),
+                             {**claimed, "Cookie": cookie, "Origin": proxied.url}, source="127.0.0.3")
+    assert answer.status == 401
+    failed = re.findall(r"sign-in failed client=(\S+)", proxied.service.output())
+    assert failed[-2:] == ["127.0.0.2", "127.0.0.3"]

@@ -21,7 +21,8 @@ from handbook.build import build
 from handbook.project import load_project
 from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS, PERSON_FIELDS, receipt_name
-from handbook.records.intake import Rejected, check_form, check_person, validate
+from handbook.records.errors import RecordError
+from handbook.records.intake import check_form, check_person, validate
 from tests.conftest import ROOT, axe_violations, copy_project
 from tests.test_checklists_browser import tab_to
 
@@ -312,7 +313,7 @@ class _RecordsHandler(http.server.SimpleHTTPRequestHandler):
             record = validate(json.loads(body))
             check_form(self.project, record)
             check_person(self.project, record)
-        except Rejected as error:
+        except RecordError as error:
             self.answer(422, {"detail": str(error)})
             return
         self.received.append(json.loads(body))

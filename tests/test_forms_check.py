@@ -154,6 +154,46 @@ def test_the_shipped_forms_cite_only_real_clauses_and_ask_no_credential():
     assert types["credentials-via-vault"] == "checkbox"
 
 
+def shipped_forms() -> dict:
+    project, problems = load_project(ROOT)
+    assert problems == [] and project is not None
+    return {form.id: form for form in project.forms}
+
+
+def ground_options(form_id: str, field_id: str) -> dict[str, list[str]]:
+    form = shipped_forms()[form_id]
+    field = next(field for field, _ in form.fields() if field.id == field_id)
+    return {option.id: option.cites for option in field.options}
+
+
+@pytest.mark.parametrize(("form_id", "field_id"), [("removed-content", "restrictions-broken"),
+                                                  ("violation-report", "restrictions")])
+def test_grounds_are_the_restrictions_preamble_and_each_item_once(form_id, field_id):
+    """The preamble's grounds (safety, security, operations, reputation) are a choice, and no two
+    choices stand for the same item (an "another Town policy" choice would repeat e.1)."""
+    options = ground_options(form_id, field_id)
+    leaves = [cites[-1] for cites in options.values()]
+    wanted = ["restrictions", "restrictions.a", "restrictions.b", "restrictions.c", "restrictions.d",
+              "restrictions.e.1", "restrictions.e.2", "restrictions.e.3", "restrictions.e.4"]
+    assert [leaf for leaf in leaves if leaf != "moderation"] == wanted
+    if form_id == "removed-content":  # public content may also go at the Town's discretion
+        assert leaves.count("moderation") == 1
+
+
+def test_a_board_account_needs_no_sma_on_its_registration():
+    registration = shipped_forms()["account-registration"]
+    fields = {field.id: field for field, _ in registration.fields()}
+    assert not fields["smas"].required
+    assert fields["staff-liaison"].cites == ["procedure.1.b"]
+
+
+def test_the_violation_report_cites_no_retaliation_only_where_it_states_it():
+    report = shipped_forms()["violation-report"]
+    citing = [field.id for field, _ in report.fields() if "no-retaliation" in field.cites]
+    assert citing == ["cooperate"]
+    assert [n.cites for n in report.notices] == [["no-retaliation"]]
+
+
 WORDS = ["password", "Passwords", "passcode", "PIN", "pins", "secret", "Credentials", "credential",
          "pass word", "passphrase", "API key", "access token", "security answer"]
 SAFE = ["account", "title", "platform", "spinning", "secretary", "pinned", "address", "date", "opinion",

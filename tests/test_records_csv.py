@@ -12,9 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handbook.cli import main
-from handbook.records.csv import COLUMNS, FORMULA_STARTS, neutralise, write_rows
+from handbook.records.contract import EXPORTS, PERSON_COLUMNS, PERSON_IDS
+from handbook.records.csv import FORMULA_STARTS, neutralise, write_rows
 from tests.conftest import copy_project
-from tests.records_kit import Service, acknowledgement, get, post, project_at, violation_report
+from tests.records_kit import Service, acknowledgement, project_at, violation_report
 
 OWASP = [
     '=1+2";=1+2',
@@ -27,6 +28,8 @@ OWASP = [
     "\n=1+2",
     "=cmd|' /C calc'!A0",
 ]
+PERSON = {"employee_id": "P-csv-1", "name": "Person Name", "department": "Person Dept", "role": "sma",
+          "email": "person@example.org"}
 
 
 def test_each_owasp_vector_is_prefixed_with_a_quote():
@@ -55,48 +58,60 @@ def test_rows_end_with_crlf_and_excel_gets_a_bom():
 
 @pytest.fixture(scope="module")
 def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """Records with the OWASP vectors in names and form answers, sent to the real service."""
+    """Records with the OWASP vectors in names and form answers, sent to the service."""
     base = tmp_path_factory.mktemp("csv")
     root = copy_project(base / "project")
     project = project_at(root)
-    service = Service(root, built_site, base / "records.sqlite").start()
+    service = Service(root, built_site, base / "records.sqlite")
     try:
         for i, vector in enumerate(OWASP):
             person = {"employee_id": f"X{i}", "name": vector, "department": vector, "role": "employee",
                       "email": None}
             record = acknowledgement(project, employee_id=f"X{i}", name=vector, signature=vector)
             record["person"] = person
-            assert post(f"{service.url}/api/records", record)[0] == 201
+            assert service.post("/api/records", record)[0] == 201
             form = violation_report(project, employee_id=f"X{i}", name=vector, description=vector)
             form["person"] = person
-            assert post(f"{service.url}/api/records", form)[0] == 201
-        texts = {kind: get(f"{service.url}/api/export/{kind}.csv", service.auth())[2] for kind in COLUMNS}
-        texts["excel"] = get(f"{service.url}/api/export/forms.csv?excel=1", service.auth())[2]
+            assert service.post("/api/records", form)[0] == 201
+        assert set(PERSON) == set(PERSON_IDS)
+        for record in (acknowledgement(project, person=PERSON, signature="Signed"),
+                       violation_report(project, person=PERSON)):
+            assert service.post("/api/records", record)[0] == 201
+        texts = {kind: service.get(f"/api/export/{kind}.csv", service.auth())[2] for kind in EXPORTS}
+        texts["excel"] = service.get("/api/export/forms.csv?excel=1", service.auth())[2]
         runner = CliRunner()
-        result = runner.invoke(main, ["records", "export", "--kind", "forms", "--project", str(root),
+        result = runner.invoke(main, ["records", "export", str(root), "--kind", "forms",
                                       "--db", str(base / "records.sqlite"), "--excel"])
         assert result.exit_code == 0, result.output
         texts["cli"] = result.stdout_bytes.decode("utf-8")
         return texts
     finally:
-        service.stop()
+        service.close()
 
 
-def test_exports_have_the_documented_columns(exported):
-    for kind, columns in COLUMNS.items():
-        assert exported[kind].split("\r\n", 1)[0] == ",".join(columns)
+def test_exports_have_the_contracts_columns(exported):
+    for name, export in EXPORTS.items():
+        assert exported[name].split("\r\n", 1)[0] == ",".join(export.columns)
+
+
+def test_the_person_fields_are_in_the_contracts_person_columns(exported):
+    for name in ("acknowledgements", "forms"):
+        rows = csv.DictReader(io.StringIO(exported[name], newline=""))
+        row = next(row for row in rows if row["employee_id"] == PERSON["employee_id"])
+        assert [column for column, value in row.items() if value in PERSON.values()] == list(PERSON_COLUMNS)
 
 
 def test_owasp_vectors_in_names_and_form_answers_come_out_neutralised(exported):
     for kind in ("acknowledgements", "forms"):
-        rows = list(csv.DictReader(io.StringIO(exported[kind], newline="")))
+        rows = [row for row in csv.DictReader(io.StringIO(exported[kind], newline=""))
+                if row["employee_id"].startswith("X")]
         assert rows
         for row in rows:
             assert not [value for value in row.values() if value.startswith(FORMULA_STARTS)], row
         names = {row["name"] for row in rows}
         assert names == {"'" + vector.strip() for vector in OWASP}  # names are trimmed, then guarded
     answers = {row["answer"] for row in csv.DictReader(io.StringIO(exported["forms"], newline=""))
-               if row["field_id"] == "description"}
+               if row["field_id"] == "description" and row["employee_id"].startswith("X")}
     assert answers == {"'" + vector for vector in OWASP}
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from handbook.cli import main
+from handbook.records.contract import FORMAT
 from handbook.records.store import Store
 from tests.records_kit import acknowledgement, project_at, quiz_attempt, violation_report
 
@@ -22,21 +23,21 @@ def test_good_receipts_import_and_each_bad_one_is_reported_on_one_line(project_c
     project = project_at(project_copy)
     db = tmp_path / "records.sqlite"
     good = [acknowledgement(project, "E1"), violation_report(project, "E2"),
-            quiz_attempt(project, "admin-policy-6-sma", "E3")]
+            quiz_attempt(project, "admin-policy-6-board", "E3")]
     tampered_text = acknowledgement(project, "E4")
     tampered_text["policy"]["hash"] = "f" * 64
     edited_statement = acknowledgement(project, "E5", statement="I have read nothing.")
-    forged = quiz_attempt(project, "admin-policy-6-sma", "E6", correct=False, score=95.0, passed=True)
+    forged = quiz_attempt(project, "admin-policy-6-board", "E6", correct=False, score=95.0, passed=True)
     files = [receipt(tmp_path, f"good-{i}.json", record) for i, record in enumerate(good)]
     files += [
         receipt(tmp_path, "tampered.json", tampered_text),
         receipt(tmp_path, "statement.json", edited_statement),
         receipt(tmp_path, "forged.json", forged),
-        receipt(tmp_path, "broken.json", '{"format": "handbook-record/1",'),
+        receipt(tmp_path, "broken.json", f'{{"format": "{FORMAT}",'),
         receipt(tmp_path, "again.json", good[0]),
         tmp_path / "missing.json",
     ]
-    result = CliRunner().invoke(main, ["records", "import", *map(str, files), "--project", str(project_copy),
+    result = CliRunner().invoke(main, ["records", "import", str(project_copy), *map(str, files),
                                        "--db", str(db)])
     assert result.exit_code == 1
     errors = result.stderr.splitlines()
@@ -67,7 +68,7 @@ def test_importing_the_same_receipts_twice_changes_nothing(project_copy, tmp_pat
     project = project_at(project_copy)
     db = tmp_path / "records.sqlite"
     files = [str(receipt(tmp_path, f"r{i}.json", acknowledgement(project, f"E{i}"))) for i in range(3)]
-    args = ["records", "import", *files, "--project", str(project_copy), "--db", str(db)]
+    args = ["records", "import", str(project_copy), *files, "--db", str(db)]
     assert CliRunner().invoke(main, args).stdout.strip() == "imported 3, already stored 0, failed 0"
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0 and again.stdout.strip() == "imported 0, already stored 3, failed 0"
@@ -78,11 +79,10 @@ def test_export_to_a_file_writes_crlf_csv(project_copy, tmp_path):
     db = tmp_path / "records.sqlite"
     name = "Zoë Ångström"
     path = receipt(tmp_path, "r.json", acknowledgement(project, "E1", name, signature=name))
-    where = ["--project", str(project_copy), "--db", str(db)]
-    CliRunner().invoke(main, ["records", "import", str(path), *where])
+    CliRunner().invoke(main, ["records", "import", str(project_copy), str(path), "--db", str(db)])
     out = tmp_path / "acks.csv"
-    result = CliRunner().invoke(main, ["records", "export", "--kind", "acknowledgements", "--out", str(out),
-                                       "--db", str(db), "--project", str(project_copy)])
+    result = CliRunner().invoke(main, ["records", "export", str(project_copy), "--kind", "acknowledgements",
+                                       "--out", str(out), "--db", str(db)])
     assert result.exit_code == 0
     raw = out.read_bytes()
     assert raw.startswith(b"record_id,received_at,") and raw.count(b"\r\n") == 2

@@ -1,5 +1,5 @@
 """The record format and the checks against the project, without HTTP: any input gives a
-:class:`Rejected` with a message, or a stored record; never another exception."""
+:class:`RecordError` with a message, or a stored record; never another exception."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handbook.records.intake import Rejected, accept, parse
+from handbook.records.errors import RecordError
+from handbook.records.intake import accept, parse
 from handbook.records.store import Store
+from handbook.service.api import status_for
 from handbook.service.ratelimit import RateLimiter
 from tests.conftest import ROOT
 from tests.records_kit import acknowledgement, project_at, quiz_attempt, violation_report
@@ -59,15 +61,16 @@ def mutate(record: dict, path: tuple, value) -> dict:
        raw=st.binary(max_size=100), use_raw=st.booleans())
 def test_any_body_is_stored_or_refused_with_a_message(project, store, kind, pick, value, raw, use_raw):
     makers = {"ack": lambda: acknowledgement(project),
-              "quiz": lambda: quiz_attempt(project, "admin-policy-6-sma"),
+              "quiz": lambda: quiz_attempt(project, "admin-policy-6-board"),
               "form": lambda: violation_report(project)}
     record = makers[kind]()
     places = list(paths(record))
     body = raw if use_raw else json.dumps(mutate(record, places[pick % len(places)], value)).encode()
     try:
         stored = accept(project, store, parse(body), "test")
-    except Rejected as rejected:
-        assert 400 <= rejected.status < 500 and rejected.messages and all(rejected.messages)
+    except RecordError as refused:
+        assert refused.messages and all(refused.messages)
+        assert 400 <= status_for(refused) < 500
     else:
         assert stored.id
 

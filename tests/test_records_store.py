@@ -6,6 +6,7 @@ import sqlite3
 import threading
 import uuid
 
+from handbook.records.contract import PERSON_FIELDS, PERSON_IDS
 from handbook.records.intake import validate
 from handbook.records.store import Store
 from tests.conftest import ROOT
@@ -56,3 +57,26 @@ def test_a_closed_and_reopened_store_keeps_answering(tmp_path):
     again.close()
     assert replay.replay and replay.received_at == stored.received_at
     assert not fresh.replay and not fresh.conflict
+
+
+def test_the_store_keeps_each_person_field_of_the_contract_in_its_own_column(tmp_path):
+    """Where the person's values land in a stored row: exactly the contract's person columns,
+    each NOT NULL when the field is required."""
+    project = project_at(ROOT)
+    person = {"employee_id": "P-col-1", "name": "Column Name", "department": "Column Dept",
+              "role": "staff-liaison", "email": "column@example.org"}
+    assert set(person) == set(PERSON_IDS)
+    store = Store(tmp_path / "records.sqlite")
+    try:
+        store.add(validate(acknowledgement(project, person=person, signature="Signed")), None, True, 80,
+                  None, "test")
+        row = next(iter(store.rows()))
+    finally:
+        store.close()
+    columns = row.keys()  # a sqlite3.Row iterates over its values
+    landed = [name for name in columns if row[name] in person.values()]
+    assert landed == list(PERSON_IDS)
+    with sqlite3.connect(tmp_path / "records.sqlite") as db:
+        not_null = {name: bool(flag) for _, name, _, flag, *_ in db.execute("PRAGMA table_info(records)")}
+    assert {field.id: not_null[field.id] for field in PERSON_FIELDS} == {
+        field.id: field.required for field in PERSON_FIELDS}

@@ -45,13 +45,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A project whose policy moved from version 1 to 2, and a store with records of both."""
     base = tmp_path_factory.mktemp("report")
     root = copy_project(base / "project")
+    sma = root / "quizzes" / "admin-policy-6-sma.yaml"  # graded as a self-check here, so receipts
+    sma.write_text(sma.read_text(encoding="utf-8").replace("grading: service\n", ""), encoding="utf-8")
     db = base / "records.sqlite"
     receipts = base / "receipts"
     receipts.mkdir()
     old = project_at(root)
     first = [acknowledgement(old, "E4", "Outdated Person", **on("2025-06-10"))]
-    where = ("--project", str(root), "--db", str(db))
-    assert run("records", "import", *write_receipts(receipts, first), *where)[0] == 0
+    assert run("records", "import", str(root), *write_receipts(receipts, first), "--db", str(db))[0] == 0
 
     policy_file = root / "policy_source" / "policies" / "admin-policy-6.yaml"
     text = policy_file.read_text(encoding="utf-8")
@@ -68,7 +69,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                      **on("2026-01-04")),
         acknowledgement(new, "Z9", "Not On Roster", **on("2026-02-01")),
     ]
-    code, _, err = run("records", "import", *write_receipts(receipts, later), *where)
+    code, _, err = run("records", "import", str(root), *write_receipts(receipts, later), "--db", str(db))
     assert code == 0, err
     return root, db
 
@@ -77,9 +78,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def report(store, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root, db = store
     out = tmp_path_factory.mktemp("out")
-    code, _, stderr = run("report", "--roster", str(ROSTER), "--out", str(out / "status.csv"),
-                               "--html", str(out / "report.html"), "--as-of", AS_OF,
-                               "--project", str(root), "--db", str(db))
+    code, _, stderr = run("report", str(root), "--roster", str(ROSTER), "--out", str(out / "status.csv"),
+                          "--html", str(out / "report.html"), "--as-of", AS_OF, "--db", str(db))
     rows = list(csv.DictReader(io.StringIO((out / "status.csv").read_text(encoding="utf-8"), newline="")))
     return {"code": code, "stderr": stderr, "rows": rows,
             "html": (out / "report.html").read_text(encoding="utf-8")}
@@ -120,7 +120,7 @@ def test_bad_roster_rows_are_reported_one_line_each(report):
     assert problems == [
         "roster.csv:8: unknown role 'mayor'; known: board-member, department-director, employee, itm, mcs, "
         "sma, staff-liaison, town-manager",
-        "roster.csv:9: hire_date '2026-13-01' is not a date (YYYY-MM-DD)",
+        "roster.csv:9: hire_date '2026-13-01' is not a date (YYYY-MM-DD or MM/DD/YYYY)",
         "roster.csv:10: employee_id 'E1' is already on line 2",
         "roster.csv:11: name is empty",
         "roster.csv:12: more fields than the header has columns (a comma in a name needs quotes)",
@@ -151,8 +151,7 @@ def test_a_lapsed_renewal_is_overdue(store, tmp_path):
     requirements.write_text(original.replace("# renew_every_months: 12", "renew_every_months: 1"),
                             encoding="utf-8")
     try:
-        _, stdout, _ = run("report", "--roster", str(ROSTER), "--as-of", AS_OF, "--project", str(root),
-                              "--db", str(db))
+        _, stdout, _ = run("report", str(root), "--roster", str(ROSTER), "--as-of", AS_OF, "--db", str(db))
     finally:
         requirements.write_text(original, encoding="utf-8")
     rows = {r["employee_id"]: r for r in csv.DictReader(io.StringIO(stdout, newline=""))

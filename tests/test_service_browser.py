@@ -1,5 +1,6 @@
-"""In Chromium: the shipped acknowledgement and form pages send to the real service, and HR
-finds the records in the CSV export. Served by `handbook serve`, so the pages are same-origin."""
+"""In Chromium: the shipped acknowledgement and form pages send to the service, and HR finds
+the records in the CSV export. The app ``handbook serve`` runs, on a real port, so the pages are
+same-origin."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.quiz_driver import (
     quiz_data,
     settled_axe_violations,
 )
-from tests.records_kit import TOKEN, Service, get, project_at, quiz_part
+from tests.records_kit import TOKEN, Service, project_at, quiz_part
 
 pytestmark = pytest.mark.browser
 
@@ -30,13 +31,14 @@ FORM_SUBMIT = "[data-hb-form] button[type=submit]"
 @pytest.fixture(scope="module")
 def service(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
     db = tmp_path_factory.mktemp("browser") / "records.sqlite"
-    running = Service(built_site.parent, built_site, db).start()
-    yield running
-    running.stop()
+    app = Service(built_site.parent, built_site, db)
+    app.listen()
+    yield app
+    app.close()
 
 
 def exported(service: Service, kind: str) -> list[dict[str, str]]:
-    status, _, text = get(f"{service.url}/api/export/{kind}.csv", service.auth())
+    status, _, text = service.get(f"/api/export/{kind}.csv", service.auth())
     assert status == 200
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
@@ -47,7 +49,7 @@ def test_an_acknowledgement_reaches_the_service_and_the_export(service, built_si
     quiz_id = policy.acknowledgement.requires_quiz
     quiz = quiz_part(project, quiz_id)
     passed = {key: quiz[key] for key in ("questions", "answers", "score", "pass_mark", "passed", "attempt")}
-    page.goto(f"{service.url}/acknowledge/admin-policy-6.html")
+    page.goto(f"{service.address}/acknowledge/admin-policy-6.html")
     # A pass of the self-check on this browser, as quiz.js keeps it (taking the quiz is tested elsewhere).
     key = f"handbook.quiz.{quiz_id}@{quiz['quiz']['version']}"
     value = json.dumps({"attempts": 1, "passed": passed})
@@ -100,7 +102,7 @@ def answered(page) -> str:
 
 
 def test_a_form_reaches_the_service_and_the_export(service, page):
-    page.goto(f"{service.url}/forms/violation-report.html")
+    page.goto(f"{service.address}/forms/violation-report.html")
     fill_violation_report(page, "B-FORM-1")
     assert send_and_wait(page, FORM_SUBMIT).startswith("Recorded by the records service")
     assert axe_violations(page) == []  # as the user left it: the focused Submit button included
@@ -115,7 +117,7 @@ def test_a_form_reaches_the_service_and_the_export(service, page):
 def test_double_clicking_submit_stores_one_form_and_its_receipt_carries_that_id(service, page):
     """Issue 11: one submission is one record, whatever the person clicks; only a changed answer
     makes a new one."""
-    page.goto(f"{service.url}/forms/violation-report.html")
+    page.goto(f"{service.address}/forms/violation-report.html")
     fill_violation_report(page, "B-DOUBLE-1")
     page.dblclick(FORM_SUBMIT)
     first = answered(page)
@@ -134,7 +136,7 @@ def test_double_clicking_submit_stores_one_form_and_its_receipt_carries_that_id(
 
 
 def test_double_clicking_send_stores_one_quiz_attempt(service, page):
-    page.goto(f"{service.url}/{EMPLOYEE}")
+    page.goto(f"{service.address}/{EMPLOYEE}")
     data = quiz_data(page)
     answer_by_click(page, {qid: key(data, qid) for qid, _ in presented(page)})
     fill_person(page, "[data-hb-record-form]", employee_id="B-QUIZ-1", name="Quiz B", department="Parks")
@@ -147,7 +149,7 @@ def test_double_clicking_send_stores_one_quiz_attempt(service, page):
 
 
 def test_hr_signs_in_by_keyboard_and_the_report_page_passes_axe(service, built_site, page, tmp_path):
-    page.goto(f"{service.url}/hr")
+    page.goto(f"{service.address}/hr")
     assert axe_violations(page) == []
     page.keyboard.press("Tab")
     page.keyboard.type("not the token")
@@ -172,8 +174,8 @@ def test_the_html_report_passes_axe(service, built_site, page, tmp_path):
 
     roster = Path(__file__).resolve().parent / "fixtures" / "roster.csv"
     out = tmp_path / "report.html"
-    args = ["report", "--roster", str(roster), "--html", str(out), "--out", str(tmp_path / "status.csv"),
-            "--project", str(built_site.parent), "--db", str(service.db)]
+    args = ["report", str(built_site.parent), "--roster", str(roster), "--html", str(out),
+            "--out", str(tmp_path / "status.csv"), "--db", str(service.db)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1 and "roster.csv:8: unknown role 'mayor'" in result.stderr  # bad rows: exit 1
     page.goto(out.as_uri())

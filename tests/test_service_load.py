@@ -14,7 +14,7 @@ import pytest
 from handbook.records.store import Store
 from tests.conftest import copy_project
 from tests.records_kit import (
-    Service,
+    Process,
     acknowledgement,
     get,
     post,
@@ -40,10 +40,16 @@ def make_records(project_dir: Path, count: int) -> list[dict]:
     project = project_at(project_dir)
     makers = [
         lambda i: acknowledgement(project, employee_id=f"A{i}", name=f"Person {i}"),
-        lambda i: quiz_attempt(project, "admin-policy-6-sma", employee_id=f"Q{i}", correct=i % 2 == 0),
+        lambda i: quiz_attempt(project, "admin-policy-6-board", employee_id=f"Q{i}", correct=i % 2 == 0),
         lambda i: violation_report(project, employee_id=f"F{i}", description=f"Report number {i}"),
     ]
     return [makers[i % 3](i) for i in range(count)]
+
+
+def serve(project_dir: Path, site: Path, db: Path, log: Path) -> Process:
+    """``handbook serve --site-dir`` as a real process on a free port."""
+    arguments = ("--port", "0", "--site-dir", str(site), "--db", str(db))
+    return Process("serve", project_dir, *arguments, log=log).started()
 
 
 class Client:
@@ -69,7 +75,7 @@ def test_50_concurrent_clients_posting_5000_records_lose_and_duplicate_nothing(
 ):
     db = tmp_path / "records.sqlite"
     records = make_records(project_dir, RECORDS)
-    service = Service(project_dir, built_site, db).start()
+    service = serve(project_dir, built_site, db, tmp_path / "serve.log")
     try:
         def run(share: list[dict]) -> list[int]:
             client = Client(service.url)
@@ -101,7 +107,7 @@ def test_records_that_got_a_2xx_survive_a_kill_9(project_dir, built_site, tmp_pa
     acknowledged: list[str] = []
     lock = threading.Lock()
     enough = threading.Event()
-    service = Service(project_dir, built_site, db).start()
+    service = serve(project_dir, built_site, db, tmp_path / "serve.log")
 
     def run(share: list[dict]) -> None:
         client = Client(service.url)
@@ -129,7 +135,7 @@ def test_records_that_got_a_2xx_survive_a_kill_9(project_dir, built_site, tmp_pa
         service.stop()
     assert len(acknowledged) < len(records), "the kill came too late to test anything"
 
-    restarted = Service(project_dir, built_site, db).start()
+    restarted = serve(project_dir, built_site, db, tmp_path / "restarted.log")
     try:
         store = Store(db)
         try:

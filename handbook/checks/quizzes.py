@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from handbook.checks.common import duplicate_documents, duplicate_ids, known_clauses, known_roles
 from handbook.load import Problem
 from handbook.models.quiz import Quiz
@@ -23,6 +25,9 @@ def check_quizzes(project: Project) -> list[Problem]:
         if quiz.draw is not None and quiz.draw > len(quiz.questions):
             message = f"draw {quiz.draw} is more than the {len(quiz.questions)} questions in the pool"
             problems.append(quiz.source.problem(("draw",), message))
+        if not quiz.exam and quiz.wait_minutes is not None:
+            message = "wait_minutes is for exams (grading: service)"
+            problems.append(quiz.source.problem(("wait_minutes",), message))
         questions = list(enumerate(quiz.questions))
         problems += duplicate_ids(quiz, [(q.id, ("questions", i, "id")) for i, q in questions], "question")
         for i, _ in questions:
@@ -30,3 +35,23 @@ def check_quizzes(project: Project) -> list[Problem]:
         cited = [(c, ("questions", i, "cites", j)) for i, q in questions for j, c in enumerate(q.cites)]
         problems += known_clauses(project, quiz, quiz.policy, cited)
     return problems
+
+
+CERTIFICATION = re.compile(r"\bcertif|\bexam(s|ination)?\b", re.IGNORECASE)
+"""Words that tell a reader a quiz is a test that counts, not a self-check."""
+
+
+def certification_warnings(project: Project) -> list[Problem]:
+    """A quiz titled or required as a certification but graded in the browser, with its key in
+    the page: allowed (a handbook may choose it) but said, since nobody should rely on it."""
+    required = {r.pass_quiz: r for r in project.requirements_file.requirements if r.pass_quiz and
+                (CERTIFICATION.search(r.title) or CERTIFICATION.search(r.id))}
+    warnings = []
+    for quiz in project.quizzes:
+        if quiz.exam or not (CERTIFICATION.search(quiz.title) or quiz.id in required):
+            continue
+        why = "titled" if CERTIFICATION.search(quiz.title) else f"required by '{required[quiz.id].id}'"
+        message = (f"warning: quiz '{quiz.id}' is {why} as a certification but is a self-check, its answer "
+                   "key in the page; set grading: service to have the records service grade it")
+        warnings.append(quiz.source.problem(("title",), message))
+    return warnings

@@ -7,12 +7,22 @@ ticks per checklist id and version, so raising ``version`` starts everyone afres
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field
 
 from handbook.models.base import Document, Id, Model, Text
 
 EMPTY_CHECKLIST = "a checklist needs at least one item"
+
+T = TypeVar("T")
+
+
+def _not_empty(values: list[T]) -> list[T]:
+    """An empty section or checklist says what is missing, not pydantic's "too short"."""
+    if not values:
+        raise ValueError(EMPTY_CHECKLIST)
+    return values
 
 
 class ChecklistItem(Model):
@@ -24,14 +34,7 @@ class ChecklistItem(Model):
 
 class ChecklistSection(Model):
     title: Text
-    items: list[ChecklistItem]
-
-    @field_validator("items")
-    @classmethod
-    def _not_empty(cls, items: list[ChecklistItem]) -> list[ChecklistItem]:
-        if not items:
-            raise ValueError(EMPTY_CHECKLIST)
-        return items
+    items: Annotated[list[ChecklistItem], AfterValidator(_not_empty)]
 
 
 class Checklist(Document):
@@ -41,14 +44,7 @@ class Checklist(Document):
     version: Text = Field(description="Raise it when items change: browsers then forget old ticks.")
     title: Text
     intro: Text | None = None
-    sections: list[ChecklistSection]
-
-    @field_validator("sections")
-    @classmethod
-    def _not_empty(cls, sections: list[ChecklistSection]) -> list[ChecklistSection]:
-        if not sections:
-            raise ValueError(EMPTY_CHECKLIST)
-        return sections
+    sections: Annotated[list[ChecklistSection], AfterValidator(_not_empty)]
 
     def items(self) -> Iterator[tuple[ChecklistItem, tuple[str | int, ...]]]:
         """Every item in order, with its location in the source file."""

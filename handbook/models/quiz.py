@@ -1,4 +1,9 @@
-"""A self-check quiz: questions that each cite the clauses they test, with the answer key.
+"""A quiz: questions that each cite the clauses they test, with the answer key.
+
+``grading: self`` (the default) is a self-check: the page carries the key and grades in the
+browser. ``grading: service`` is an exam: the page carries no key, and the records service
+draws the questions, grades the answers and counts attempts per person
+(``handbook.service.exams``).
 
 Rules that pydantic cannot say per field (one correct option for a single choice, ids unique,
 a draw no larger than the pool) are reported by ``handbook.checks.quizzes.check_quizzes``, so each
@@ -15,6 +20,7 @@ from handbook.models.base import Document, Id, Model, Text
 
 QuestionKind = Literal["single", "multiple", "true-false", "scenario"]
 Scoring = Literal["all-or-nothing", "partial"]
+Grading = Literal["self", "service"]
 
 TRUE_FALSE_OPTIONS = (("true", "True"), ("false", "False"))
 """Option ids and labels of a true/false question: answers name them like any other option."""
@@ -91,7 +97,20 @@ class Quiz(Document):
     intro: Text | None = None
     shuffle: Shuffle = Field(default_factory=Shuffle)
     draw: int | None = Field(default=None, ge=1, description="Ask this many questions drawn from the pool.")
-    attempts: int | None = Field(default=None, ge=1, description="Most attempts allowed on one browser.")
+    grading: Grading = Field(
+        default="self",
+        description=("self: a self-check graded in the browser, its key in the page; service: an exam "
+                     "graded by the records service, no key in the page, attempts counted per person."),
+    )
+    attempts: int | None = Field(
+        default=None, ge=1,
+        description="Most attempts allowed: per browser for a self-check, per person for an exam.")
+    wait_minutes: int | None = Field(
+        default=None, ge=1, le=525_600,
+        description="An exam only: minutes a person waits after one attempt before the next.")
+    time_limit_minutes: int = Field(
+        default=60, ge=1, le=1440,
+        description="An exam only: minutes from starting an attempt to its expiry.")
     scoring: Scoring = Field(
         default="all-or-nothing",
         description=(
@@ -100,6 +119,11 @@ class Quiz(Document):
         ),
     )
     questions: list[Question] = Field(min_length=1)
+
+    @property
+    def exam(self) -> bool:
+        """Graded by the service: its page must carry no answer key."""
+        return self.grading == "service"
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)

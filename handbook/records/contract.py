@@ -10,14 +10,16 @@ acknowledgement, the store and the CSV all follow.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final, Literal, get_args
 
-FORMAT = "handbook-record/1"
+RecordFormat = Literal["handbook-record/1"]
+FORMAT: Final[str] = get_args(RecordFormat)[0]
 """The format id every record and receipt carries."""
 
 RecordKind = Literal["acknowledgement", "quiz-attempt", "form"]
-KINDS: tuple[RecordKind, ...] = ("acknowledgement", "quiz-attempt", "form")
+KINDS: tuple[RecordKind, ...] = get_args(RecordKind)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class PersonField:
     max_length: int = 200
     input: Literal["text", "email", "role"] = "text"
     """``role`` is a choice of the handbook's roles (a form narrows it to who files it)."""
+    export_order: int = field(kw_only=True)
+    """Its place among the person columns of every CSV export (HR's spreadsheets read by place)."""
 
     @property
     def missing(self) -> str:
@@ -40,15 +44,20 @@ class PersonField:
 
 
 PERSON_FIELDS: tuple[PersonField, ...] = (
-    PersonField("employee_id", "Employee or member ID", True, "off"),
-    PersonField("name", "Full name", True, "name"),
-    PersonField("department", "Department, division or board/commission", True, "organization"),
-    PersonField("role", "Role", True, "off", 120, "role"),
-    PersonField("email", "Work email", False, "email", 200, "email"),
+    PersonField("employee_id", "Employee or member ID", True, "off", export_order=0),
+    PersonField("name", "Full name", True, "name", export_order=1),
+    PersonField("department", "Department, division or board/commission", True, "organization",
+                export_order=3),
+    PersonField("role", "Role", True, "off", 120, "role", export_order=4),
+    PersonField("email", "Work email", False, "email", 200, "email", export_order=2),
 )
 """The person block of every record, in the order the pages ask for it."""
 
 PERSON_IDS: tuple[str, ...] = tuple(field.id for field in PERSON_FIELDS)
+
+PERSON_COLUMNS: tuple[str, ...] = tuple(
+    field.id for field in sorted(PERSON_FIELDS, key=lambda field: field.export_order))
+"""The person fields in the order every CSV export has them."""
 
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -81,24 +90,39 @@ class Export:
     columns: tuple[str, ...]
 
 
-_PERSON_COLUMNS = ("employee_id", "name", "email", "department", "role")
+RECORD_EXTRA: tuple[str, ...] = ("submitted_on", "identity", "void_reason")
+"""Columns appended to every record export: the submission date alone (for spreadsheets that
+sort and filter by day), how identity was established, and why a record is void (only exports
+asked to include voided records have any)."""
+
+IDENTITIES: tuple[str, ...] = ("self-asserted", "signed-in")
+"""How a record's person was established: typed by them, or from the organisation's sign-in."""
 
 EXPORTS: dict[str, Export] = {
     export.name: export
     for export in (
         Export("acknowledgements", "acknowledgement", (
-            "record_id", "received_at", "submitted_at", *_PERSON_COLUMNS, "policy_id", "policy_version",
+            "record_id", "received_at", "submitted_at", *PERSON_COLUMNS, "policy_id", "policy_version",
             "policy_hash", "statement", "signature", "quiz_id", "quiz_version", "score", "passed", "source",
+            *RECORD_EXTRA,
         )),
         Export("quiz-attempts", "quiz-attempt", (
-            "record_id", "received_at", "started_at", "submitted_at", *_PERSON_COLUMNS, "policy_id",
+            "record_id", "received_at", "started_at", "submitted_at", *PERSON_COLUMNS, "policy_id",
             "policy_version", "quiz_id", "quiz_version", "attempt", "score", "pass_mark", "passed",
             "client_score", "score_mismatch", "questions", "answers", "source",
+            *RECORD_EXTRA, "answer_labels",
         )),
         Export("forms", "form", (
-            "record_id", "received_at", "submitted_at", *_PERSON_COLUMNS, "policy_id", "policy_version",
+            "record_id", "received_at", "submitted_at", *PERSON_COLUMNS, "policy_id", "policy_version",
             "form_id", "form_version", "field_id", "answer", "source",
+            *RECORD_EXTRA, "answer_id",
         )),
     )
 }
 """Export name -> what it holds. Never reorder columns: HR's spreadsheets read them by place."""
+
+
+def normalise_employee_id(value: str) -> str:
+    """The one comparable form of an employee id, used by the roster, the report and intake:
+    Unicode NFKC, surrounding and inner spaces removed, upper case (``" e 1001 "`` is ``E1001``)."""
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()

@@ -14,30 +14,12 @@ from collections.abc import Iterable, Iterator
 from sqlite3 import Row
 from typing import Any
 
+from handbook.records.contract import EXPORTS
+from handbook.records.labels import Labels
+from handbook.records.store import Store
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 BOM = "\ufeff"
-
-_PERSON = ("employee_id", "name", "email", "department", "role")
-
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "acknowledgements": (
-        "record_id", "received_at", "submitted_at", *_PERSON, "policy_id", "policy_version",
-        "policy_hash", "statement", "signature", "quiz_id", "quiz_version", "score", "passed", "source",
-    ),
-    "quiz-attempts": (
-        "record_id", "received_at", "started_at", "submitted_at", *_PERSON, "policy_id",
-        "policy_version", "quiz_id", "quiz_version", "attempt", "score", "pass_mark", "passed",
-        "client_score", "score_mismatch", "questions", "answers", "source",
-    ),
-    "forms": (
-        "record_id", "received_at", "submitted_at", *_PERSON, "policy_id", "policy_version",
-        "form_id", "form_version", "field_id", "answer", "source",
-    ),
-}
-"""Export kind -> its columns, in order. RECORDS.md documents each; never reorder them."""
-
-RECORD_KIND = {"acknowledgements": "acknowledgement", "quiz-attempts": "quiz-attempt", "forms": "form"}
-
 
 def neutralise(value: str) -> str:
     """A cell a spreadsheet shows as text, never evaluates."""
@@ -62,40 +44,51 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-_SOURCE = {"record_id": "id", "score_mismatch": "score_note", "field_id": "", "answer": ""}
+_SOURCE = {"record_id": "id", "score_mismatch": "score_note", "field_id": "", "answer": "", "answer_id": "",
+           "answer_labels": "", "submitted_on": "submitted_at"}
 """Export column -> the stored column it comes from ("": made from the stored ``answers``)."""
 
 
+def _stored(name: str) -> tuple[str, ...]:
+    columns = EXPORTS[name].columns
+    stored = [_SOURCE.get(column, column) for column in columns]
+    stored += ["answers"] if "answer" in columns or "answer_labels" in columns else []
+    return tuple(dict.fromkeys(column for column in stored if column))
 
-def _stored(kind: str) -> tuple[str, ...]:
-    names = [_SOURCE.get(name, name) for name in COLUMNS[kind]] + (["answers"] if kind == "forms" else [])
-    return tuple(dict.fromkeys(name for name in names if name))
 
-
-STORED_COLUMNS = {kind: _stored(kind) for kind in COLUMNS}
+STORED_COLUMNS = {name: _stored(name) for name in EXPORTS}
 """What to select from the store for each export: only these, never the stored body."""
 
 
-def _rows(kind: str, stored_rows: Iterable[Row]) -> Iterator[list[Any]]:
-    """Stored rows to lists of values in the export's column order."""
-    keys = [_SOURCE.get(name, name) for name in COLUMNS[kind]]
-    at = {name: i for i, name in enumerate(COLUMNS[kind])}
+def _rows(name: str, stored_rows: Iterable[Row], labels: Labels) -> Iterator[list[Any]]:
+    """Stored rows to lists of values in the export's column order; option ids become the
+    labels the project gives them."""
+    columns = EXPORTS[name].columns
+    keys = [_SOURCE.get(column, column) for column in columns]
+    at = {column: i for i, column in enumerate(columns)}
     for row in stored_rows:
         values = [row[key] if key else None for key in keys]
         if "passed" in at and values[at["passed"]] is not None:
             values[at["passed"]] = bool(values[at["passed"]])
-        if kind == "quiz-attempts":
+        if "score_mismatch" in at:
             values[at["score_mismatch"]] = values[at["score_mismatch"]] is not None
+        if "questions" in at:
             questions = values[at["questions"]]
             values[at["questions"]] = json.loads(questions) if questions else None
-        if kind != "forms":
+        if "answer_labels" in at:
+            chosen, asked = json.loads(row["answers"]), values[at["questions"]]
+            values[at["answer_labels"]] = labels.quiz_answers(row["quiz_id"] or "", chosen, asked)
+        if "submitted_on" in at:
+            values[at["submitted_on"]] = str(values[at["submitted_on"]])[:10]
+        if "answer" not in at:
             yield values
             continue
         answers = json.loads(row["answers"])  # one row per answered field: the columns stay fixed
         if not answers:
             yield values
         for field_id, answer in answers.items():
-            values[at["field_id"]], values[at["answer"]] = field_id, answer
+            values[at["field_id"]], values[at["answer_id"]] = field_id, answer
+            values[at["answer"]] = labels.form_answer(row["form_id"] or "", field_id, answer)
             yield list(values)
 
 
@@ -141,7 +134,17 @@ def encoded(lines: Iterable[str], size: int = 64 * 1024) -> Iterator[bytes]:
         yield b"".join(block)
 
 
-def export(kind: str, stored_rows: Iterable[Row], *, excel: bool = False) -> Iterator[str]:
-    """The CSV of one export kind from the store's rows of its record kind (with at least the
-    ``STORED_COLUMNS`` of the kind)."""
-    return write_rows(COLUMNS[kind], _rows(kind, stored_rows), excel=excel)
+def export(name: str, stored_rows: Iterable[Row], *, excel: bool = False, labels: Labels | None = None
+           ) -> Iterator[str]:
+    """The CSV of one export from the store's rows of its record kind (with at least the
+    ``STORED_COLUMNS`` of the export)."""
+    return write_rows(EXPORTS[name].columns, _rows(name, stored_rows, labels or Labels()), excel=excel)
+
+
+def export_store(store: Store, name: str, *, excel: bool = False, include_void: bool = False,
+                 labels: Labels | None = None) -> Iterator[str]:
+    """The CSV of one export streamed from the store, reading only the columns it needs; the
+    service and ``handbook records export`` both write exactly this. Voided records are left
+    out unless ``include_void``; ``labels`` (from the project) turn option ids into words."""
+    rows = store.rows(EXPORTS[name].kind, STORED_COLUMNS[name], include_void=include_void)
+    return export(name, rows, excel=excel, labels=labels)

@@ -1,4 +1,5 @@
-"""The completion report as one self-contained HTML page (no scripts, nothing from elsewhere)."""
+"""HR's HTML pages from one Jinja environment: the completion report (one self-contained page,
+no scripts, nothing from elsewhere) and the sign-in page."""
 
 from __future__ import annotations
 
@@ -17,5 +18,11 @@ _environment = jinja2.Environment(
 def render_report(report: Report | None, title: str, **extra: Any) -> str:
     """The report page; ``extra`` adds what the live /hr page shows (downloads, totals)."""
     context = {"report": report, "title": title, "live": False, "generated": None, "totals": None,
-               "exports": (), "no_report": "", "as_of": "", "roster_problems": (), **extra}
+               "exports": (), "no_report": "", "as_of": "", "roster_problems": (), "csrf": "", **extra}
     return _environment.get_template("report.html.j2").render(context)
+
+
+def render_login(title: str, message: str, error: bool, enabled: bool, csrf: str = "") -> str:
+    """The HR sign-in page (a form that POSTs the token; never a link that carries it)."""
+    context = {"title": title, "message": message, "error": error, "enabled": enabled, "csrf": csrf}
+    return _environment.get_template("login.html.j2").render(context)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handbook.project import Project
-from handbook.records.intake import Rejected, accept, parse
+from handbook.records.errors import RecordError, TooLarge, Unreadable
+from handbook.records.intake import accept, parse
 from handbook.records.store import Store
 
 MAX_RECEIPT = 64 * 1024
@@ -33,8 +34,8 @@ def import_receipts(project: Project, store: Store, paths: Iterable[Path]) -> Im
         try:
             body = _read(path)
             stored = accept(project, store, parse(body), "import")
-        except Rejected as rejected:
-            result.failed.append(f"{path}: {'; '.join(rejected.messages)}")
+        except RecordError as refused:
+            result.failed.append(f"{path}: {'; '.join(refused.messages)}")
             continue
         if stored.replay:
             result.already += 1
@@ -48,9 +49,9 @@ def import_receipts(project: Project, store: Store, paths: Iterable[Path]) -> Im
 def _read(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_RECEIPT:
-            raise Rejected(413, f"larger than {MAX_RECEIPT} bytes; not a receipt")
+            raise TooLarge(f"larger than {MAX_RECEIPT} bytes; not a receipt")
         return path.read_bytes()
     except IsADirectoryError:
-        raise Rejected(400, "is a folder, not a receipt file") from None
+        raise Unreadable("is a folder, not a receipt file") from None
     except OSError as error:
-        raise Rejected(400, f"cannot read: {error.strerror}") from None
+        raise Unreadable(f"cannot read: {error.strerror}") from None

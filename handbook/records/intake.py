@@ -8,25 +8,23 @@ HR is always the one recomputed here, never the one the browser claimed.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Any, Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from handbook.grading import GradingError, grade_attempt
 from handbook.models.forms import FormField
 from handbook.project import Project
+from handbook.records.cleantext import email_problem, text_problem
+from handbook.records.contract import PERSON_FIELDS, normalise_employee_id
+from handbook.records.errors import Conflict, InvalidRecord, UnknownReference, Unreadable
 from handbook.records.model import Record, error_messages
 from handbook.records.store import Store, Stored
-
-
-class Rejected(Exception):
-    """A record refused, with the HTTP status that says why and one message per problem."""
-
-    def __init__(self, status: int, messages: list[str] | str) -> None:
-        self.status = status
-        self.messages = [messages] if isinstance(messages, str) else messages
-        super().__init__("; ".join(self.messages))
 
 
 @dataclass(frozen=True)
@@ -40,44 +38,60 @@ class Grading:
 
 
 def parse(body: bytes) -> Record:
-    """JSON bytes to a :class:`Record`, or :class:`Rejected` with a 400/422 message."""
+    """JSON bytes to a :class:`Record`; :class:`Unreadable` or :class:`InvalidRecord` if not one."""
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
-        raise Rejected(400, "the body is not UTF-8 text") from None
+        raise Unreadable("the body is not UTF-8 text") from None
     except RecursionError:
-        raise Rejected(400, "the body is nested too deeply") from None
+        raise Unreadable("the body is nested too deeply") from None
     except ValueError as error:
-        raise Rejected(400, f"the body is not valid JSON: {str(error)[:200]}") from None
+        raise Unreadable(f"the body is not valid JSON: {str(error)[:200]}") from None
     return validate(data)
 
 
 def validate(data: Any) -> Record:
     if not isinstance(data, dict):
-        raise Rejected(422, "a record is a JSON object")
+        raise InvalidRecord("a record is a JSON object")
     try:
         return Record.model_validate(data)
     except ValidationError as error:
-        raise Rejected(422, error_messages(error)) from None
+        raise InvalidRecord(error_messages(error)) from None
     except RecursionError:
-        raise Rejected(400, "the body is nested too deeply") from None
+        raise Unreadable("the body is nested too deeply") from None
 
 
-def _by_id(items: list[Any], ident: str) -> Any | None:
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class _Versioned(_Named, Protocol):
+    @property
+    def version(self) -> str: ...
+    @property
+    def policy(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+V = TypeVar("V", bound=_Versioned)
+
+
+def _by_id(items: Sequence[N], ident: str) -> N | None:
     return next((item for item in items if item.id == ident), None)
 
 
-def _current(items: list[Any], kind: str, ident: str, version: str, policy_id: str) -> Any:
+def _current(items: Sequence[V], kind: str, ident: str, version: str, policy_id: str) -> V:
     """The quiz or form a record names: known, at its current version, on the record's policy."""
     item = _by_id(items, ident)
     if item is None:
-        raise Rejected(422, f"{kind}.id: unknown {kind} '{ident}'")
+        raise UnknownReference(f"{kind}.id: unknown {kind} '{ident}'")
     if item.version != version:
-        raise Rejected(422, f"{kind}.version: unknown version '{version}' of {kind} '{ident}' "
-                            f"(current: '{item.version}')")
+        raise UnknownReference(f"{kind}.version: unknown version '{version}' of {kind} '{ident}' "
+                               f"(current: '{item.version}')")
     if item.policy != policy_id:
-        raise Rejected(422, f"{kind}.id: {kind} '{ident}' belongs to policy '{item.policy}', "
-                            f"not '{policy_id}'")
+        raise UnknownReference(f"{kind}.id: {kind} '{ident}' belongs to policy '{item.policy}', "
+                               f"not '{policy_id}'")
     return item
 
 
@@ -87,36 +101,43 @@ def check_policy(project: Project, store: Store, record: Record) -> None:
     policy = _by_id(project.policies, ref.id)
     if policy is None:
         known = ", ".join(p.id for p in project.policies)
-        raise Rejected(422, f"policy.id: unknown policy '{ref.id}' (known: {known})")
+        raise UnknownReference(f"policy.id: unknown policy '{ref.id}' (known: {known})")
     if ref.version == policy.version:
         if ref.hash != policy.content_hash():
-            raise Rejected(422, f"policy.hash: does not match the text of policy '{ref.id}' version "
-                                f"'{ref.version}' (edited, or the policy changed without a new version)")
+            raise UnknownReference(f"policy.hash: does not match the text of policy '{ref.id}' version "
+                                   f"'{ref.version}' (edited, or the policy changed without a new version)")
         return
     if store.knows_policy_version(ref.id, ref.version, ref.hash):
         return  # an earlier version, accepted while it was current: still a true record of it
-    raise Rejected(422, f"policy.version: unknown version '{ref.version}' of policy '{ref.id}' "
-                        f"(current: '{policy.version}')")
+    raise UnknownReference(f"policy.version: unknown version '{ref.version}' of policy '{ref.id}' "
+                           f"(current: '{policy.version}')")
 
 
 def check_person(project: Project, record: Record) -> None:
-    if record.person.role not in {role.id for role in project.roles}:
-        raise Rejected(422, f"person.role: unknown role '{record.person.role}'")
+    """A person field that names a role names one of the handbook's roles."""
+    for field in PERSON_FIELDS:
+        value = record.person.value(field.id)
+        if field.input == "role" and value not in {role.id for role in project.roles}:
+            raise UnknownReference(f"person.{field.id}: unknown role '{value}'")
+    if not normalise_employee_id(str(record.person.value("employee_id"))):
+        raise InvalidRecord("person.employee_id: an employee id needs letters or digits, not only spaces")
 
 
-def grade(project: Project, record: Record) -> Grading:
+def grade(project: Project, record: Record, source: str = "api") -> Grading:
     """Re-grade the attempt against the quiz of the stated version; report a forged score."""
     if record.quiz is None:
         return Grading()
     quiz = _current(project.quizzes, "quiz", record.quiz.id, record.quiz.version, record.policy.id)
+    if quiz.exam and source != "exam":  # its attempts are drawn, counted and graded by the service
+        raise InvalidRecord(f"quiz: '{quiz.id}' is an exam: take it on its page, where the service grades it")
     asked = list(record.questions or [])
     if len(asked) != quiz.presented:  # a client picks no easier, shorter attempt than others sit
-        raise Rejected(422, f"questions: an attempt of quiz '{quiz.id}' presents {quiz.presented} "
+        raise InvalidRecord(f"questions: an attempt of quiz '{quiz.id}' presents {quiz.presented} "
                             f"questions, not {len(asked)}")
     try:
         result = grade_attempt(quiz, asked, record.quiz_answers())
     except GradingError as error:
-        raise Rejected(422, f"answers: {error}") from None
+        raise InvalidRecord(f"answers: {error}") from None
     mismatch = None
     if record.score is None or abs(record.score - result.score) > 0.005 or record.passed != result.passed:
         mismatch = (f"the score sent ({record.score}, passed={record.passed}) differs from the "
@@ -127,20 +148,20 @@ def grade(project: Project, record: Record) -> Grading:
 def check_acknowledgement(project: Project, record: Record, grading: Grading) -> None:
     """The statement signed is the policy's, and a required quiz was passed (current version only)."""
     policy = _by_id(project.policies, record.policy.id)
-    if record.kind != "acknowledgement" or policy.version != record.policy.version:
+    if policy is None or record.kind != "acknowledgement" or policy.version != record.policy.version:
         return
     if policy.acknowledgement is None:
         return
     if " ".join((record.statement or "").split()) != " ".join(policy.acknowledgement.statement.split()):
-        raise Rejected(422, f"statement: not the acknowledgement statement of policy '{policy.id}' "
+        raise InvalidRecord(f"statement: not the acknowledgement statement of policy '{policy.id}' "
                             f"version '{policy.version}'")
     required = policy.acknowledgement.requires_quiz
     if not required:
         return
     if record.quiz is None or record.quiz.id != required:
-        raise Rejected(422, f"quiz: acknowledging policy '{policy.id}' requires passing quiz '{required}'")
+        raise InvalidRecord(f"quiz: acknowledging policy '{policy.id}' requires passing quiz '{required}'")
     if not grading.passed:
-        raise Rejected(422, f"answers: the attempt of quiz '{required}' does not pass "
+        raise InvalidRecord(f"answers: the attempt of quiz '{required}' does not pass "
                             f"(recomputed score {grading.score})")
 
 
@@ -157,11 +178,42 @@ def check_form(project: Project, record: Record) -> None:
         if problem:
             problems.append(f"answers.{field.id}: {problem}")
     if problems:
-        raise Rejected(422, problems)
+        raise InvalidRecord(problems)
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _date_problem(text: str) -> str | None:
+    try:
+        if _DATE.fullmatch(text):
+            date.fromisoformat(text)
+            return None
+    except ValueError:
+        pass
+    return "a date answer is a real day written YYYY-MM-DD"
+
+
+def _url_problem(text: str) -> str | None:
+    parts = urlsplit(text)
+    if parts.scheme.lower() in {"http", "https"} and parts.netloc and " " not in text:
+        return None
+    return "a url answer is an http:// or https:// address"
+
+
+TEXT_CHECKS: dict[str, Callable[[str], str | None]] = {
+    "date": _date_problem, "url": _url_problem, "email": email_problem,
+}
+"""Field type -> what its text answer must look like (other text types take any text)."""
 
 
 def answer_problem(field: FormField, answer: object) -> str | None:
     """What is wrong with one form answer for its field's type, if anything."""
+    if isinstance(answer, str):
+        answer = answer.strip()  # spaces alone answer nothing; around a word they do no harm
+        problem = text_problem(answer, lines=field.type == "textarea")
+        if problem:
+            return problem
     if answer is None or answer == "" or answer == []:
         return "required" if field.required else None
     options = {option.id for option in field.options}
@@ -178,17 +230,19 @@ def answer_problem(field: FormField, answer: object) -> str | None:
         return f"a {field.type} answer is text"
     if field.type == "select" and answer not in options:
         return f"unknown option '{answer}'"
-    return None
+    check = TEXT_CHECKS.get(field.type)
+    return check(answer) if check else None
 
 
 def accept(project: Project, store: Store, record: Record, source: str) -> Stored:
-    """Check, re-grade and store one record; :class:`Rejected` says why it cannot be."""
+    """Check, re-grade and store one record; a :class:`~handbook.records.errors.RecordError`
+    says why it cannot be."""
     check_policy(project, store, record)
     check_person(project, record)
-    grading = grade(project, record)
+    grading = grade(project, record, source)
     check_acknowledgement(project, record, grading)
     check_form(project, record)
     stored = store.add(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source)
     if stored.conflict:
-        raise Rejected(409, f"id: a different record with id {record.id} is already stored")
+        raise Conflict(f"id: a different record with id {record.id} is already stored")
     return stored

@@ -1,4 +1,4 @@
-"""The record format (``handbook-record/1``): what the site sends and a receipt file holds.
+"""The record model: what the site sends and a receipt file holds, as the contract declares it.
 
 This is the contract between the pages that make records and the service that keeps them,
 so it is strict: unknown fields, wrong types and impossible combinations are refused here,
@@ -8,26 +8,75 @@ before anything looks at the project.
 from __future__ import annotations
 
 import json
+import re
 import uuid
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 
 from handbook.models.base import Model
+from handbook.records.cleantext import email_problem, normalise_id, text_problem
+from handbook.records.contract import PERSON_FIELDS, PersonField, RecordFormat, RecordKind
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+"""No record is older than this; with :data:`AHEAD`, the window RECORDS.md documents."""
+AHEAD = timedelta(days=1)
+"""How far past the server's clock a record's times may be (a client's clock runs fast)."""
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
 
 
 def _utc_timestamp(value: str) -> str:
-    """``YYYY-MM-DDTHH:MM:SSZ`` and a real moment (no 2026-02-30)."""
+    """Exactly ``YYYY-MM-DDTHH:MM:SSZ``, a real moment (no 2026-02-30), from 2000-01-01 to one
+    day past the server's clock, so no stored time can break a report's date arithmetic."""
     try:
-        datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+        if not _TIMESTAMP.fullmatch(value):
+            raise ValueError
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise ValueError("must be a UTC time like 2026-01-05T09:00:00Z") from None
+    if moment < EARLIEST:
+        raise ValueError("must not be before 2000-01-01T00:00:00Z")
+    if moment > datetime.now(UTC) + AHEAD:
+        raise ValueError("must not be more than a day after the server's clock")
     return value
 
 
-Short = Annotated[str, StringConstraints(max_length=200)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+def canonical_id(value: object) -> object:
+    """A record id in its one canonical form (trimmed, lower case), so every spelling of a
+    UUID names the same record; anything else is left for the type check to refuse."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _normalised(value: object) -> object:
+    return normalise_id(value) if isinstance(value, str) else value
+
+
+def _clean_id(value: str) -> str:
+    problem = text_problem(value, joiners=False)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _clean_text(value: str) -> str:
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_clean_text)]
+"""A typed line, such as the signature: no control or formatting characters either."""
 Long = Annotated[str, StringConstraints(max_length=10_000)]
 Ident = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 Timestamp = Annotated[str, AfterValidator(_utc_timestamp)]
@@ -51,18 +100,45 @@ class VersionRef(Strict):
     version: Ident
 
 
-class Person(Strict):
-    employee_id: Name
-    name: Name
-    department: Name
-    role: Ident
-    email: Short | None = None
+class PersonBlock(Strict):
+    """Who sent a record. The fields are the contract's ``PERSON_FIELDS`` (see :data:`Person`)."""
+
+    def value(self, field_id: str) -> str | None:
+        """One person field by its contract id."""
+        value: str | None = getattr(self, field_id)
+        return value
+
+
+def _clean_email(value: str) -> str:
+    problem = text_problem(value) or (email_problem(value) if value else None)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _person_field(field: PersonField) -> tuple[Any, Any]:
+    """A contract person field as a pydantic field: NFKC-normalised, trimmed text of at most
+    ``max_length`` characters with no control or formatting character (none at all in the
+    employee id), required (and not blank) or else optional."""
+    clean = {"employee_id": _clean_id, "email": _clean_email}.get(field.id, _clean_text)
+    text = Annotated[str, StringConstraints(min_length=int(field.required), max_length=field.max_length),
+                     AfterValidator(clean), BeforeValidator(_normalised)]
+    if field.required:
+        return Annotated[text, Field(description=field.label)], ...
+    return Annotated[text | None, Field(description=field.label)], None
+
+
+if TYPE_CHECKING:
+    Person = PersonBlock
+else:
+    Person = create_model("Person", __base__=PersonBlock,
+                          **{field.id: _person_field(field) for field in PERSON_FIELDS})
 
 
 class Record(Strict):
-    format: Literal["handbook-record/1"]
-    id: Annotated[str, StringConstraints(min_length=36, max_length=36)]
-    kind: Literal["acknowledgement", "quiz-attempt", "form"]
+    format: RecordFormat
+    id: Annotated[str, StringConstraints(min_length=36, max_length=36), BeforeValidator(canonical_id)]
+    kind: RecordKind
     policy: PolicyRef
     quiz: VersionRef | None = None
     form: VersionRef | None = None
@@ -85,7 +161,7 @@ class Record(Strict):
             parsed = uuid.UUID(self.id)
         except ValueError:
             raise ValueError("id: not a UUID") from None
-        if parsed.version != 4 or str(parsed) != self.id.lower():
+        if parsed.version != 4 or str(parsed) != self.id:
             raise ValueError("id: must be a version 4 UUID in the usual 8-4-4-4-12 form")
         if self.started_at > self.submitted_at:
             raise ValueError("started_at is after submitted_at")

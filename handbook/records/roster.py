@@ -7,11 +7,61 @@ make a report, so one typo does not hide everyone else's status.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-COLUMNS = ("employee_id", "name", "email", "department", "roles", "hire_date")
+from handbook.records import contract
+
+
+def _column(field: contract.PersonField) -> str:
+    """A person field's roster column; the role is ``roles`` there, since one may hold several."""
+    return "roles" if field.input == "role" else field.id
+
+
+_FIELDS = {field.id: field for field in contract.PERSON_FIELDS}
+PERSON_COLUMNS = tuple(_column(_FIELDS[name]) for name in contract.PERSON_COLUMNS)
+"""The record's person fields as roster columns, in the exports' order."""
+COLUMNS = (*PERSON_COLUMNS, "hire_date")
+OPTIONAL = ("role_since",)
+"""Columns a roster may have: the date the person took on their current role(s); deadlines run
+from it, falling back to ``hire_date``."""
+REQUIRED = tuple(_column(field) for field in contract.PERSON_FIELDS if field.required)
+"""Columns that may not be empty in any row."""
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "employee_id": ("employee id", "employee number", "employee no", "emp id", "employee", "id",
+                    "member id", "staff id", "person id"),
+    "name": ("full name", "employee name", "display name"),
+    "email": ("email address", "e-mail", "e-mail address", "work email", "mail"),
+    "department": ("dept", "department name", "division", "board", "board/commission"),
+    "roles": ("role", "role ids", "handbook roles"),
+    "hire_date": ("hire date", "date of hire", "hired", "start date", "date hired"),
+    "role_since": ("role since", "role start", "role start date", "in role since", "position start date",
+                   "date in role"),
+}
+"""Headers HR systems use for each column, compared case-insensitively with spaces, dashes and
+underscores alike ("Employee ID", "EMPLOYEE_ID" and "employee-id" are all ``employee_id``)."""
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", text.strip().lower()).strip()
+
+
+_BY_HEADER = {_header_key(alias): column for column, aliases in ALIASES.items()
+              for alias in (column, *aliases)}
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+
+
+def parse_date(text: str) -> date:
+    """``YYYY-MM-DD`` or the US ``MM/DD/YYYY`` (as Excel and most HR systems write it)."""
+    us = _US_DATE.fullmatch(text)
+    if us:
+        return date(int(us[3]), int(us[1]), int(us[2]))
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
 
 
 @dataclass(frozen=True)
@@ -23,6 +73,12 @@ class Person:
     department: str
     roles: tuple[str, ...]
     hire_date: date
+    role_since: date | None = None
+
+    @property
+    def deadlines_from(self) -> date:
+        """The day deadlines count from: taking on the role, else being hired."""
+        return self.role_since or self.hire_date
 
 
 def read_roster(path: Path, role_ids: set[str], display: str | None = None) -> tuple[list[Person], list[str]]:
@@ -35,7 +91,7 @@ def read_roster(path: Path, role_ids: set[str], display: str | None = None) -> t
     except UnicodeDecodeError:
         return [], [f"{display}:1: not UTF-8 text; save the roster as CSV UTF-8"]
     reader = csv.DictReader(text.splitlines(keepends=True), restkey="\0extra")
-    header = [name.strip() for name in reader.fieldnames or []]
+    header = [_BY_HEADER.get(_header_key(name), name.strip()) for name in reader.fieldnames or []]
     missing = [column for column in COLUMNS if column not in header]
     if missing:
         return [], [f"{display}:1: missing column(s) {', '.join(missing)}; need {', '.join(COLUMNS)}"]
@@ -48,34 +104,41 @@ def read_roster(path: Path, role_ids: set[str], display: str | None = None) -> t
             person, messages = _person(reader.line_num, row, role_ids, seen)
             problems += [f"{display}:{reader.line_num}: {message}" for message in messages]
             if person:
-                seen[person.employee_id] = person.line
+                seen[contract.normalise_employee_id(person.employee_id)] = person.line
                 people.append(person)
     except csv.Error as error:
         problems.append(f"{display}:{reader.line_num}: {error}")
     return people, problems
 
 
-def _person(line: int, row: dict, role_ids: set[str], seen: dict[str, int]
+def _person(line: int, row: dict[str, str], role_ids: set[str], seen: dict[str, int]
             ) -> tuple[Person | None, list[str]]:
     if "\0extra" in row:
         return None, ["more fields than the header has columns (a comma in a name needs quotes)"]
-    values = {column: (row.get(column) or "").strip() for column in COLUMNS}
+    values = {column: (row.get(column) or "").strip() for column in (*COLUMNS, *OPTIONAL)}
     if not any(values.values()):
         return None, []  # a blank line
-    problems = [f"{column} is empty" for column in ("employee_id", "name", "department", "roles")
-                if not values[column]]
+    problems = [f"{column} is empty" for column in REQUIRED if not values[column]]
     ident = values["employee_id"]
-    if ident in seen:
-        problems.append(f"employee_id '{ident}' is already on line {seen[ident]}")
+    earlier = seen.get(contract.normalise_employee_id(ident))
+    if earlier is not None:
+        problems.append(f"employee_id '{ident}' is already on line {earlier}")
     roles = tuple(role.strip() for role in values["roles"].split(";") if role.strip())
     problems += [f"unknown role '{role}'; known: {', '.join(sorted(role_ids))}"
                  for role in roles if role not in role_ids]
-    try:
-        hired = date.fromisoformat(values["hire_date"])
-    except ValueError:
-        problems.append(f"hire_date '{values['hire_date']}' is not a date (YYYY-MM-DD)")
+    dates: dict[str, date | None] = {}
+    for column in ("hire_date", "role_since"):
+        if column == "role_since" and not values[column]:
+            dates[column] = None
+            continue
+        try:
+            dates[column] = parse_date(values[column])
+        except ValueError:
+            problems.append(f"{column} '{values[column]}' is not a date (YYYY-MM-DD or MM/DD/YYYY)")
     if problems:
         return None, problems
+    hired = dates["hire_date"]
+    assert hired is not None
     person = Person(line, values["employee_id"], values["name"], values["email"], values["department"],
-                    roles, hired)
+                    roles, hired, dates["role_since"])
     return person, []

@@ -11,60 +11,26 @@ and stream rows instead of loading a table into memory.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from handbook.records import chain
+from handbook.records.contract import PERSON_FIELDS
+from handbook.records.errors import StoreBusy, StoreFull, StoreUnavailable
 from handbook.records.model import Record
 
-BUSY_TIMEOUT_MS = 10_000
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    policy_id TEXT NOT NULL,
-    policy_version TEXT NOT NULL,
-    policy_hash TEXT NOT NULL,
-    quiz_id TEXT,
-    quiz_version TEXT,
-    form_id TEXT,
-    form_version TEXT,
-    employee_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    department TEXT NOT NULL,
-    role TEXT NOT NULL,
-    email TEXT,
-    statement TEXT,
-    signature TEXT,
-    questions TEXT,
-    answers TEXT NOT NULL,
-    score REAL,
-    passed INTEGER,
-    pass_mark INTEGER,
-    attempt INTEGER,
-    client_score REAL,
-    client_passed INTEGER,
-    score_note TEXT,
-    started_at TEXT NOT NULL,
-    submitted_at TEXT NOT NULL,
-    user_agent TEXT NOT NULL,
-    received_at TEXT NOT NULL,
-    source TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);
-CREATE INDEX IF NOT EXISTS records_employee ON records (employee_id);
-CREATE INDEX IF NOT EXISTS records_policy ON records (policy_id, policy_version, policy_hash);
-"""
-
+BUSY_TIMEOUT_MS = 5_000
+"""How long a write waits for another program's lock before the caller hears 503 (bounded, so
+a locked database never ties up the service)."""
 
 @dataclass(frozen=True)
 class Stored:
@@ -78,21 +44,54 @@ class Stored:
     replay: bool = False
     conflict: bool = False
 
-    def answer(self) -> dict[str, Any]:
-        """What the service tells the client (identical for the first post and any replay)."""
-        message = "Recorded." if self.score_note is None else f"Recorded; {self.score_note}."
-        return {"status": "stored", "id": self.id, "received_at": self.received_at,
-                "score": self.score, "passed": self.passed,
-                "score_mismatch": self.score_note is not None, "message": message}
-
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
-                                 isolation_level=None)
+FileId = tuple[int, int]
+
+
+def file_id(path: Path) -> FileId | None:
+    """The (device, inode) at ``path`` now; None when nothing is there."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def store_error(path: Path, error: sqlite3.Error) -> StoreUnavailable:
+    """A SQLite failure as the domain error the service answers 503 for, with a message."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StoreBusy("the records database is locked by another program; try again shortly")
+    if name.startswith("SQLITE_FULL") or "disk is full" in str(error):
+        return StoreFull("the records database's disk is full; nothing was stored")
+    if name.startswith("SQLITE_READONLY"):
+        return StoreUnavailable(f"the records database {path} is read-only; nothing was stored")
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        return StoreUnavailable(f"{path} is not a records database (SQLite)")
+    return StoreUnavailable(f"the records database {path} failed: {error}")
+
+
+@contextmanager
+def guarded(path: Path) -> Iterator[None]:
+    """Run store work with SQLite's errors turned into :class:`StoreUnavailable` ones."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise store_error(path, error) from None
+    except OSError as error:
+        raise StoreUnavailable(f"the records database {path} cannot be used: {error.strerror}") from None
+
+
+def connect(path: Path, create: bool = False) -> sqlite3.Connection:
+    """A connection to an existing store (``create``: make the file when missing), so a reader
+    never leaves an empty database where a removed one was."""
+    target = f"{path.resolve().as_uri()}?mode={'rwc' if create else 'rw'}"
+    connection = sqlite3.connect(target, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                 check_same_thread=False, isolation_level=None)
     connection.row_factory = sqlite3.Row
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA journal_mode = WAL")
@@ -102,7 +101,10 @@ def connect(path: Path) -> sqlite3.Connection:
 
 @dataclass
 class _Pending:
-    """One record waiting for the writer; ``done`` is set once its transaction committed."""
+    """One record waiting for the writer; ``done`` is set once its transaction committed.
+
+    Besides the record it holds what the server decided about it (the recomputed score, the
+    note on a wrong claim, where it came from); the stored columns read from here."""
 
     record: Record
     score: float | None
@@ -111,9 +113,86 @@ class _Pending:
     score_note: str | None
     source: str
     body: str
+    received: str = ""
+    identity: str = chain.SELF_ASSERTED
     done: threading.Event = field(default_factory=threading.Event)
     result: Stored | None = None
     error: BaseException | None = None
+
+    @property
+    def questions(self) -> str | None:
+        return None if self.record.questions is None else json.dumps(self.record.questions)
+
+    @property
+    def answers(self) -> str:
+        return json.dumps(self.record.answers, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One stored column: its SQLite type and where its value comes from (a dotted path on the
+    pending record; a path through a null, such as ``record.quiz.id`` of a form, stores null)."""
+
+    name: str
+    type: str
+    source: str
+
+    def value(self, pending: _Pending) -> Any:
+        value: Any = pending
+        for part in self.source.split("."):
+            if value is None:
+                return None
+            value = getattr(value, part)
+        return value
+
+
+_PERSON = tuple(Column(field.id, "TEXT NOT NULL" if field.required else "TEXT", f"record.person.{field.id}")
+                for field in PERSON_FIELDS)
+
+COLUMNS: tuple[Column, ...] = (
+    Column("id", "TEXT NOT NULL UNIQUE", "record.id"),
+    Column("kind", "TEXT NOT NULL", "record.kind"),
+    Column("policy_id", "TEXT NOT NULL", "record.policy.id"),
+    Column("policy_version", "TEXT NOT NULL", "record.policy.version"),
+    Column("policy_hash", "TEXT NOT NULL", "record.policy.hash"),
+    Column("quiz_id", "TEXT", "record.quiz.id"),
+    Column("quiz_version", "TEXT", "record.quiz.version"),
+    Column("form_id", "TEXT", "record.form.id"),
+    Column("form_version", "TEXT", "record.form.version"),
+    *_PERSON,
+    Column("statement", "TEXT", "record.statement"),
+    Column("signature", "TEXT", "record.signature"),
+    Column("questions", "TEXT", "questions"),
+    Column("answers", "TEXT NOT NULL", "answers"),
+    Column("score", "REAL", "score"),
+    Column("passed", "INTEGER", "passed"),
+    Column("pass_mark", "INTEGER", "pass_mark"),
+    Column("attempt", "INTEGER", "record.attempt"),
+    Column("client_score", "REAL", "record.score"),
+    Column("client_passed", "INTEGER", "record.passed"),
+    Column("score_note", "TEXT", "score_note"),
+    Column("started_at", "TEXT NOT NULL", "record.started_at"),
+    Column("submitted_at", "TEXT NOT NULL", "record.submitted_at"),
+    Column("user_agent", "TEXT NOT NULL", "record.user_agent"),
+    Column("received_at", "TEXT NOT NULL", "received"),
+    Column("source", "TEXT NOT NULL", "source"),
+    Column("body", "TEXT NOT NULL", "body"),
+    Column("identity", f"TEXT NOT NULL DEFAULT '{chain.SELF_ASSERTED}'", "identity"),
+)
+"""The records table, declared once: the schema, the insert and the column list derive from it.
+Add columns only at the end (an existing store keeps its table)."""
+
+COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
+
+SCHEMA = "\n".join([
+    "CREATE TABLE IF NOT EXISTS records (",
+    "    seq INTEGER PRIMARY KEY AUTOINCREMENT,",
+    ",\n".join(f"    {column.name} {column.type}" for column in COLUMNS),
+    ");",
+    "CREATE INDEX IF NOT EXISTS records_kind ON records (kind, seq);",
+    "CREATE INDEX IF NOT EXISTS records_employee ON records (employee_id);",
+    "CREATE INDEX IF NOT EXISTS records_policy ON records (policy_id, policy_version, policy_hash);",
+])
 
 
 class Store:
@@ -123,9 +202,18 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = connect(self.path)
-        self._writer.executescript(SCHEMA)
+        with guarded(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.path.exists() and not stat.S_ISREG(os.stat(self.path).st_mode):
+                raise StoreUnavailable(f"{self.path} is not a file; give --db a SQLite file's path")
+            self._writer = connect(self.path, create=True)
+            try:
+                self._writer.executescript(SCHEMA)
+                chain.migrate(self._writer)
+            except BaseException:
+                self._writer.close()
+                raise
+        self._file = file_id(self.path)
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._write_loop, name="records-writer", daemon=True)
         self._thread.start()
@@ -140,9 +228,12 @@ class Store:
         """Insert, or tell a replay (same body: same answer) from a conflict (same id, other body).
 
         Returns only once the record is committed to disk (or was already there)."""
+        pass_mark = pass_mark if pass_mark is not None else record.pass_mark
         pending = _Pending(record, score, passed, pass_mark, score_note, source, record.canonical())
         self._queue.put(pending)
         pending.done.wait()
+        if isinstance(pending.error, sqlite3.Error):
+            raise store_error(self.path, pending.error)
         if pending.error is not None:
             raise pending.error
         assert pending.result is not None
@@ -172,7 +263,9 @@ class Store:
         try:
             db.execute("BEGIN IMMEDIATE")
             for pending in batch:
-                pending.result = self._insert(db, pending, received)
+                pending.received = received
+                pending.result = self._insert(db, pending)
+            self.check()  # the file the service opens next time is the one committed to
             db.execute("COMMIT")
         except BaseException as error:
             if db.in_transaction:
@@ -183,17 +276,23 @@ class Store:
             pending.done.set()
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, pending: _Pending, received: str) -> Stored:
+    def _insert(db: sqlite3.Connection, pending: _Pending) -> Stored:
         p, record = pending, pending.record
         row = db.execute("SELECT * FROM records WHERE id = ?", (record.id,)).fetchone()
         if row is None:
-            db.execute(_INSERT, _values(record, p.score, p.passed, p.pass_mark, p.score_note, p.source,
-                                        received, p.body))
-            return Stored(record.id, received, p.score, p.passed, p.score_note)
+            chain.append_record(db, COLUMN_NAMES, tuple(column.value(p) for column in COLUMNS))
+            return Stored(record.id, p.received, p.score, p.passed, p.score_note)
         if row["body"] != pending.body:
             return Stored(record.id, row["received_at"], None, None, None, conflict=True)
         return Stored(record.id, row["received_at"], row["score"], _bool(row["passed"]),
                       row["score_note"], replay=True)
+
+    def check(self) -> None:
+        """Refuse to go on when the database file was removed, replaced or made read-only since
+        the store opened it: a commit would reach a file nobody opens again."""
+        self.check_readable()
+        if not os.stat(self.path).st_mode & 0o222:
+            raise StoreUnavailable(f"the records database {self.path} is read-only; nothing was stored")
 
     def knows_policy_version(self, policy_id: str, version: str, content_hash: str) -> bool:
         with self._reader() as db:
@@ -203,63 +302,58 @@ class Store:
         return row is not None
 
     def count(self, kind: str | None = None) -> int:
+        where, parameters = ("", ()) if kind is None else (" WHERE kind = ?", (kind,))
         with self._reader() as db:
-            if kind is None:
-                return db.execute("SELECT count(*) FROM records").fetchone()[0]
-            return db.execute("SELECT count(*) FROM records WHERE kind = ?", (kind,)).fetchone()[0]
+            found: int = db.execute(f"SELECT count(*) FROM records{where}", parameters).fetchone()[0]
+        return found
 
     def ids(self) -> set[str]:
         with self._reader() as db:
             return {row[0] for row in db.execute("SELECT id FROM records")}
 
-    def rows(self, kind: str | None = None, columns: Sequence[str] | None = None) -> Iterator[sqlite3.Row]:
+    def rows(self, kind: str | None = None, columns: Sequence[str] | None = None, *,
+             include_void: bool = False) -> Iterator[sqlite3.Row]:
         """Rows in the order they arrived, fetched a few at a time (never the whole table).
 
-        ``columns`` limits what is read (default: all, stored body included)."""
-        unknown = set(columns or ()) - {"seq", *_COLUMNS}
+        ``columns`` limits what is read (default: all, stored body included); the column
+        ``void_reason`` is the reason of the record's void (null when it stands). Voided
+        records are left out unless ``include_void``."""
+        unknown = set(columns or ()) - {"seq", "void_reason", "chain", *COLUMN_NAMES}
         if unknown:
             raise ValueError(f"no such column(s): {', '.join(sorted(unknown))}")
-        selected = ", ".join(columns) if columns else "*"
-        db = connect(self.path)
-        try:
-            if kind is None:
-                cursor = db.execute(f"SELECT {selected} FROM records ORDER BY seq")
-            else:
-                cursor = db.execute(f"SELECT {selected} FROM records WHERE kind = ? ORDER BY seq", (kind,))
+        selected = ", ".join(_VOID_REASON if name == "void_reason" else f"records.{name}"
+                             for name in columns) if columns else f"records.*, {_VOID_REASON}"
+        standing = "NOT EXISTS (SELECT 1 FROM voids WHERE voids.record_id = records.id)"
+        where = [] if include_void else [standing]
+        where += [] if kind is None else ["kind = ?"]
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._reader() as db:
+            cursor = db.execute(f"SELECT {selected} FROM records{clause} ORDER BY seq",
+                                () if kind is None else (kind,))
             while batch := cursor.fetchmany(500):
                 yield from batch
-        finally:
-            db.close()
 
-    def _reader(self) -> closing[sqlite3.Connection]:
-        """A short-lived connection of its own, so reads never wait on the writer's lock."""
-        return closing(connect(self.path))
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """A short-lived connection of its own, so reads never wait on the writer's lock; SQLite
+        errors leave as :class:`StoreUnavailable`, and a removed or replaced file is one too."""
+        with guarded(self.path):
+            self.check_readable()
+            with closing(connect(self.path)) as db:
+                yield db
+
+    def check_readable(self) -> None:
+        """Like :meth:`check`, but a read-only file still reads."""
+        now = file_id(self.path)
+        if now != self._file:
+            what = "removed" if now is None else "replaced"
+            raise StoreUnavailable(f"the records database {self.path} was {what} while the service "
+                                   "ran; nothing was stored; restore it and restart the service")
+
+
+_VOID_REASON = ("(SELECT reason FROM voids WHERE voids.record_id = records.id ORDER BY seq LIMIT 1)"
+                " AS void_reason")
 
 
 def _bool(value: int | None) -> bool | None:
     return None if value is None else bool(value)
-
-
-_COLUMNS = ("id", "kind", "policy_id", "policy_version", "policy_hash", "quiz_id", "quiz_version",
-            "form_id", "form_version", "employee_id", "name", "department", "role", "email",
-            "statement", "signature", "questions", "answers", "score", "passed", "pass_mark",
-            "attempt", "client_score", "client_passed", "score_note", "started_at", "submitted_at",
-            "user_agent", "received_at", "source", "body")
-_INSERT = f"INSERT INTO records ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-
-
-def _values(record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
-            score_note: str | None, source: str, received: str, body: str) -> tuple[Any, ...]:
-    person, quiz, form = record.person, record.quiz, record.form
-    questions = json.dumps(record.questions) if record.questions is not None else None
-    return (
-        record.id, record.kind, record.policy.id, record.policy.version, record.policy.hash,
-        quiz.id if quiz else None, quiz.version if quiz else None,
-        form.id if form else None, form.version if form else None,
-        person.employee_id, person.name, person.department, person.role, person.email,
-        record.statement, record.signature, questions,
-        json.dumps(record.answers, ensure_ascii=False, sort_keys=True),
-        score, passed, pass_mark if pass_mark is not None else record.pass_mark, record.attempt,
-        record.score, record.passed, score_note, record.started_at, record.submitted_at,
-        record.user_agent, received, source, body,
-    )

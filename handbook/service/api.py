@@ -1,31 +1,94 @@
 """``POST /api/records`` and the CSV exports.
 
-Every refusal is a 4xx with a JSON body ``{"error", "detail", "problems"}``; ``detail`` is
-what the browser shows (assets/js/records.js reads it).
+Every refusal is a 4xx (or 503) with a JSON body ``{"error", "detail", "problems"}``;
+``detail`` is what the browser shows (assets/js/records.js reads it). The records domain
+raises :class:`~handbook.records.errors.RecordError`; :data:`STATUS` is the one place that
+says which status each error gets.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from http import HTTPStatus
+from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+import anyio
+import anyio.to_thread
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from handbook.records import csv as records_csv
-from handbook.records.intake import Rejected, accept, parse
+from handbook.records.contract import EXPORTS
+from handbook.records.errors import (
+    Conflict,
+    Expired,
+    InvalidRecord,
+    NotAllowed,
+    NotFound,
+    RecordError,
+    StoreBusy,
+    StoreUnavailable,
+    TooLarge,
+    TooSoon,
+    Unreadable,
+)
+from handbook.records.intake import accept, parse
+from handbook.records.labels import Labels
+from handbook.records.store import Stored
 from handbook.service.openapi import openapi_document
+from handbook.service.site import NothingServed
 from handbook.service.state import TOKEN_VARIABLE, ServiceState
 
 MAX_BODY = 64 * 1024
+
+STATUS: dict[type[Exception], int] = {
+    Unreadable: 400,
+    TooLarge: 413,
+    InvalidRecord: 422,  # UnknownReference too: it is an InvalidRecord
+    Conflict: 409,  # an exam attempt answered twice too
+    NotFound: 404,  # an unknown exam or exam attempt
+    NotAllowed: 403,  # another person's attempt, or every attempt used
+    Expired: 410,
+    TooSoon: 429,  # an exam's waiting period (with Retry-After)
+    StoreUnavailable: 503,
+    NothingServed: 503,
+}
+"""Domain error -> HTTP status; the most specific class listed for an error wins."""
 
 
 def problem(status: int, messages: list[str] | str, headers: dict[str, str] | None = None) -> JSONResponse:
     messages = [messages] if isinstance(messages, str) else messages
     body = {"error": HTTPStatus(status).phrase, "detail": "; ".join(messages), "problems": messages}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def status_for(error: Exception) -> int:
+    """The HTTP status of a domain error: that of the most specific class :data:`STATUS` lists."""
+    return next(STATUS[kind] for kind in type(error).__mro__ if kind in STATUS)
+
+
+def error_handlers(state: ServiceState) -> dict[Any, Any]:
+    """The exception handler for every domain error the routes let through."""
+
+    async def refused(request: Request, error: Exception) -> Response:
+        status = status_for(error)
+        messages = error.messages if isinstance(error, RecordError) else [str(error)]
+        headers = {} if isinstance(error, NothingServed) else cors_headers(state, request) or {}
+        retry_after = getattr(error, "retry_after", None)  # a locked or full store, an exam's wait
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return problem(status, messages, headers)
+
+    return dict.fromkeys(STATUS, refused)
+
+
+def stored_answer(stored: Stored) -> dict[str, Any]:
+    """What the client is told about a stored record (the same for the first post and any replay)."""
+    message = "Recorded." if stored.score_note is None else f"Recorded; {stored.score_note}."
+    return {"status": "stored", "id": stored.id, "received_at": stored.received_at,
+            "score": stored.score, "passed": stored.passed,
+            "score_mismatch": stored.score_note is not None, "message": message}
 
 
 def own_origin(request: Request) -> str:
@@ -47,41 +110,81 @@ async def read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
-            raise Rejected(400, "Content-Length is not a number")
+            raise Unreadable("Content-Length is not a number")
         if int(declared) > MAX_BODY:
-            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+            raise TooLarge(f"the body is larger than {MAX_BODY} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY:
-            raise Rejected(413, f"the body is larger than {MAX_BODY} bytes")
+            raise TooLarge(f"the body is larger than {MAX_BODY} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def record_routes(state: ServiceState) -> list[Route]:
-    async def post_record(request: Request) -> Response:
-        cors = cors_headers(state, request)
-        if cors is None:
-            return problem(403, f"origin {request.headers.get('origin')} may not send records here")
-        client = request.client.host if request.client else "unknown"
-        limiter = state.rate_limiter()
-        wait = limiter.take(client)
-        if wait:
-            headers = {**cors, "Retry-After": limiter.retry_after(wait)}
-            return problem(429, "too many records from this address; try again shortly", headers)
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media != "application/json":
-            return problem(415, "send the record as application/json", cors)
+STORE_WORKERS = 8
+"""Threads that work on the store at once, apart from the pool that serves the site's files."""
+
+STORE_QUEUE_SECONDS = 10.0
+"""How long a request may wait for one of those threads; past that it is answered 503 with
+Retry-After, so a locked database never ties up the service and a morning's rush still queues."""
+
+
+def store_runner(workers: int = STORE_WORKERS, queue_seconds: float = STORE_QUEUE_SECONDS) -> Any:
+    """Run blocking store work on ``workers`` threads of its own, never the pool that serves
+    static files. Requests queue (without holding a thread) for at most ``queue_seconds``,
+    then get :class:`StoreBusy`."""
+    made: list[tuple[anyio.Semaphore, anyio.CapacityLimiter]] = []
+
+    async def run(function: Any, *arguments: Any) -> Any:
+        if not made:  # created inside the event loop that uses them
+            made.append((anyio.Semaphore(workers), anyio.CapacityLimiter(workers)))
+        admission, threads = made[0]
+        with anyio.move_on_after(queue_seconds) as waited:
+            await admission.acquire()
+        if waited.cancelled_caught:
+            raise StoreBusy("the records database is busy; try again shortly")
         try:
-            record = parse(await read_body(request))
-            project = state.projects.get()
-            stored = await run_in_threadpool(accept, project, state.store, record, "api")
-        except Rejected as rejected:
-            return problem(rejected.status, rejected.messages, cors)
-        except ClientDisconnect:
-            return problem(400, "the client went away before sending the whole body")
-        return JSONResponse(stored.answer(), status_code=201,
+            return await anyio.to_thread.run_sync(function, *arguments, limiter=threads)
+        finally:
+            admission.release()
+
+    return run
+
+
+async def admitted_body(state: ServiceState, request: Request) -> tuple[dict[str, str], bytes] | Response:
+    """The CORS headers and JSON body of a post the service takes, or the refusal: a foreign
+    origin, too many posts from one address, not JSON, too large."""
+    cors = cors_headers(state, request)
+    if cors is None:
+        return problem(403, f"origin {request.headers.get('origin')} may not send records here")
+    client = request.client.host if request.client else "unknown"
+    limiter = state.rate_limiter()
+    wait = limiter.take(client)
+    if wait:
+        headers = {**cors, "Retry-After": limiter.retry_after(wait)}
+        return problem(429, "too many records from this address; try again shortly", headers)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json":
+        return problem(415, "send the record as application/json", cors)
+    try:
+        return cors, await read_body(request)
+    except ClientDisconnect:
+        return problem(400, "the client went away before sending the whole body")
+
+
+def record_routes(state: ServiceState) -> list[Route]:
+    run_store = store_runner()
+
+    async def post_record(request: Request) -> Response:
+        admitted = await admitted_body(state, request)
+        if isinstance(admitted, Response):
+            return admitted
+        cors, body = admitted
+        record = parse(body)
+        project = state.project  # read once: the project of the pages on screen now
+        stored = await run_store(accept, project, state.store, record, "api")
+        return JSONResponse(stored_answer(stored), status_code=201,
                             headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
 
     async def preflight(request: Request) -> Response:
@@ -114,20 +217,24 @@ def export_routes(state: ServiceState) -> list[Route]:
         if not state.authorised(request):
             return problem(401, "a valid bearer token (HANDBOOK_ADMIN_TOKEN) is required",
                            {"WWW-Authenticate": 'Bearer realm="handbook-hr"'})
-        if not name.endswith(".csv") or kind not in records_csv.COLUMNS:
-            return problem(404, f"no export '{name}'; choose {', '.join(records_csv.COLUMNS)} (.csv)")
+        if not name.endswith(".csv") or kind not in EXPORTS:
+            return problem(404, f"no export '{name}'; choose {', '.join(EXPORTS)} (.csv)")
         excel = request.query_params.get("excel") in {"1", "true", "yes"}
-        rows = state.store.rows(records_csv.RECORD_KIND[kind], records_csv.STORED_COLUMNS[kind])
+        await anyio.to_thread.run_sync(state.store.check_readable)  # 503 now, not a cut-off body
         stamp = datetime.now(UTC).strftime("%Y%m%d")
         headers = {"Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"',
                    "Cache-Control": "no-store"}
-        body = records_csv.encoded(records_csv.export(kind, rows, excel=excel))
+        include_void = request.query_params.get("include_void") in {"1", "true", "yes"}
+        labels = Labels.of(state.project)
+        body = records_csv.encoded(records_csv.export_store(state.store, kind, excel=excel,
+                                                            include_void=include_void, labels=labels))
         return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)
 
     return [Route("/api/export/{name}", export, methods=["GET"])]
 
 
 API_METHODS = {"/api/records": "POST, OPTIONS", "/api/openapi.json": "GET"}
+API_PATTERNS = (("/api/exams/", "/attempts", "POST"), ("/api/exams/attempts/", "/answers", "POST"))
 
 
 def fallback_routes() -> list[Route]:
@@ -136,6 +243,11 @@ def fallback_routes() -> list[Route]:
     async def other(request: Request) -> Response:
         path = request.url.path
         allowed = API_METHODS.get(path) or ("GET" if path.startswith("/api/export/") else None)
+        allowed = allowed or next((m for start, end, m in API_PATTERNS
+                                   if path.startswith(start) and path.endswith(end)), None)
+        if path.startswith("/api/export/") and request.method == "GET":
+            return problem(404, f"no export '{path.removeprefix('/api/export/')}'; choose "
+                                f"{', '.join(EXPORTS)} (.csv)")
         if allowed:
             return problem(405, f"{request.method} is not allowed here; use {allowed}", {"Allow": allowed})
         return problem(404, f"no API at {path}; see /api/openapi.json")

@@ -1,51 +1,69 @@
 """The HR page: the completion report, live from the store, with the CSV downloads.
 
-Sign-in takes the admin token in a POST body (never in a URL) and sets an HttpOnly,
-SameSite=Strict cookie derived from the token; a bearer header works too.
+Sign-in takes the admin token in a POST body (never in a URL), throttled per client address,
+and starts a server-side session (:mod:`handbook.service.sessions`) whose random id goes in
+an HttpOnly, SameSite=Strict cookie (Secure over HTTPS). Sign-in and sign-out are refused
+from other sites and without their CSRF token (:mod:`handbook.service.csrf`). A bearer
+header with the token works too, for scripts. Each sign-in, refusal and sign-out is audited.
 """
 
 from __future__ import annotations
 
 import hmac
 from datetime import UTC, date, datetime
-from urllib.parse import parse_qs
 
-import jinja2
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from handbook.records import csv as records_csv
-from handbook.records.html import render_report
-from handbook.records.report import Report, build_report, status_csv
+from handbook.records.contract import EXPORTS
+from handbook.records.html import render_login, render_report
+from handbook.records.report import STATUS_EXCEL_FILE, Report, build_report, status_csv
 from handbook.records.roster import read_roster
-from handbook.resources import hr_templates
+from handbook.service import csrf
+from handbook.service.logs import audit
 from handbook.service.state import SESSION_COOKIE, TOKEN_VARIABLE, ServiceState
 
 MAX_LOGIN_BODY = 4096
-SESSION_SECONDS = 8 * 3600
+FORM_SECONDS = 3600
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make Chromium send Origin: null
     "X-Content-Type-Options": "nosniff",
 }
-_login = jinja2.Environment(loader=jinja2.FileSystemLoader(hr_templates()), autoescape=True)
 
 
 def hr_routes(state: ServiceState) -> list[Route]:
-    def login_page(message: str = "", status: int = 200, error: bool = False) -> HTMLResponse:
-        title = state.projects.get().handbook.site_title
-        html = _login.get_template("login.html.j2").render(
-            title=title, message=message, error=error, enabled=bool(state.token))
-        return HTMLResponse(html, status_code=status, headers=HEADERS)
+    def login_page(message: str = "", status: int = 200, error: bool = False,
+                   request: Request | None = None, headers: dict[str, str] | None = None) -> HTMLResponse:
+        """The sign-in page; given the ``request``, with the form's CSRF token (and its cookie)."""
+        token = csrf.form_token(request) if request is not None and state.token else ""
+        html = render_login(state.project.handbook.site_title, message, error, bool(state.token), token)
+        response = HTMLResponse(html, status_code=status, headers={**HEADERS, **(headers or {})})
+        if request is not None and token:
+            csrf.set_cookie(response, request, csrf.FORM_COOKIE, token, FORM_SECONDS)
+        return response
+
+    async def form_body(request: Request) -> bytes | None:
+        """The posted form, or None past MAX_LOGIN_BODY."""
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_LOGIN_BODY:
+                return None
+        return body
+
+    def client(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
 
     def current_report() -> tuple[Report | None, list[str]]:
         if state.roster is None or not state.roster.exists():
             return None, []
-        project = state.projects.get()
+        project = state.project
         people, problems = read_roster(state.roster, {role.id for role in project.roles}, state.roster.name)
         report = build_report(project, people, state.store.rows(), datetime.now(UTC).date())
         return report, problems
@@ -55,46 +73,83 @@ def hr_routes(state: ServiceState) -> list[Route]:
             return login_page(f"The HR page is disabled: set {TOKEN_VARIABLE} where the service runs.", 503,
                               error=True)
         if not state.authorised(request):
-            return login_page()
+            return login_page(request=request)
+        session = await run_in_threadpool(state.session, request)
         report, problems = await run_in_threadpool(current_report)
-        totals = [(kind, await run_in_threadpool(state.store.count, record_kind))
-                  for kind, record_kind in records_csv.RECORD_KIND.items()]
+        totals = [(name, await run_in_threadpool(state.store.count, export.kind))
+                  for name, export in EXPORTS.items()]
         no_report = ("No roster: start the service with --roster roster.csv to see who still has to act."
                      if report is None else "")
-        html = render_report(report, f"HR: {state.projects.get().handbook.site_title}", live=True,
-                             exports=tuple(records_csv.COLUMNS), totals=totals, no_report=no_report,
-                             as_of=date.today().isoformat(), roster_problems=problems)
+        html = render_report(report, f"HR: {state.project.handbook.site_title}", live=True,
+                             exports=tuple(EXPORTS), totals=totals, no_report=no_report,
+                             as_of=date.today().isoformat(), roster_problems=problems,
+                             csrf=session.csrf if session else "")
         return HTMLResponse(html, headers=HEADERS)
 
     async def login(request: Request) -> Response:
-        if not state.token:
+        if not state.token or state.sessions is None:
             return login_page(f"The HR page is disabled: set {TOKEN_VARIABLE}.", 503, error=True)
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > MAX_LOGIN_BODY:
-                return login_page("That sign-in was too large.", 413, error=True)
-        given = (parse_qs(body.decode("utf-8", "replace")).get("token") or [""])[0]
-        if not hmac.compare_digest(given.encode(), state.token.encode()):
-            return login_page("That token is not right.", 401, error=True)
+        address = client(request)
+        foreign = csrf.foreign_origin(request)
+        if foreign:
+            audit("sign-in refused", address, reason="foreign-origin")
+            return login_page(f"Sign-in refused: {foreign}.", 403, error=True, request=request)
+        limiter = state.sign_in_limiter
+        wait = limiter.take(address)
+        if wait:
+            audit("sign-in refused", address, reason="throttled")
+            retry = limiter.retry_after(wait)
+            return login_page(f"Too many sign-in attempts from this address; try again in {retry} seconds.",
+                              429, error=True, request=request, headers={"Retry-After": retry})
+        body = await form_body(request)
+        if body is None:
+            return login_page("That sign-in was too large.", 413, error=True, request=request)
+        if not csrf.matches(csrf.form_value(body, csrf.FIELD), request.cookies.get(csrf.FORM_COOKIE, "")):
+            audit("sign-in refused", address, reason="csrf")
+            return login_page("This sign-in form had expired; it is fresh now: please sign in again.", 403,
+                              error=True, request=request)
+        if not hmac.compare_digest(csrf.form_value(body, "token").encode(), state.token.encode()):
+            audit("sign-in failed", address, method="admin-token")
+            return login_page("That token is not right.", 401, error=True, request=request)
+        sessions = state.sessions
+        await run_in_threadpool(sessions.end, request.cookies.get(SESSION_COOKIE, ""))  # never reuse an id
+        session_id, _ = await run_in_threadpool(sessions.begin, "admin-token")
+        audit("sign-in ok", address, method="admin-token")
         response = RedirectResponse("/hr", status_code=303, headers=HEADERS)
-        response.set_cookie(SESSION_COOKIE, state.session_value(), max_age=SESSION_SECONDS, path="/",
-                            httponly=True, samesite="strict", secure=request.url.scheme == "https")
+        csrf.set_cookie(response, request, SESSION_COOKIE, session_id, int(sessions.policy.absolute))
         return response
 
     async def logout(request: Request) -> Response:
         response = RedirectResponse("/hr", status_code=303, headers=HEADERS)
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+        session = await run_in_threadpool(state.session, request)
+        if session is None or state.sessions is None:
+            return response  # nothing to end: the cookie is cleared all the same
+        foreign = csrf.foreign_origin(request)
+        body = await form_body(request) or b""
+        if foreign or not csrf.matches(csrf.form_value(body, csrf.FIELD), session.csrf):
+            audit("sign-out refused", client(request), reason="foreign-origin" if foreign else "csrf")
+            return login_page("Sign-out refused: that form did not come from this HR page.", 403, error=True,
+                              request=request)
+        await run_in_threadpool(state.sessions.end, request.cookies.get(SESSION_COOKIE, ""))
+        audit("sign-out", client(request), method=session.subject)
         return response
 
     async def status_download(request: Request) -> Response:
+        return await status_file(request, excel=False)
+
+    async def status_excel(request: Request) -> Response:
+        return await status_file(request, excel=True)
+
+    async def status_file(request: Request, excel: bool) -> Response:
         if not state.token or not state.authorised(request):
             return login_page("Sign in first.", 401 if state.token else 503, error=True)
         report, _ = await run_in_threadpool(current_report)
         if report is None:
             return login_page("No roster is configured (--roster).", 404, error=True)
-        body = records_csv.encoded(status_csv(report))
-        headers = {**HEADERS, "Content-Disposition": 'attachment; filename="status.csv"'}
+        body = records_csv.encoded(status_csv(report, excel=excel))
+        name = STATUS_EXCEL_FILE if excel else "status.csv"
+        headers = {**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
         return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)
 
     return [
@@ -102,4 +157,5 @@ def hr_routes(state: ServiceState) -> list[Route]:
         Route("/hr/login", login, methods=["POST"]),
         Route("/hr/logout", logout, methods=["POST"]),
         Route("/hr/status.csv", status_download, methods=["GET"]),
+        Route(f"/hr/{STATUS_EXCEL_FILE}", status_excel, methods=["GET"]),
     ]

@@ -5,13 +5,52 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from handbook.records.csv import COLUMNS
+from handbook.records.contract import EXPORTS, FORMAT
 from handbook.records.model import Record
 
 
 def _problem(description: str) -> dict[str, Any]:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _json(description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    body = {"schema": schema or {"type": "object"}}
+    return {"description": description, "content": {"application/json": body}}
+
+
+def exam_paths() -> dict[str, Any]:
+    """The exam endpoints (handbook/service/exams.py): an attempt without keys, then its grade."""
+    person = {"type": "object", "required": ["person"],
+              "properties": {"person": {"$ref": "#/components/schemas/Person"}}}
+    answers = {"type": "object", "required": ["employee_id", "answers"], "properties": {
+        "employee_id": {"type": "string"},
+        "answers": {"type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
+    refusals = {"400": _problem("Not JSON"),
+                "403": _problem("Another person's attempt, or every attempt used"),
+                "404": _problem("No such exam or attempt"),
+                "422": _problem("Invalid person block or answers"),
+                "429": _problem("Waiting period between attempts (see Retry-After), or too many requests")}
+    return {
+        "/api/exams/{quiz_id}/attempts": {"post": {
+            "summary": "Start an exam attempt (or get back the person's open one): questions without keys",
+            "parameters": [{"name": "quiz_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": person}}},
+            "responses": {"201": _json("A new attempt: id, person, number, expiry, questions"),
+                          "200": _json("The person's attempt still open"), **refusals},
+        }},
+        "/api/exams/attempts/{attempt_id}/answers": {"post": {
+            "summary": "Answer an attempt once: graded, stored as a quiz-attempt record (source exam)",
+            "parameters": [{"name": "attempt_id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": answers}}},
+            "responses": {"201": _json("Score, pass, the stored record and each question's feedback"),
+                          "409": _problem("This attempt was already answered"),
+                          "410": _problem("This attempt expired, or the exam changed since it started"),
+                          **refusals},
+        }},
+    }
 
 
 @functools.cache
@@ -38,12 +77,12 @@ def openapi_document() -> dict[str, Any]:
             "message": {"type": "string"},
         },
     }
-    export_kinds = list(COLUMNS)
+    export_kinds = list(EXPORTS)
     stored = {"$ref": "#/components/schemas/Stored"}
     return {
         "openapi": "3.1.0",
         "info": {"title": "handbook records service", "version": "1",
-                 "description": "Stores acknowledgements, quiz attempts and forms (handbook-record/1) "
+                 "description": f"Stores acknowledgements, quiz attempts and forms ({FORMAT}) "
                                 "and exports them as CSV for HR. See RECORDS.md."},
         "paths": {
             "/api/records": {"post": {
@@ -60,6 +99,7 @@ def openapi_document() -> dict[str, Any]:
                     "415": _problem("Content-Type is not application/json"),
                     "422": _problem("Invalid record, or unknown policy, version, quiz, form or role"),
                     "429": _problem("Too many records from this address (see Retry-After)"),
+                    "503": _problem("No build has succeeded yet (preview): nothing to check against"),
                 },
             }},
             "/api/export/{kind}.csv": {"get": {
@@ -79,6 +119,7 @@ def openapi_document() -> dict[str, Any]:
                     "503": _problem("HANDBOOK_ADMIN_TOKEN is not set: exports are disabled"),
                 },
             }},
+            **exam_paths(),
             "/api/openapi.json": {"get": {"summary": "This document",
                                           "responses": {"200": {"description": "OpenAPI 3.1"}}}},
         },

@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 
 MAX_CLIENTS = 10_000
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, clock=time.monotonic) -> None:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self.rate = per_minute / 60.0
         self.clock = clock

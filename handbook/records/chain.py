@@ -1,0 +1,252 @@
+"""The evidence chain: every stored row carries ``chain = sha256(previous chain + its content)``.
+
+Records and void entries share one sequence (``seq``): a void is its own row in the
+``voids`` table, numbered from the same counter as the records, so the chain runs through
+both in ``seq`` order. The head (last seq, its chain, the number of rows) is kept in the
+``handbook_schema`` table, so a row cut off the end is caught as well as one changed,
+removed, inserted or reordered in the middle.
+
+Every append reads the head and writes the row *inside* the caller's write transaction
+(``BEGIN IMMEDIATE``): SQLite lets one writer in at a time, whether the service's writer
+thread, an importer in another process or ``records void``, so concurrency cannot fork it.
+
+A row's canonical content is JSON (keys sorted, UTF-8, no spaces) of its table name, its
+``seq`` and the columns in ``RECORD_FIELDS`` / ``VOID_FIELDS``; anyone can recompute it:
+``sha256((previous_chain + content).encode("utf-8")).hexdigest()``, starting from
+``GENESIS`` (64 zeros).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA_VERSION = 2
+"""1: records without a chain; 2: the chain, the identity column and the voids table."""
+GENESIS = "0" * 64
+SELF_ASSERTED = "self-asserted"
+
+RECORD_FIELDS: tuple[str, ...] = (
+    "id", "kind", "policy_id", "policy_version", "policy_hash", "quiz_id", "quiz_version", "form_id",
+    "form_version", "employee_id", "name", "department", "role", "email", "statement", "signature",
+    "questions", "answers", "score", "passed", "pass_mark", "attempt", "client_score", "client_passed",
+    "score_note", "started_at", "submitted_at", "user_agent", "received_at", "source", "body", "identity",
+)
+"""The record columns the chain covers (fixed: a later column is not chained until a new version)."""
+VOID_FIELDS: tuple[str, ...] = ("record_id", "reason", "voided_by", "voided_at")
+
+META = """
+CREATE TABLE IF NOT EXISTS handbook_schema (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS voids (
+    seq INTEGER PRIMARY KEY,
+    record_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    voided_by TEXT NOT NULL,
+    voided_at TEXT NOT NULL,
+    chain TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS voids_record ON voids (record_id);
+"""
+
+
+def content(table: str, seq: int, values: dict[str, Any]) -> str:
+    """The canonical content of one chained row, as SQLite gives it back (booleans are 0/1)."""
+    stored = {name: int(value) if isinstance(value, bool) else value for name, value in values.items()}
+    return json.dumps({"table": table, "seq": seq, **stored}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def link(previous: str, row_content: str) -> str:
+    return hashlib.sha256((previous + row_content).encode("utf-8")).hexdigest()
+
+
+def _meta(db: sqlite3.Connection, name: str) -> str | None:
+    row = db.execute("SELECT value FROM handbook_schema WHERE name = ?", (name,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _set_meta(db: sqlite3.Connection, **values: object) -> None:
+    db.executemany("INSERT OR REPLACE INTO handbook_schema (name, value) VALUES (?, ?)",
+                   [(name, str(value)) for name, value in values.items()])
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    chain: str
+    rows: int
+
+
+def head(db: sqlite3.Connection) -> Head:
+    """The chain's head as recorded in the schema table (the genesis on an empty store)."""
+    return Head(int(_meta(db, "chain_seq") or 0), _meta(db, "chain_head") or GENESIS,
+                int(_meta(db, "chain_rows") or 0))
+
+
+def _advance(db: sqlite3.Connection, table: str, values: dict[str, Any]) -> tuple[int, str]:
+    """The next seq and chain value after the head; records the new head. Call inside a write
+    transaction."""
+    last = head(db)
+    seq = max(last.seq, _max_seq(db)) + 1
+    chain = link(last.chain, content(table, seq, values))
+    _set_meta(db, chain_seq=seq, chain_head=chain, chain_rows=last.rows + 1)
+    return seq, chain
+
+
+def _max_seq(db: sqlite3.Connection) -> int:
+    found = db.execute("SELECT max(s) FROM (SELECT max(seq) AS s FROM records "
+                       "UNION ALL SELECT max(seq) FROM voids)").fetchone()[0]
+    return int(found or 0)
+
+
+def append_record(db: sqlite3.Connection, columns: Sequence[str], values: Sequence[Any]) -> None:
+    """Insert one record row with its seq and chain; inside the writer's transaction."""
+    row = dict(zip(columns, values, strict=True))
+    row.setdefault("identity", SELF_ASSERTED)
+    seq, chain = _advance(db, "records", {name: row.get(name) for name in RECORD_FIELDS})
+    names = ["seq", *row, "chain"]
+    db.execute(f"INSERT INTO records ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+               (seq, *row.values(), chain))
+
+
+def append_void(db: sqlite3.Connection, record_id: str, reason: str, voided_by: str, voided_at: str) -> int:
+    """Insert one void entry into the chain; inside a write transaction. Returns its seq."""
+    values = {"record_id": record_id, "reason": reason, "voided_by": voided_by, "voided_at": voided_at}
+    seq, chain = _advance(db, "voids", values)
+    db.execute("INSERT INTO voids (seq, record_id, reason, voided_by, voided_at, chain) "
+               "VALUES (?, ?, ?, ?, ?, ?)", (seq, record_id, reason, voided_by, voided_at, chain))
+    return seq
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring a store to ``SCHEMA_VERSION``: add the identity and chain columns and the voids
+    table, and chain the rows already there in seq order. Safe to run at every open."""
+    db.executescript(META)
+    if int(_meta(db, "version") or 1) >= SCHEMA_VERSION:
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if int(_meta(db, "version") or 1) < SCHEMA_VERSION:  # another process may have done it
+            present = {row[1] for row in db.execute("PRAGMA table_info(records)")}
+            if "identity" not in present:
+                db.execute(f"ALTER TABLE records ADD COLUMN identity TEXT NOT NULL DEFAULT '{SELF_ASSERTED}'")
+            if "chain" not in present:
+                db.execute("ALTER TABLE records ADD COLUMN chain TEXT")
+            _chain_existing(db)
+            _set_meta(db, version=SCHEMA_VERSION)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _chain_existing(db: sqlite3.Connection) -> None:
+    previous, count, last = GENESIS, 0, 0
+    rows = db.execute(f"SELECT seq, {', '.join(RECORD_FIELDS)} FROM records ORDER BY seq").fetchall()
+    for row in rows:
+        previous = link(previous, content("records", row[0], dict(zip(RECORD_FIELDS, row[1:], strict=True))))
+        db.execute("UPDATE records SET chain = ? WHERE seq = ?", (previous, row[0]))
+        count, last = count + 1, row[0]
+    _set_meta(db, chain_seq=last, chain_head=previous, chain_rows=count)
+
+
+@dataclass(frozen=True)
+class Link:
+    """One chained row as read back: where it is, what it is, its stored and recomputed chain."""
+
+    seq: int
+    table: str
+    record_id: str
+    """The record's id; for a void entry, the id of the record it voids."""
+    stored: str | None
+    previous: str
+    content: str
+
+    @property
+    def expected(self) -> str:
+        return link(self.previous, self.content)
+
+    @property
+    def name(self) -> str:
+        return f"record {self.record_id}" if self.table == "records" else f"void of {self.record_id}"
+
+
+def links(db: sqlite3.Connection) -> Iterator[Link]:
+    """Every chained row in seq order, each with the chain value its predecessor implies."""
+    cursor = db.execute(
+        f"SELECT 'records' AS tbl, seq, chain, {', '.join(RECORD_FIELDS)}, "
+        f"{', '.join('NULL' for _ in VOID_FIELDS)} FROM records "
+        f"UNION ALL SELECT 'voids', seq, chain, {', '.join('NULL' for _ in RECORD_FIELDS)}, "
+        f"{', '.join(VOID_FIELDS)} FROM voids ORDER BY seq")
+    previous = GENESIS
+    while batch := cursor.fetchmany(500):
+        for row in batch:
+            table, seq, stored = row[0], row[1], row[2]
+            fields = RECORD_FIELDS if table == "records" else VOID_FIELDS
+            offset = 3 if table == "records" else 3 + len(RECORD_FIELDS)
+            values = dict(zip(fields, row[offset:offset + len(fields)], strict=True))
+            ident = values["id"] if table == "records" else values["record_id"]
+            yield Link(seq, table, str(ident), stored, previous, content(table, seq, values))
+            previous = stored or ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rows: int
+    head: str
+    problems: list[str]
+
+
+@contextmanager
+def snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: rows and head agree even while the service writes."""
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.execute("ROLLBACK")
+
+
+def check(db: sqlite3.Connection, keep: Callable[[Link], None] | None = None) -> Verdict:
+    """Recompute the chain (call inside :func:`snapshot`); one problem line per broken row.
+    ``keep`` sees every row as it is checked (the evidence file keeps one person's)."""
+    problems: list[str] = []
+    count, last, last_seq = 0, GENESIS, 0
+    recorded = head(db)
+    for row in links(db):
+        count += 1
+        if keep is not None:
+            keep(row)
+        if row.stored != row.expected:
+            gap = (f"seq {last_seq + 1}-{row.seq - 1} are missing (removed); "
+                   if row.seq > last_seq + 1 else "")
+            problems.append(f"seq {row.seq} ({row.name}): chain does not match: {gap}"
+                            "this row was changed or inserted, or a row before it was removed or moved")
+        last, last_seq = row.stored or "", row.seq
+    if not problems and (recorded.chain != last or recorded.rows != count):
+        problems.append(f"head: the store records {recorded.rows} row(s) ending at seq {recorded.seq}, "
+                        f"found {count} ending at seq {last_seq}: "
+                        "rows were removed from or added to the end")
+    return Verdict(count, last, problems)
+
+
+def verify(db: sqlite3.Connection) -> Verdict:
+    """The whole chain, checked over one consistent snapshot."""
+    with snapshot(db):
+        return check(db)
+
+
+HOW_TO_CHECK = (
+    "Each row's chain value is the SHA-256 (hex) of the UTF-8 bytes of the previous row's chain value "
+    "followed by this row's content, exactly as given; the first row's previous value is 64 zeros. "
+    "Rows follow each other by seq across records and void entries. To re-check one row: "
+    "python3 -c 'import hashlib,sys; print(hashlib.sha256((sys.argv[1]+sys.argv[2]).encode()).hexdigest())' "
+    "PREVIOUS CONTENT. To re-check the whole store: handbook records verify --db RECORDS_FILE, whose head "
+    "must equal the head given here if nothing was added since."
+)
+"""How anyone can re-check the chain without this program; printed in every evidence file."""
