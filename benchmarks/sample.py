@@ -54,8 +54,9 @@ def acknowledgement(project: Project, record_id: str = ID, employee_id: str = EM
         "pass_mark": None, "passed": None, "attempt": None,
         "started_at": STAMP, "submitted_at": STAMP, "user_agent": "handbook-benchmarks",
     }
-    if ack and ack.requires_quiz:
-        record.update(_quiz_fields(project, ack.requires_quiz))
+    quiz = ack.quiz_for("employee", {q.id: q.audience for q in project.quizzes}) if ack else None
+    if quiz:
+        record.update(_quiz_fields(project, quiz))
     return record
 
 

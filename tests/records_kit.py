@@ -76,7 +76,8 @@ def acknowledgement(project: Project, employee_id: str = "E100", name: str = "An
     policy = project.policy("admin-policy-6")
     record = _base(project, "acknowledgement", employee_id, name, role)
     record.update(statement=policy.acknowledgement.statement, signature=name)
-    record.update(quiz_part(project, policy.acknowledgement.requires_quiz))
+    audiences = {quiz.id: quiz.audience for quiz in project.quizzes}
+    record.update(quiz_part(project, policy.acknowledgement.quiz_for(role, audiences)))
     record.update(changes)
     return record
 

@@ -18,6 +18,7 @@ from handbook.project import load_project
 from handbook.records.contract import PERSON_FIELDS, receipt_name
 from tests.quiz_driver import (
     ACKNOWLEDGE,
+    BOARD,
     EMPLOYEE,
     check_answers,
     fill_person,
@@ -279,3 +280,66 @@ def test_quiz_then_acknowledgement_work_opened_from_disk(page, built_site):
         page.locator("[data-hb-ack] [data-hb-receipt] button").click()
     assert json.loads(Path(info.value.path()).read_text(encoding="utf-8"))["passed"] is True
     assert page.console_errors == [] and page.outside_requests == []
+
+
+def test_a_board_member_passes_the_boards_quiz_and_acknowledges(page, records_site):
+    """The boards quiz unlocks the acknowledgement for the roles it is for, and only for them."""
+    records_site.refuse = False
+    pass_quiz(page, url(records_site, BOARD))
+    page.locator("[data-hb-quiz-next] a").click()
+    page.wait_for_url(f"**/{ACKNOWLEDGE}")
+    assert not page.locator("[data-hb-ack-gate]").is_visible()
+    assert page.locator("[data-hb-ack-form]").is_visible()
+    assert page.locator("[data-hb-ack-passed]").inner_text().startswith("You passed Boards and commissions")
+    fill_acknowledgement(page, "Grace Hopper")
+    page.select_option("[data-hb-ack-form] [name='role']", "employee")
+    page.locator(ACKNOWLEDGE_BUTTON).click()
+    summary = page.locator("[data-hb-ack-form] [data-hb-error-summary]")
+    employee_quiz = shipped_quiz_title("admin-policy-6-employee")
+    expected = [f"As Employee, first pass {employee_quiz} on this browser."]
+    assert summary.locator("a").all_inner_texts() == expected
+    assert page.locator("#ack-role").get_attribute("aria-invalid") == "true"
+    page.select_option("[data-hb-ack-form] [name='role']", "board-member")
+    page.locator(ACKNOWLEDGE_BUTTON).click()
+    page.locator("[data-hb-certificate]").wait_for()
+    sent = records_site.received[-1]
+    assert sent["person"]["role"] == "board-member" and sent["quiz"]["id"] == "admin-policy-6-board"
+    assert sent["passed"] is True
+    certificate = page.locator("[data-hb-certificate]")
+    board_quiz = shipped_quiz_title("admin-policy-6-board")
+    assert certificate.locator("[data-hb-cert='quiz_title']").inner_text() == board_quiz
+
+
+def shipped_quiz_title(quiz_id: str) -> str:
+    return next(q.title for q in shipped().quizzes if q.id == quiz_id)
+
+
+def test_reload_says_who_already_acknowledged_which_version_and_when(browser, records_site):
+    """After acknowledging, the page remembers it on this browser (by employee id): a reload
+    says so in local time instead of offering the form again; another person can still sign."""
+    records_site.refuse = False
+    context = browser.new_context(timezone_id="Europe/London", locale="en-GB")
+    page = context.new_page()
+    pass_quiz(page, url(records_site, EMPLOYEE))
+    page.goto(url(records_site, ACKNOWLEDGE))
+    fill_acknowledgement(page, "Grace Hopper")
+    page.locator(ACKNOWLEDGE_BUTTON).click()
+    page.locator("[data-hb-certificate]").wait_for()
+    sent = records_site.received[-1]
+    page.reload()
+    done = page.locator("[data-hb-ack-done]")
+    assert done.is_visible() and not page.locator("[data-hb-ack-form]").is_visible()
+    sentence, small_print = done.locator("[data-hb-ack-done-text] p").all_inner_texts()
+    version = shipped().policy("admin-policy-6").version
+    assert re.fullmatch(rf"Grace Hopper \(ID E-1001\) acknowledged version {version} of this policy on this "
+                        r"browser on [A-Z][a-z]+ \d{1,2}, \d{4} at \d{1,2}:\d\d\W[AP]M\.", sentence), sentence
+    assert small_print == f"Record {sent['id']}"
+    assert settled_axe_violations(page) == []
+    page.locator("[data-hb-ack-again]").click()  # a colleague on the same computer
+    assert page.locator("[data-hb-ack-form]").is_visible()
+    assert page.evaluate("document.activeElement.id") == "ack-employee-id"
+    page.fill("#ack-employee-id", "E-1001")
+    page.locator("#ack-employee-id").blur()
+    earlier = page.locator("[data-hb-ack-earlier]").inner_text()
+    assert earlier.startswith("Grace Hopper (ID E-1001) acknowledged")
+    context.close()

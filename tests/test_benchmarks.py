@@ -27,8 +27,8 @@ def test_a_synthetic_handbook_copies_the_policy_and_everything_that_names_it(tmp
     copied = [c for c in project.checklists if c.policy == "admin-policy-6-copy-3"]
     assert len(copied) == len(shipped.checklists)
     assert {c.role for c in copied} == {c.role for c in shipped.checklists}  # role ids are never renamed
-    required = {p.id: p.acknowledgement.requires_quiz for p in project.policies if p.acknowledgement}
-    assert all(quiz in {q.id for q in project.quizzes} for quiz in required.values() if quiz)
+    required = {p.id: p.acknowledgement.quiz_ids() for p in project.policies if p.acknowledgement}
+    assert all(quiz in {q.id for q in project.quizzes} for quizzes in required.values() for quiz in quizzes)
 
 
 def test_pages_are_classified_by_the_kinds_links_declares():

@@ -21,7 +21,7 @@ def add_policies(project: Path, count: int) -> None:
     for number in range(101, 101 + count):
         copy = text.replace("id: admin-policy-6", f"id: admin-policy-{number}", 1)
         copy = copy.replace('number: "6"', f'number: "{number}"', 1)
-        copy = copy.replace("  requires_quiz: admin-policy-6-employee\n", "")  # that quiz is No. 6's
+        copy = re.sub(r"  requires_quiz: .*\n", "", copy)  # those quizzes are No. 6's
         (project / f"policy_source/policies/admin-policy-{number}.yaml").write_text(copy, encoding="utf-8")
 
 

@@ -119,7 +119,7 @@ def test_pass_mark_must_be_1_to_100(project_copy, value, message):
 def test_acknowledgement_must_name_a_quiz_on_its_policy(project_copy):
     path = project_copy / "policy_source" / "policies" / "admin-policy-6.yaml"
     text = path.read_text(encoding="utf-8").replace(
-        "requires_quiz: admin-policy-6-employee", "requires_quiz: no-such-quiz"
+        "requires_quiz: [admin-policy-6-employee,", "requires_quiz: [no-such-quiz,"
     )
     path.write_text(text, encoding="utf-8")
     code, lines = run_check(project_copy)

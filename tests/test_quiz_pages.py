@@ -59,7 +59,9 @@ def test_acknowledgement_page_shows_what_is_acknowledged(built_site):
     assert page.count("<option value=") == len(project.roles) + 1  # and "Choose…"
     data = page_data(page)["acknowledgement"]
     audiences = {quiz.id: quiz.audience for quiz in project.quizzes}
-    quizzes = [q for q in project.quizzes if q.id in policy.acknowledgement.quiz_ids()]
+    by_id = {quiz.id: quiz for quiz in project.quizzes}
+    quizzes = [by_id[quiz_id] for quiz_id in policy.acknowledgement.quiz_ids()]  # in the rule's order
+    assert len(quizzes) == 2  # the shipped rule: the employee self-check, or the boards quiz
     assert data["policy"] == {"id": policy.id, "version": policy.version, "hash": policy.content_hash()}
     assert data["statement"] == policy.acknowledgement.statement
     assert [(q["id"], q["version"], q["title"], q["href"]) for q in data["quizzes"]] == [

@@ -46,7 +46,7 @@ def exported(service: Service, kind: str) -> list[dict[str, str]]:
 def test_an_acknowledgement_reaches_the_service_and_the_export(service, built_site, page):
     project = project_at(built_site.parent)
     policy = project.policy("admin-policy-6")
-    quiz_id = policy.acknowledgement.requires_quiz
+    quiz_id = policy.acknowledgement.quiz_for("employee", {q.id: q.audience for q in project.quizzes})
     quiz = quiz_part(project, quiz_id)
     passed = {key: quiz[key] for key in ("questions", "answers", "score", "pass_mark", "passed", "attempt")}
     page.goto(f"{service.address}/acknowledge/admin-policy-6.html")

@@ -146,7 +146,8 @@ def grade(project: Project, record: Record, source: str = "api") -> Grading:
 
 
 def check_acknowledgement(project: Project, record: Record, grading: Grading) -> None:
-    """The statement signed is the policy's, and a required quiz was passed (current version only)."""
+    """The statement signed is the policy's, and the quiz the person's role requires (the policy's
+    ``requires_quiz`` rule) was passed; current version only."""
     policy = _by_id(project.policies, record.policy.id)
     if policy is None or record.kind != "acknowledgement" or policy.version != record.policy.version:
         return
@@ -155,11 +156,13 @@ def check_acknowledgement(project: Project, record: Record, grading: Grading) ->
     if " ".join((record.statement or "").split()) != " ".join(policy.acknowledgement.statement.split()):
         raise InvalidRecord(f"statement: not the acknowledgement statement of policy '{policy.id}' "
                             f"version '{policy.version}'")
-    required = policy.acknowledgement.requires_quiz
+    role = record.person.role
+    required = policy.acknowledgement.quiz_for(role, {quiz.id: quiz.audience for quiz in project.quizzes})
     if not required:
         return
     if record.quiz is None or record.quiz.id != required:
-        raise InvalidRecord(f"quiz: acknowledging policy '{policy.id}' requires passing quiz '{required}'")
+        raise InvalidRecord(f"quiz: acknowledging policy '{policy.id}' as role '{role}' requires passing "
+                            f"quiz '{required}'")
     if not grading.passed:
         raise InvalidRecord(f"answers: the attempt of quiz '{required}' does not pass "
                             f"(recomputed score {grading.score})")
