@@ -298,9 +298,13 @@ def report(directory: Path, roster: Path | None, out: Path | None, html: Path | 
     finally:
         store.close()
     _write_csv(status_csv(result), out)
+    if out is not None:
+        click.echo(f"wrote the status CSV to {out}", err=True)
     if html is not None:
         title = f"Completion report: {project.handbook.organization}"
-        html.write_text(render_report(result, title, roster_problems=problems), encoding="utf-8")
+        page = render_report(result, title, roster_problems=problems, site_title=project.handbook.site_title)
+        html.write_text(page, encoding="utf-8")
+        click.echo(f"wrote the HTML report to {html.resolve()} (open it in a browser)", err=True)
     for stranger in result.strangers:
         click.echo(stranger.line(), err=True)
     counts = ", ".join(f"{status} {count}" for status, count in result.counts().items())

@@ -30,6 +30,8 @@ from handbook.strings import ENGLISH, Strings
 from handbook.textfmt import html_text
 
 BAND_AFTER = 10
+HR_PAGE = "hr"
+"""Where ``handbook serve`` puts the HR page, from the site's root (handbook.service.hr)."""
 
 
 @dataclass
@@ -223,8 +225,10 @@ def requirements_pages(project: Project, strings: Strings) -> Iterable[Page]:
         needs = required_quizzes(project, policy) if policy else []
         rows.append((requirement, [project.role(role) for role in requirement.roles], policy,
                      quizzes.get(requirement.pass_quiz or ""), needs))
-    yield Page(page_path("requirements"), "requirements.md.j2", strings.text("nav.requirements"), (),
-               {"rows": rows})
+    path = page_path("requirements")
+    hr_href = html_href(relative(path, HR_PAGE))
+    context = {"rows": rows, "hr_href": hr_href}
+    yield Page(path, "requirements.md.j2", strings.text("nav.requirements"), (), context)
 
 
 def glossary_pages(project: Project, strings: Strings) -> Iterable[Page]:

@@ -139,7 +139,7 @@ def test_the_html_report_has_an_accessible_chart_and_its_data(report):
     assert 'role="img"' in svg and 'aria-labelledby="chart-title chart-desc"' in svg
     assert '<title id="chart-title">' in html and '<desc id="chart-desc">' in html
     assert "Parks: 2 of 4 complete (50%)." in html
-    assert "<th scope=\"row\">Library</th><td>0</td><td>2</td><td>0%</td>" in html
+    assert re.search(r'<th scope="row">Library</th><td[^>]*>0</td><td[^>]*>2</td><td[^>]*>0%</td>', html)
     assert "Failed, Sma" in html and "overdue" in html
     assert "<script" not in html and "http" not in html.replace("http-equiv", "")
 

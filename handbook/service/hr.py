@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS
-from handbook.records.html import render_login, render_report
+from handbook.records.html import SITE_HOME, render_login, render_report
 from handbook.records.report import STATUS_EXCEL_FILE, Report, build_report, status_csv
 from handbook.records.roster import read_roster
 from handbook.service import csrf
@@ -27,6 +27,11 @@ from handbook.service.logs import audit
 from handbook.service.state import SESSION_COOKIE, TOKEN_VARIABLE, ServiceState
 
 MAX_LOGIN_BODY = 4096
+TURNED_OFF = (f"The HR page is turned off on this server: IT turns it on by setting an HR access code "
+              f"({TOKEN_VARIABLE}) where the records service runs.")
+NO_ROSTER = ("No staff roster yet: IT starts the service with --roster roster.csv (or puts roster.csv in the "
+             "project folder) to show who still has to act.")
+WRONG_CODE = "That access code is not right: check it and try again."
 FORM_SECONDS = 3600
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -70,7 +75,7 @@ def hr_routes(state: ServiceState) -> list[Route]:
 
     async def page(request: Request) -> Response:
         if not state.token:
-            return login_page(f"The HR page is disabled: set {TOKEN_VARIABLE} where the service runs.", 503,
+            return login_page(TURNED_OFF, 503,
                               error=True)
         if not state.authorised(request):
             return login_page(request=request)
@@ -78,9 +83,10 @@ def hr_routes(state: ServiceState) -> list[Route]:
         report, problems = await run_in_threadpool(current_report)
         totals = [(name, await run_in_threadpool(state.store.count, export.kind))
                   for name, export in EXPORTS.items()]
-        no_report = ("No roster: start the service with --roster roster.csv to see who still has to act."
+        no_report = (NO_ROSTER
                      if report is None else "")
-        html = render_report(report, f"HR: {state.project.handbook.site_title}", live=True,
+        html = render_report(report, "HR: who has done what their role requires", live=True,
+                             site_title=state.project.handbook.site_title, home_href=SITE_HOME,
                              exports=tuple(EXPORTS), totals=totals, no_report=no_report,
                              as_of=date.today().isoformat(), roster_problems=problems,
                              csrf=session.csrf if session else "")
@@ -88,7 +94,7 @@ def hr_routes(state: ServiceState) -> list[Route]:
 
     async def login(request: Request) -> Response:
         if not state.token or state.sessions is None:
-            return login_page(f"The HR page is disabled: set {TOKEN_VARIABLE}.", 503, error=True)
+            return login_page(TURNED_OFF, 503, error=True)
         address = client(request)
         foreign = csrf.foreign_origin(request)
         if foreign:
@@ -106,11 +112,11 @@ def hr_routes(state: ServiceState) -> list[Route]:
             return login_page("That sign-in was too large.", 413, error=True, request=request)
         if not csrf.matches(csrf.form_value(body, csrf.FIELD), request.cookies.get(csrf.FORM_COOKIE, "")):
             audit("sign-in refused", address, reason="csrf")
-            return login_page("This sign-in form had expired; it is fresh now: please sign in again.", 403,
+            return login_page("This sign-in form had expired. It is fresh now: please sign in again.", 403,
                               error=True, request=request)
         if not hmac.compare_digest(csrf.form_value(body, "token").encode(), state.token.encode()):
             audit("sign-in failed", address, method="admin-token")
-            return login_page("That token is not right.", 401, error=True, request=request)
+            return login_page(WRONG_CODE, 401, error=True, request=request)
         sessions = state.sessions
         await run_in_threadpool(sessions.end, request.cookies.get(SESSION_COOKIE, ""))  # never reuse an id
         session_id, _ = await run_in_threadpool(sessions.begin, "admin-token")
