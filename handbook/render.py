@@ -67,6 +67,13 @@ def template_cache() -> Path | None:
     return folder if os.access(folder, os.W_OK) else None
 
 
+def inline_text(value: object) -> str:
+    """``attr``-escaped text that keeps one space at either edge: a piece of a sentence cut
+    around a link ("Ask with the ", link, " form.")."""
+    text = str(value)
+    return (" " if text[:1].isspace() else "") + html_attr(text) + (" " if text[-1:].isspace() else "")
+
+
 def make_environment(project: Project, cache: Path | None = None) -> jinja2.Environment:
     """Templates from the project's overrides, then the built-ins; compiled once into ``cache``."""
     env = jinja2.Environment(
@@ -78,7 +85,7 @@ def make_environment(project: Project, cache: Path | None = None) -> jinja2.Envi
         lstrip_blocks=True,
         autoescape=False,  # Markdown out; every value goes through md_text or html_attr
     )
-    env.filters.update(md=md_text, attr=html_attr, paragraphs=paragraphs)
+    env.filters.update(md=md_text, attr=html_attr, paragraphs=paragraphs, inline=inline_text)
     return env
 
 

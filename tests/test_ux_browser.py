@@ -36,6 +36,8 @@ KINDS = {
 SIZES = {"phone": (375, 740), "desktop": (1280, 800)}
 SHIPPED, _ = load_project(ROOT)
 POLICY = SHIPPED.policy("admin-policy-6")
+EMPLOYEE_CHECKLIST = next(c for c in SHIPPED.checklists if c.id == "employee")
+CHECKLIST_KEY = f"handbook:checklist:employee:{EMPLOYEE_CHECKLIST.version}"
 
 
 def test_every_page_kind_is_looked_at():
@@ -106,7 +108,7 @@ def open_clause(tab) -> None:
 
 STATES: dict[str, list[tuple[str, dict[str, Any], Callable[[Any], None] | None]]] = {
     "home": [("with progress", {**a_pass("admin-policy-6-employee"), **acknowledged(),
-                                "handbook:checklist:employee:1": ["read-policy", "know-terms"]}, None)],
+                                CHECKLIST_KEY: ["read-policy", "know-terms"]}, None)],
     "policy": [("a section linked", {}, open_clause)],
     "quiz": [("asking before an incomplete check", {}, quiz_confirm),
              ("result, record form refused", {}, quiz_result_and_errors)],
@@ -219,7 +221,8 @@ def test_quiz_options_show_focus_and_enter_never_sends_the_quiz(screen, site_url
     assert not screen.locator("[data-hb-quiz-result]").is_visible()
     assert not screen.locator("[data-hb-quiz-confirm]").is_visible()
     assert screen.locator("[data-hb-question] input:disabled").count() == 0
-    assert screen.evaluate("localStorage.getItem('handbook.quiz.admin-policy-6-employee@1')") is None
+    stored = f"handbook.quiz.admin-policy-6-employee@{quiz_data(screen)['version']}"
+    assert screen.evaluate("key => localStorage.getItem(key)", stored) is None  # no attempt made
     count = screen.locator("[data-hb-quiz-count]").inner_text()
     assert re.fullmatch(r"Answered [12] of 10 questions\.", count), count
 
