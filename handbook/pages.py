@@ -114,6 +114,19 @@ def required_quizzes(project: Project, policy: Policy) -> list[tuple[Quiz, list[
     return found
 
 
+def gate_lines(needs: list[tuple[Quiz, list[Any]]]) -> list[tuple[Quiz, str, list[Any]]]:
+    """How the acknowledgement page names who passes which quiz: the roles a quiz is for by
+    its audience, and "every other role" for those that fall back to it (the string's key)."""
+    lines = []
+    for quiz, roles in needs:
+        own = [role for role in roles if role.id in quiz.audience]
+        others = len(own) < len(roles)
+        key = "ack.gate_quiz_others" if others else "ack.gate_quiz"
+        key = "ack.gate_quiz_and_others" if own and others else key
+        lines.append((quiz, key, own))
+    return lines
+
+
 def step_progress(project: Project, step: Step) -> dict[str, Any] | None:
     """What this browser can know of a step on a path (ticks, a pass, an acknowledgement)."""
     kind, ident, _ = parse_link(step.link)
@@ -300,7 +313,7 @@ def acknowledge_pages(project: Project, strings: Strings) -> Iterable[Page]:
             path = page_path("acknowledge", policy.id)
             needs = required_quizzes(project, policy)
             hrefs = {quiz.id: html_href(relative(path, page_path("quiz", quiz.id))) for quiz, _ in needs}
-            context = {"policy": policy, "needs": needs, "records": records,
+            context = {"policy": policy, "needs": needs, "gate": gate_lines(needs), "records": records,
                        "person": page_data.person_block("ack", project.roles, strings=strings),
                        "data": page_data.acknowledgement_data(policy, needs, hrefs, project.roles)}
             title = strings.text("nav.acknowledge_policy", number=policy.number)
