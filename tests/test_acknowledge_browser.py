@@ -23,6 +23,7 @@ from tests.quiz_driver import (
     check_answers,
     fill_person,
     pass_quiz,
+    presented,
     settled_axe_violations,
 )
 
@@ -95,7 +96,8 @@ def test_acknowledgement_waits_for_a_passed_self_check(page, site_url):
     page.goto(f"{site_url}/{ACKNOWLEDGE}")
     gate = page.locator("[data-hb-ack-gate]")
     assert gate.is_visible() and not page.locator("[data-hb-ack-form]").is_visible()
-    assert gate.locator("a").get_attribute("href") == "../quizzes/admin-policy-6-employee.html"
+    links = gate.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert links == ["../quizzes/admin-policy-6-employee.html", "../quizzes/admin-policy-6-board.html"]
     assert settled_axe_violations(page) == []
     pass_quiz(page, f"{site_url}/{EMPLOYEE}")
     page.locator("[data-hb-quiz-next] a").focus()
@@ -107,7 +109,7 @@ def test_acknowledgement_waits_for_a_passed_self_check(page, site_url):
 
 def test_a_failed_self_check_keeps_the_gate_closed(page, site_url):
     page.goto(f"{site_url}/{EMPLOYEE}")
-    check_answers(page, unanswered=10)  # nothing answered: 0%
+    check_answers(page, unanswered=len(presented(page)))  # nothing answered: 0%
     page.goto(f"{site_url}/{ACKNOWLEDGE}")
     assert page.locator("[data-hb-ack-gate]").is_visible()
     assert not page.locator("[data-hb-ack-form]").is_visible()
