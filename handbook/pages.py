@@ -214,11 +214,11 @@ def role_pages(project: Project, strings: Strings) -> Iterable[Page]:
     section = (strings.text("nav.roles"),)
     yield Page(page_path("roles"), "roles.md.j2", strings.text("nav.roles"), section)
     for role in project.roles:
-        bound = []
-        for policy in project.policies:
-            views = clause_views(policy, lambda clause, role_id=role.id: role_id in clause.roles)
-            if views:
-                bound.append((policy, views))
+
+        def binds(clause: Clause, role_id: str = role.id) -> bool:
+            return role_id in clause.roles
+
+        bound = [(policy, views) for policy in project.policies if (views := clause_views(policy, binds))]
         context = {
             "role": role, "bound": bound, "training": training(project, project.policies, role.id),
             "checklists": [checklist for checklist in project.checklists if checklist.role == role.id],

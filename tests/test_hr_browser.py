@@ -5,33 +5,26 @@ needed in words, a phone-sized page that fits, and the Requirements page's link 
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from handbook.cli import main
-from tests.conftest import axe_violations, copy_project
-from tests.records_kit import TOKEN, Service, acknowledgement, project_at
+from tests.conftest import axe_violations
+from tests.records_kit import TOKEN, Service, project_at
+from tests.test_service_hr import ROSTER, service  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.browser
 
-ROSTER = Path(__file__).resolve().parent / "fixtures" / "roster.csv"
 ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
 
 
 @pytest.fixture(scope="module")
-def hr(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
-    base = tmp_path_factory.mktemp("hr-pages")
-    root = copy_project(base / "project")
-    shutil.copy(ROSTER, base / "roster.csv")
-    app = Service(root, built_site, base / "records.sqlite", roster=base / "roster.csv")
-    project = project_at(root)
-    assert app.post("/api/records", acknowledgement(project, "E1", "Complete Person"))[0] == 201
-    app.listen()
-    yield app
-    app.close()
+def hr(request: pytest.FixtureRequest) -> Service:
+    """The HR tests' service (a roster, a complete person, a stranger), on a real port."""
+    service: Service = request.getfixturevalue("service")
+    service.listen()
+    return service
 
 
 def sign_in(tab, hr: Service) -> None:

@@ -102,8 +102,8 @@ class Acknowledgement(Model):
         if isinstance(rule, dict) and role in rule:
             return rule[role]
         named = self.quiz_ids()
-        mine = [quiz for quiz in named if role in audiences.get(quiz, [])]
-        return (mine or named or [None])[0] if isinstance(rule, list) else (named or [None])[0]
+        mine = [quiz for quiz in named if role in audiences.get(quiz, [])] if isinstance(rule, list) else []
+        return (mine or named)[0] if named else None
 
 
 class Policy(Document):

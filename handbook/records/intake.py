@@ -156,7 +156,7 @@ def check_acknowledgement(project: Project, record: Record, grading: Grading) ->
     if " ".join((record.statement or "").split()) != " ".join(policy.acknowledgement.statement.split()):
         raise InvalidRecord(f"statement: not the acknowledgement statement of policy '{policy.id}' "
                             f"version '{policy.version}'")
-    role = record.person.role
+    role = record.person.value("role") or ""
     required = policy.acknowledgement.quiz_for(role, {quiz.id: quiz.audience for quiz in project.quizzes})
     if not required:
         return
