@@ -22,9 +22,9 @@ ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
 @pytest.fixture(scope="module")
 def hr(request: pytest.FixtureRequest) -> Service:
     """The HR tests' service (a roster, a complete person, a stranger), on a real port."""
-    service: Service = request.getfixturevalue("service")
-    service.listen()
-    return service
+    app: Service = request.getfixturevalue("service")
+    app.listen()
+    return app
 
 
 def sign_in(tab, hr: Service) -> None:
