@@ -27,6 +27,7 @@ from starlette.types import ASGIApp
 
 from handbook.build import BuildFailed, BuildResult, build
 from handbook.layout import GENERATED
+from handbook.records.errors import StoreUnavailable
 from handbook.records.store import Store
 from handbook.service.state import TOKEN_VARIABLE, token_problem
 
@@ -101,6 +102,8 @@ def open_store(resources: ExitStack, db: Path) -> Store:
         store = Store(db)
     except (OSError, sqlite3.Error) as error:
         raise Fail([f"{db}: cannot open the records file: {error}"]) from None
+    except StoreUnavailable as error:  # not a file, not a database: the store says which
+        raise Fail(error.messages) from None
     resources.callback(store.close)
     return store
 
