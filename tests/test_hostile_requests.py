@@ -11,10 +11,19 @@ import socket
 import sqlite3
 from pathlib import Path
 
+import anyio
+import httpx
 import pytest
 from click.testing import CliRunner
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from handbook.app import create_app
 from handbook.cli import main
+from handbook.records.store import Store
+from handbook.serve import prebuilt
+from handbook.service.site import ServedSite
 from tests.hostile_requests import CASES, Case, request_body, unthrottled_project
 from tests.records_kit import TOKEN, Service, acknowledgement, set_records_settings
 
@@ -186,3 +195,28 @@ def test_stored_rows_from_before_the_strict_checks_do_not_break_hr_or_the_report
     # exit 1 for the fixture's one bad roster row, not for the stored records
     assert result.exit_code == 1 and "roster.csv:8: unknown role 'mayor'" in result.output
     assert {line.split(",")[0] for line in result.output.splitlines() if ",complete," in line} >= {"E1", "E2"}
+
+
+def test_anything_unexpected_is_a_json_500_and_one_log_line(project_dir, built_site, tmp_path, caplog):
+    """The catch-all: a route that fails in a way nobody planned answers JSON, logs one line."""
+
+    async def broken(request: Request) -> Response:
+        raise ZeroDivisionError("division by zero")
+
+    store = Store(tmp_path / "records.sqlite")
+    app = create_app(ServedSite(prebuilt(project_dir, built_site)), store, routes=[Route("/boom", broken)])
+
+    async def call() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return await client.get("/boom")
+
+    try:
+        with caplog.at_level(logging.INFO):
+            response = anyio.run(call)
+    finally:
+        store.close()
+    assert response.status_code == 500
+    assert response.json()["detail"] == "the service failed to answer this request; it has been logged"
+    lines = [record.getMessage() for record in caplog.records if record.name == "handbook.service"]
+    assert lines == ["GET /boom failed: ZeroDivisionError: division by zero"]
+    assert "Traceback" not in caplog.text
