@@ -23,6 +23,7 @@ SEPARATORS = ",;\t\r\n"
 """Where a spreadsheet may start a new cell: any separator it might be told to use, or a line
 break (a cell is opened with comma, semicolon or tab, whatever the file's own quoting says)."""
 _SEGMENT = re.compile(r"([,;\t\r\n])( *)([^,;\t\r\n]*)")
+_TRIGGER = re.compile(r"(?:^|[,;\t\r\n]) *[=+\-@]")
 _OPERATOR = re.compile(r"[()=+\-*/^&!:\"'<>%]")
 _NUMBER = re.compile(r"[\d.,]+", re.ASCII)
 BOM = "\ufeff"
@@ -42,6 +43,8 @@ def neutralise(value: str) -> str:
     """A cell no spreadsheet runs, whatever separator it splits the file on: a single quote
     goes before every piece (at the start, or after a separator or line break) that could be
     a formula (OWASP "CSV Injection"); anything else is left exactly as typed."""
+    if _TRIGGER.search(value) is None:  # most cells: no piece starts with a formula sign
+        return value
     return _SEGMENT.sub(_defused, "\n" + value)[1:]  # the start is a piece after a line break
 
 
