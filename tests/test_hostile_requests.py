@@ -13,9 +13,9 @@ import socket
 import sqlite3
 from pathlib import Path
 
-import anyio
 import httpx
 import pytest
+from anyio.from_thread import start_blocking_portal
 from click.testing import CliRunner
 from starlette.requests import Request
 from starlette.responses import Response
@@ -214,8 +214,8 @@ def test_anything_unexpected_is_a_json_500_and_one_log_line(project_dir, built_s
             return await client.get("/boom")
 
     try:
-        with caplog.at_level(logging.INFO):
-            response = anyio.run(call)
+        with caplog.at_level(logging.INFO), start_blocking_portal() as portal:  # a loop of its own thread
+            response = portal.call(call)
     finally:
         store.close()
     assert response.status_code == 500
