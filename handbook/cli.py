@@ -200,9 +200,14 @@ def _store(directory: Path, db: Path | None, must_exist: bool = False) -> Store:
     from handbook.records.store import Store
 
     path = db or directory.resolve() / layout.RECORDS
+    from handbook.records.errors import StoreUnavailable
+
     if must_exist and not path.exists():
         _fail([f"{path}: no records file here (use --db PATH)"], 2)
-    return Store(path)
+    try:
+        return Store(path)
+    except StoreUnavailable as error:
+        _fail(error.messages, 2)
 
 
 @main.group()

@@ -203,9 +203,9 @@ def test_csv_download_has_the_services_forms_columns_one_row_per_field_formulas_
             "removed-content", "admin-policy-6", "", "download"
         )
     answer = {row["field_id"]: row["answer"] for row in rows}
-    assert answer["account"] == "'+Town Library page"
+    assert answer["account"] == "+Town Library page"  # not a formula: left as typed
     assert answer["retained-copy"] == "'-records/social/2026-11-20.png"
-    assert answer["signature"] == "'@Sam Reyes"
+    assert answer["signature"] == "@Sam Reyes"
     assert answer["content"] == 'Line one, with "quotes"\nline two'
     assert answer["restrictions-broken"] == "restrictions-a; restrictions-c"
     assert answer["posted-by"] == "public" and answer["removed-on"] == "2026-11-20"
