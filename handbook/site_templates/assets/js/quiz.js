@@ -68,6 +68,45 @@
   function save(id, version, state) { try { localStorage.setItem(storeKey(id, version), JSON.stringify(state)); } catch (e) { /* private mode */ } }
   function passed(id, version) { return load(id, version).passed || null; }
 
+  /* ---- one question on screen, and its feedback once graded: exam.js shows the questions and
+     grades the records service sends the same way. ``q.options`` carry correct and feedback. ---- */
+  function questionFieldset(q, options, name, i, count) {
+    var fs = el("fieldset", {"class": "hb-question", "data-hb-question": q.id}), legend = el("legend");
+    legend.appendChild(el("span", {"class": "hb-qnum"}, "Question " + (i + 1) + " of " + count));
+    if (q.scenario) legend.appendChild(el("span", {"class": "hb-scenario"}, q.scenario));
+    legend.appendChild(el("span", {"class": "hb-prompt"}, q.prompt));
+    if (q.select === "multiple") legend.appendChild(el("span", {"class": "hb-hint"}, "Choose all that apply."));
+    fs.appendChild(legend);
+    options.forEach(function (o) {
+      var row = fs.appendChild(el("div", {"class": "hb-option", "data-hb-option": o.id}));
+      row.appendChild(el("input", {type: q.select === "multiple" ? "checkbox" : "radio", name: name, id: name + "--" + o.id, value: o.id}));
+      row.appendChild(el("label", {"for": name + "--" + o.id}, o.text));
+    });
+    fs.appendChild(el("div", {"class": "hb-feedback", "data-hb-feedback": ""})).hidden = true;
+    return fs;
+  }
+  function showFeedback(fs, q, chosen, value, policyHref) {
+    var box = fs.querySelector("[data-hb-feedback]");
+    fs.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
+    q.options.forEach(function (o) {
+      var row = fs.querySelector("[data-hb-option='" + o.id + "']");
+      row.classList.toggle("hb-right", !!o.correct);
+      row.classList.toggle("hb-wrong", !o.correct && chosen.indexOf(o.id) >= 0);
+    });
+    box.textContent = "";
+    var verdict = value === 1 ? "Correct." : value > 0 ? "Partly correct (" + Math.round(value * 100) + "% of the point)." : chosen.length ? "Not correct." : "Not answered.";
+    box.appendChild(el("p", {"class": "hb-verdict"}, verdict));
+    q.options.forEach(function (o) { if (o.feedback && chosen.indexOf(o.id) >= 0) box.appendChild(el("p", null, "“" + o.text + "”: " + o.feedback)); });
+    if (value < 1) box.appendChild(el("p", null, "Correct answer: " + q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.text; }).join("; ") + "."));
+    box.appendChild(el("p", null, q.explanation));
+    var cites = box.appendChild(el("p", {"class": "hb-cites"}, "Policy: "));
+    q.cites.forEach(function (id, i) {
+      if (i) cites.appendChild(document.createTextNode(", "));
+      cites.appendChild(el("a", {href: policyHref + "#" + id}, id));
+    });
+    box.hidden = false;
+  }
+
   /* ---- one quiz on a page ---- */
   function Quiz(box) {
     var records = window.handbookRecords, self = this, recordForm = box.querySelector("[data-hb-record-form]");
@@ -117,20 +156,8 @@
     if (focus) this.box.querySelector("[data-hb-quiz-round]").focus();
   };
   Quiz.prototype.fieldset = function (q, i, count) {
-    var name = this.box.id + "-" + q.id, fs = el("fieldset", {"class": "hb-question", "data-hb-question": q.id}), legend = el("legend");
-    legend.appendChild(el("span", {"class": "hb-qnum"}, "Question " + (i + 1) + " of " + count));
-    if (q.scenario) legend.appendChild(el("span", {"class": "hb-scenario"}, q.scenario));
-    legend.appendChild(el("span", {"class": "hb-prompt"}, q.prompt));
-    if (q.select === "multiple") legend.appendChild(el("span", {"class": "hb-hint"}, "Choose all that apply."));
-    fs.appendChild(legend);
     var options = this.data.shuffle.options && q.kind !== "true-false" ? shuffled(q.options) : q.options;
-    options.forEach(function (o) {
-      var row = fs.appendChild(el("div", {"class": "hb-option", "data-hb-option": o.id}));
-      row.appendChild(el("input", {type: q.select === "multiple" ? "checkbox" : "radio", name: name, id: name + "--" + o.id, value: o.id}));
-      row.appendChild(el("label", {"for": name + "--" + o.id}, o.text));
-    });
-    fs.appendChild(el("div", {"class": "hb-feedback", "data-hb-feedback": ""})).hidden = true;
-    return fs;
+    return questionFieldset(q, options, this.box.id + "-" + q.id, i, count);
   };
   Quiz.prototype.answers = function () {
     var answers = {};
@@ -168,25 +195,7 @@
     this.box.querySelector("[data-hb-quiz-result-heading]").focus();
   };
   Quiz.prototype.feedback = function (q, chosen, value) {
-    var fs = this.box.querySelector("[data-hb-question='" + q.id + "']"), box = fs.querySelector("[data-hb-feedback]"), d = this.data;
-    fs.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
-    q.options.forEach(function (o) {
-      var row = fs.querySelector("[data-hb-option='" + o.id + "']");
-      row.classList.toggle("hb-right", !!o.correct);
-      row.classList.toggle("hb-wrong", !o.correct && chosen.indexOf(o.id) >= 0);
-    });
-    box.textContent = "";
-    var verdict = value === 1 ? "Correct." : value > 0 ? "Partly correct (" + Math.round(value * 100) + "% of the point)." : chosen.length ? "Not correct." : "Not answered.";
-    box.appendChild(el("p", {"class": "hb-verdict"}, verdict));
-    q.options.forEach(function (o) { if (o.feedback && chosen.indexOf(o.id) >= 0) box.appendChild(el("p", null, "“" + o.text + "”: " + o.feedback)); });
-    if (value < 1) box.appendChild(el("p", null, "Correct answer: " + q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.text; }).join("; ") + "."));
-    box.appendChild(el("p", null, q.explanation));
-    var cites = box.appendChild(el("p", {"class": "hb-cites"}, "Policy: "));
-    q.cites.forEach(function (id, i) {
-      if (i) cites.appendChild(document.createTextNode(", "));
-      cites.appendChild(el("a", {href: d.policy_href + "#" + id}, id));
-    });
-    box.hidden = false;
+    showFeedback(this.box.querySelector("[data-hb-question='" + q.id + "']"), q, chosen, value, this.data.policy_href);
   };
   /* The attempt's record: the person on the record form, the attempt as graded here. */
   Quiz.prototype.record = function (form) {
@@ -195,7 +204,7 @@
     return window.handbookRecords.build("quiz-attempt", fields);
   };
 
-  window.handbookQuiz = {grade: grade, passed: passed};
+  window.handbookQuiz = {grade: grade, passed: passed, questionFieldset: questionFieldset, showFeedback: showFeedback};
 
   function bind(root) {
     root.querySelectorAll("[data-hb-quiz]").forEach(function (box) {

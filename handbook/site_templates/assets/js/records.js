@@ -211,7 +211,7 @@
   };
 
   window.handbookRecords = {
-    contract: contract, now: now, person: person, answers: answers, build: build, receiptName: receiptName,
+    contract: contract, now: now, person: person, answers: answers, build: build, receiptName: receiptName, validate: validate,
     Submission: Submission
   };
 })();
