@@ -1,7 +1,8 @@
 /* Self-check quizzes: the quiz UI and its grading, nothing else. The question data (answer
    key included) is page data; grading follows handbook/grading.py exactly (fractions, then
    round half to even), so a score shown here equals the one the records service recomputes.
-   Passes are kept on this browser for the acknowledgement page (handbookQuiz.passed); the
+   Passes are kept on this browser for the acknowledgement page (handbookQuiz.passed), each under
+   the employee id of the person who sent it, so nobody acknowledges on another's pass; the
    attempt's record is built and sent by records.js. */
 (function () {
   "use strict";
@@ -66,7 +67,11 @@
     try { return JSON.parse(localStorage.getItem(storeKey(id, version))) || {attempts: 0}; } catch (e) { return {attempts: 0}; }
   }
   function save(id, version, state) { try { localStorage.setItem(storeKey(id, version), JSON.stringify(state)); } catch (e) { /* private mode */ } }
-  function passed(id, version) { return load(id, version).passed || null; }
+  /* The pass this person (by employee id) sent from this browser, or null. */
+  function passed(id, version, employeeId) {
+    var passes = load(id, version).passes || {};
+    return passes[window.handbookRecords.employeeKey(employeeId)] || null;
+  }
 
   /* ---- one question on screen, and its feedback once graded: exam.js shows the questions and
      grades the records service sends the same way. ``q.options`` carry correct and feedback. ---- */
@@ -122,14 +127,22 @@
     box.querySelector("[data-hb-quiz-retry-missed]").addEventListener("click", function () { self.start(self.missed, true); });
     recordForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (self.attempt) self.submission.send(recordForm.querySelector("button[type='submit']"));
+      if (!self.attempt) return;
+      if (self.attempt.passed && records.validate(recordForm)) self.keepPass(records.person(recordForm));
+      self.submission.send(recordForm.querySelector("button[type='submit']"));
     });
     this.start(null, false);
   }
+  /* The pass, kept for the acknowledgement page under the id of the person who sent it. */
+  Quiz.prototype.keepPass = function (person) {
+    var passes = this.state.passes = this.state.passes || {};
+    passes[window.handbookRecords.employeeKey(person.employee_id)] = Object.assign({employee_id: person.employee_id, name: person.name}, this.attempt);
+    save(this.data.id, this.data.version, this.state);
+  };
   Quiz.prototype.limitReached = function () { return this.data.attempts && this.state.attempts >= this.data.attempts; };
   Quiz.prototype.showAttempts = function () {
     var d = this.data, used = this.state.attempts, text = used ? "Attempts so far on this browser: " + used + (d.attempts ? " of " + d.attempts : "") + "." : "";
-    if (this.state.passed) text += " You passed with " + this.state.passed.score + "% on attempt " + this.state.passed.attempt + ".";
+    if (this.passedNow) text += " You passed with " + this.passedNow.score + "% on attempt " + this.passedNow.attempt + ".";
     if (this.limitReached()) text += " You have used every attempt this quiz allows on this browser.";
     this.box.querySelector("[data-hb-quiz-attempts]").textContent = text.trim();
   };
@@ -179,7 +192,7 @@
       this.attempt = {questions: ids, answers: answers, score: result.score, pass_mark: d.pass_mark, passed: result.passed,
         attempt: this.state.attempts, started_at: round.started_at};
       this.submission.clear();  // a new attempt is a new record
-      if (result.passed) this.state.passed = this.attempt;
+      if (result.passed) this.passedNow = this.attempt;
       save(d.id, d.version, this.state);
     }
     this.box.querySelector("[data-hb-quiz-submit]").hidden = true;
@@ -188,7 +201,7 @@
     this.box.querySelector("[data-hb-quiz-retry-missed]").hidden = !this.missed.length;
     this.box.querySelector("[data-hb-record-form]").hidden = round.practice;
     var next = this.box.querySelector("[data-hb-quiz-next]");
-    if (next) next.hidden = !this.state.passed;
+    if (next) next.hidden = !this.passedNow;
     this.showAttempts();
     this.result.hidden = false;
     this.live.textContent = summary;
