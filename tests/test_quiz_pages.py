@@ -58,6 +58,12 @@ def test_an_exam_page_embeds_no_questions_and_says_the_service_grades_it(built_s
     for question in exam.questions:
         assert html.escape(question.prompt, quote=False) not in page and question.explanation not in text
     assert [field.id for field in person_fields(page)] == list(PERSON_IDS)
+    index = (built_site / "quizzes" / "index.html").read_text(encoding="utf-8")
+    for quiz in project.quizzes:  # the index says which kind each quiz is
+        kind = "Exam" if quiz.exam else "Self-check"
+        assert re.search(rf'href="{quiz.id}.html".*?</a></td>\s*<td>{kind}</td>', index), (quiz.id, kind)
+    role = (built_site / "roles" / "sma.html").read_text(encoding="utf-8")
+    assert re.search(rf'Exam: <a href="../quizzes/{exam.id}.html"', role)
 
 
 def test_quiz_and_acknowledgement_pages_are_not_in_the_search_index(built_site):
