@@ -74,6 +74,20 @@ def quiz_data(quiz: Quiz, policy: Policy, policy_href: str) -> str:
     })
 
 
+def exams_url(project: Project) -> str:
+    """Where exam attempts start: beside the records endpoint (``/api/records`` -> ``/api/exams``);
+    none when records go elsewhere or nowhere."""
+    endpoint = project.handbook.records.endpoint or ""
+    return endpoint.removesuffix("/records") + "/exams" if endpoint.endswith("/records") else ""
+
+
+def exam_data(quiz: Quiz, project: Project, policy_href: str) -> str:
+    """What exam.js needs: where to ask the service for an attempt. No questions, no key: the
+    service hands out the questions of each attempt and grades the answers."""
+    return html_json({"id": quiz.id, "version": quiz.version, "title": quiz.title, "api": exams_url(project),
+                      "policy_href": policy_href, "pass_mark": quiz.pass_mark, "attempts": quiz.attempts})
+
+
 def acknowledgement_data(policy: Policy, quiz: Quiz | None) -> str:
     """What acknowledge.js puts in the record, and the self-check whose pass it needs."""
     assert policy.acknowledgement is not None, "only policies with an acknowledgement have the page"

@@ -156,9 +156,11 @@ def quiz_pages(project: Project) -> Iterable[Page]:
         section, context = (*sections[policy.id], "Quizzes"), {
             "quiz": quiz, "policy": policy, "audience": roles, "records": records,
             "person": page_data.person_block(f"quiz-{quiz.id}", project.roles, quiz.audience[0]),
-            "data": page_data.quiz_data(quiz, policy, policy_href),
+            "data": (page_data.exam_data(quiz, project, policy_href) if quiz.exam
+                     else page_data.quiz_data(quiz, policy, policy_href)),
+            "self_checks": [q for q in project.quizzes if q.policy == policy.id and not q.exam],
         }
-        yield Page(page_path("quiz", quiz.id), "quiz.md.j2", quiz.title, section, context)
+        yield Page(path, "exam.md.j2" if quiz.exam else "quiz.md.j2", quiz.title, section, context)
 
 
 def acknowledge_pages(project: Project) -> Iterable[Page]:

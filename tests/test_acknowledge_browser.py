@@ -86,23 +86,40 @@ def fill_acknowledgement(page, name: str = TRICKY_NAME) -> None:
 def test_acknowledgement_waits_for_a_passed_self_check(page, site_url):
     page.goto(f"{site_url}/{ACKNOWLEDGE}")
     gate = page.locator("[data-hb-ack-gate]")
-    assert gate.is_visible() and not page.locator("[data-hb-ack-form]").is_visible()
+    assert gate.is_visible() and not page.locator("[data-hb-ack-passed]").is_visible()
     assert gate.locator("a").get_attribute("href") == "../quizzes/admin-policy-6-employee.html"
     assert settled_axe_violations(page) == []
+    assert_refused_before_sending(page, "E-1001")
     pass_quiz(page, f"{site_url}/{EMPLOYEE}")
     page.locator("[data-hb-quiz-next] a").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/{ACKNOWLEDGE}")
+    assert gate.is_visible()  # until the form says who is acknowledging
+    fill_acknowledgement(page)
     assert not gate.is_visible() and page.locator("[data-hb-ack-form]").is_visible()
-    assert "You passed Employee self-check" in page.locator("[data-hb-ack-passed]").inner_text()
+    assert "E-1001 passed Employee self-check" in page.locator("[data-hb-ack-passed]").inner_text()
 
 
 def test_a_failed_self_check_keeps_the_gate_closed(page, site_url):
     page.goto(f"{site_url}/{EMPLOYEE}")
     page.locator("[data-hb-quiz-submit] button").click()  # nothing answered: 0%
     page.goto(f"{site_url}/{ACKNOWLEDGE}")
+    assert_refused_before_sending(page, "E-1001")
+
+
+def assert_refused_before_sending(page, employee_id: str) -> None:
+    """The acknowledgement filled in for ``employee_id``, who has no pass here: refused on the
+    page, nothing sent, no certificate, the input kept."""
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    fill_acknowledgement(page)
+    page.locator("[data-hb-ack-form] [name='employee_id']").fill(employee_id)
+    page.locator(ACKNOWLEDGE_BUTTON).click()
+    status = page.locator("[data-hb-ack] [data-hb-record-status]").inner_text()
+    assert status.startswith(f"Not sent: {employee_id} has not passed Employee self-check")
     assert page.locator("[data-hb-ack-gate]").is_visible()
-    assert not page.locator("[data-hb-ack-form]").is_visible()
+    assert not page.locator("[data-hb-certificate]").is_visible()
+    assert page.locator("#ack-signature").input_value() == TRICKY_NAME and sent == []
 
 
 def test_receipt_holds_every_field_of_the_record(page, site_url):

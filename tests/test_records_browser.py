@@ -81,6 +81,7 @@ def test_text_in_page_data_stays_text_loaded_and_by_instant_navigation(page, hos
     page.locator("[data-hb-quiz]").wait_for(state="detached")  # the URL changes before the content
     page.locator("article a[href$='acknowledge/admin-policy-6.html']").first.click()
     page.wait_for_url(f"**/{ACKNOWLEDGE}")
+    page.locator("[data-hb-ack]").wait_for(state="attached")  # the URL changes before the content
     assert page.evaluate("window.handbookData(document, 'acknowledgement').statement") == HOSTILE
     # On the page, text from YAML is one line: line and paragraph separators read as spaces.
     assert page.locator("#ack-statement").text_content().split() == HOSTILE.split()

@@ -34,7 +34,19 @@ def check_quizzes(project: Project) -> list[Problem]:
             problems += _question_shape(quiz, i)
         cited = [(c, ("questions", i, "cites", j)) for i, q in questions for j, c in enumerate(q.cites)]
         problems += known_clauses(project, quiz, quiz.policy, cited)
-    return problems
+    return problems + _exams_required_by_acknowledgements(project)
+
+
+def _exams_required_by_acknowledgements(project: Project) -> list[Problem]:
+    """An acknowledgement page opens on a self-check passed in the browser; an exam's passes are
+    kept by the service, so requiring one there would lock everyone out."""
+    exams = {quiz.id for quiz in project.quizzes if quiz.exam}
+    return [policy.source.problem(("acknowledgement", "requires_quiz"),
+                                  f"requires_quiz: '{policy.acknowledgement.requires_quiz}' is an exam "
+                                  "(grading: service); an acknowledgement can require a self-check, and "
+                                  "requirements.yaml can require the exam (pass_quiz)")
+            for policy in project.policies
+            if policy.acknowledgement and policy.acknowledgement.requires_quiz in exams]
 
 
 CERTIFICATION = re.compile(r"\bcertif|\bexam(s|ination)?\b", re.IGNORECASE)

@@ -1,7 +1,8 @@
 /* Self-check quizzes: the quiz UI and its grading, nothing else. The question data (answer
    key included) is page data; grading follows handbook/grading.py exactly (fractions, then
    round half to even), so a score shown here equals the one the records service recomputes.
-   Passes are kept on this browser for the acknowledgement page (handbookQuiz.passed); the
+   Passes are kept on this browser for the acknowledgement page (handbookQuiz.passed), each under
+   the employee id of the person who sent it, so nobody acknowledges on another's pass; the
    attempt's record is built and sent by records.js. */
 (function () {
   "use strict";
@@ -66,7 +67,50 @@
     try { return JSON.parse(localStorage.getItem(storeKey(id, version))) || {attempts: 0}; } catch (e) { return {attempts: 0}; }
   }
   function save(id, version, state) { try { localStorage.setItem(storeKey(id, version), JSON.stringify(state)); } catch (e) { /* private mode */ } }
-  function passed(id, version) { return load(id, version).passed || null; }
+  /* The pass this person (by employee id) sent from this browser, or null. */
+  function passed(id, version, employeeId) {
+    var passes = load(id, version).passes || {};
+    return passes[window.handbookRecords.employeeKey(employeeId)] || null;
+  }
+
+  /* ---- one question on screen, and its feedback once graded: exam.js shows the questions and
+     grades the records service sends the same way. ``q.options`` carry correct and feedback. ---- */
+  function questionFieldset(q, options, name, i, count) {
+    var fs = el("fieldset", {"class": "hb-question", "data-hb-question": q.id}), legend = el("legend");
+    legend.appendChild(el("span", {"class": "hb-qnum"}, "Question " + (i + 1) + " of " + count));
+    if (q.scenario) legend.appendChild(el("span", {"class": "hb-scenario"}, q.scenario));
+    legend.appendChild(el("span", {"class": "hb-prompt"}, q.prompt));
+    if (q.select === "multiple") legend.appendChild(el("span", {"class": "hb-hint"}, "Choose all that apply."));
+    fs.appendChild(legend);
+    options.forEach(function (o) {
+      var row = fs.appendChild(el("div", {"class": "hb-option", "data-hb-option": o.id}));
+      row.appendChild(el("input", {type: q.select === "multiple" ? "checkbox" : "radio", name: name, id: name + "--" + o.id, value: o.id}));
+      row.appendChild(el("label", {"for": name + "--" + o.id}, o.text));
+    });
+    fs.appendChild(el("div", {"class": "hb-feedback", "data-hb-feedback": ""})).hidden = true;
+    return fs;
+  }
+  function showFeedback(fs, q, chosen, value, policyHref) {
+    var box = fs.querySelector("[data-hb-feedback]");
+    fs.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
+    q.options.forEach(function (o) {
+      var row = fs.querySelector("[data-hb-option='" + o.id + "']");
+      row.classList.toggle("hb-right", !!o.correct);
+      row.classList.toggle("hb-wrong", !o.correct && chosen.indexOf(o.id) >= 0);
+    });
+    box.textContent = "";
+    var verdict = value === 1 ? "Correct." : value > 0 ? "Partly correct (" + Math.round(value * 100) + "% of the point)." : chosen.length ? "Not correct." : "Not answered.";
+    box.appendChild(el("p", {"class": "hb-verdict"}, verdict));
+    q.options.forEach(function (o) { if (o.feedback && chosen.indexOf(o.id) >= 0) box.appendChild(el("p", null, "“" + o.text + "”: " + o.feedback)); });
+    if (value < 1) box.appendChild(el("p", null, "Correct answer: " + q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.text; }).join("; ") + "."));
+    box.appendChild(el("p", null, q.explanation));
+    var cites = box.appendChild(el("p", {"class": "hb-cites"}, "Policy: "));
+    q.cites.forEach(function (id, i) {
+      if (i) cites.appendChild(document.createTextNode(", "));
+      cites.appendChild(el("a", {href: policyHref + "#" + id}, id));
+    });
+    box.hidden = false;
+  }
 
   /* ---- one quiz on a page ---- */
   function Quiz(box) {
@@ -83,14 +127,22 @@
     box.querySelector("[data-hb-quiz-retry-missed]").addEventListener("click", function () { self.start(self.missed, true); });
     recordForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (self.attempt) self.submission.send(recordForm.querySelector("button[type='submit']"));
+      if (!self.attempt) return;
+      if (self.attempt.passed && records.validate(recordForm)) self.keepPass(records.person(recordForm));
+      self.submission.send(recordForm.querySelector("button[type='submit']"));
     });
     this.start(null, false);
   }
+  /* The pass, kept for the acknowledgement page under the id of the person who sent it. */
+  Quiz.prototype.keepPass = function (person) {
+    var passes = this.state.passes = this.state.passes || {};
+    passes[window.handbookRecords.employeeKey(person.employee_id)] = Object.assign({employee_id: person.employee_id, name: person.name}, this.attempt);
+    save(this.data.id, this.data.version, this.state);
+  };
   Quiz.prototype.limitReached = function () { return this.data.attempts && this.state.attempts >= this.data.attempts; };
   Quiz.prototype.showAttempts = function () {
     var d = this.data, used = this.state.attempts, text = used ? "Attempts so far on this browser: " + used + (d.attempts ? " of " + d.attempts : "") + "." : "";
-    if (this.state.passed) text += " You passed with " + this.state.passed.score + "% on attempt " + this.state.passed.attempt + ".";
+    if (this.passedNow) text += " You passed with " + this.passedNow.score + "% on attempt " + this.passedNow.attempt + ".";
     if (this.limitReached()) text += " You have used every attempt this quiz allows on this browser.";
     this.box.querySelector("[data-hb-quiz-attempts]").textContent = text.trim();
   };
@@ -117,20 +169,8 @@
     if (focus) this.box.querySelector("[data-hb-quiz-round]").focus();
   };
   Quiz.prototype.fieldset = function (q, i, count) {
-    var name = this.box.id + "-" + q.id, fs = el("fieldset", {"class": "hb-question", "data-hb-question": q.id}), legend = el("legend");
-    legend.appendChild(el("span", {"class": "hb-qnum"}, "Question " + (i + 1) + " of " + count));
-    if (q.scenario) legend.appendChild(el("span", {"class": "hb-scenario"}, q.scenario));
-    legend.appendChild(el("span", {"class": "hb-prompt"}, q.prompt));
-    if (q.select === "multiple") legend.appendChild(el("span", {"class": "hb-hint"}, "Choose all that apply."));
-    fs.appendChild(legend);
     var options = this.data.shuffle.options && q.kind !== "true-false" ? shuffled(q.options) : q.options;
-    options.forEach(function (o) {
-      var row = fs.appendChild(el("div", {"class": "hb-option", "data-hb-option": o.id}));
-      row.appendChild(el("input", {type: q.select === "multiple" ? "checkbox" : "radio", name: name, id: name + "--" + o.id, value: o.id}));
-      row.appendChild(el("label", {"for": name + "--" + o.id}, o.text));
-    });
-    fs.appendChild(el("div", {"class": "hb-feedback", "data-hb-feedback": ""})).hidden = true;
-    return fs;
+    return questionFieldset(q, options, this.box.id + "-" + q.id, i, count);
   };
   Quiz.prototype.answers = function () {
     var answers = {};
@@ -152,7 +192,7 @@
       this.attempt = {questions: ids, answers: answers, score: result.score, pass_mark: d.pass_mark, passed: result.passed,
         attempt: this.state.attempts, started_at: round.started_at};
       this.submission.clear();  // a new attempt is a new record
-      if (result.passed) this.state.passed = this.attempt;
+      if (result.passed) this.passedNow = this.attempt;
       save(d.id, d.version, this.state);
     }
     this.box.querySelector("[data-hb-quiz-submit]").hidden = true;
@@ -161,32 +201,14 @@
     this.box.querySelector("[data-hb-quiz-retry-missed]").hidden = !this.missed.length;
     this.box.querySelector("[data-hb-record-form]").hidden = round.practice;
     var next = this.box.querySelector("[data-hb-quiz-next]");
-    if (next) next.hidden = !this.state.passed;
+    if (next) next.hidden = !this.passedNow;
     this.showAttempts();
     this.result.hidden = false;
     this.live.textContent = summary;
     this.box.querySelector("[data-hb-quiz-result-heading]").focus();
   };
   Quiz.prototype.feedback = function (q, chosen, value) {
-    var fs = this.box.querySelector("[data-hb-question='" + q.id + "']"), box = fs.querySelector("[data-hb-feedback]"), d = this.data;
-    fs.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
-    q.options.forEach(function (o) {
-      var row = fs.querySelector("[data-hb-option='" + o.id + "']");
-      row.classList.toggle("hb-right", !!o.correct);
-      row.classList.toggle("hb-wrong", !o.correct && chosen.indexOf(o.id) >= 0);
-    });
-    box.textContent = "";
-    var verdict = value === 1 ? "Correct." : value > 0 ? "Partly correct (" + Math.round(value * 100) + "% of the point)." : chosen.length ? "Not correct." : "Not answered.";
-    box.appendChild(el("p", {"class": "hb-verdict"}, verdict));
-    q.options.forEach(function (o) { if (o.feedback && chosen.indexOf(o.id) >= 0) box.appendChild(el("p", null, "“" + o.text + "”: " + o.feedback)); });
-    if (value < 1) box.appendChild(el("p", null, "Correct answer: " + q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.text; }).join("; ") + "."));
-    box.appendChild(el("p", null, q.explanation));
-    var cites = box.appendChild(el("p", {"class": "hb-cites"}, "Policy: "));
-    q.cites.forEach(function (id, i) {
-      if (i) cites.appendChild(document.createTextNode(", "));
-      cites.appendChild(el("a", {href: d.policy_href + "#" + id}, id));
-    });
-    box.hidden = false;
+    showFeedback(this.box.querySelector("[data-hb-question='" + q.id + "']"), q, chosen, value, this.data.policy_href);
   };
   /* The attempt's record: the person on the record form, the attempt as graded here. */
   Quiz.prototype.record = function (form) {
@@ -195,7 +217,7 @@
     return window.handbookRecords.build("quiz-attempt", fields);
   };
 
-  window.handbookQuiz = {grade: grade, passed: passed};
+  window.handbookQuiz = {grade: grade, passed: passed, questionFieldset: questionFieldset, showFeedback: showFeedback};
 
   function bind(root) {
     root.querySelectorAll("[data-hb-quiz]").forEach(function (box) {
