@@ -103,7 +103,7 @@ def open_store(resources: ExitStack, db: Path) -> Store:
     except (OSError, sqlite3.Error) as error:
         raise Fail([f"{db}: cannot open the records file: {error}"]) from None
     except StoreUnavailable as error:  # not a file, not a database: the store says which
-        raise Fail(error.messages) from None
+        raise Fail([f"{db}: cannot open the records file: {'; '.join(error.messages)}"]) from None
     resources.callback(store.close)
     return store
 

@@ -112,22 +112,32 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-STORE_WORKERS = 8
-"""Requests that may wait on the store at once; more are answered 503 at once, so a locked
-database never takes the threads that serve the site's files."""
+STORE_WORKERS = 32
+"""Threads of the store's own (never the pool that serves the site's files), so a locked
+database cannot hold up a CSS file."""
+STORE_WAIT = 5.0
+"""How long a request waits (asynchronously, holding no thread) for one of those threads
+before it is answered 503 with Retry-After."""
 
 
-def store_runner(workers: int = STORE_WORKERS) -> Any:
-    """Run blocking store work on threads of its own (``workers`` at most), never the pool that
-    serves static files; when all are waiting, :class:`StoreBusy` instead of a queue."""
-    limiter: list[anyio.CapacityLimiter] = []
+def store_runner(workers: int = STORE_WORKERS, wait: float = STORE_WAIT) -> Any:
+    """Run blocking store work on at most ``workers`` threads of its own; a request that
+    cannot get one within ``wait`` seconds gets :class:`StoreBusy`."""
+    made: list[tuple[anyio.Semaphore, anyio.CapacityLimiter]] = []
 
     async def run(function: Any, *arguments: Any) -> Any:
-        if not limiter:
-            limiter.append(anyio.CapacityLimiter(workers))
-        if limiter[0].available_tokens < 1:
-            raise StoreBusy("the records database is busy; try again shortly")
-        return await anyio.to_thread.run_sync(function, *arguments, limiter=limiter[0])
+        if not made:  # made in the event loop that serves
+            made.append((anyio.Semaphore(workers), anyio.CapacityLimiter(workers)))
+        gate, threads = made[0]
+        try:
+            with anyio.fail_after(wait):
+                await gate.acquire()
+        except TimeoutError:
+            raise StoreBusy("the records database is busy; try again shortly") from None
+        try:
+            return await anyio.to_thread.run_sync(function, *arguments, limiter=threads)
+        finally:
+            gate.release()
 
     return run
 
