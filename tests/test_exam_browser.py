@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from handbook.build import build
 from tests.conftest import copy_project
@@ -142,8 +143,7 @@ def test_the_attempt_limit_holds_across_two_browsers(browser, service, exam):
     answer(second, exam, right=False)
     assert second.locator("[data-hb-exam-again]").is_hidden()
     first.locator("[data-hb-exam-again]").click()  # the first browser still offers one
-    status_says = "document.querySelector('[data-hb-exam-status]').textContent.includes('2 attempts')"
-    first.wait_for_function(status_says)
+    expect(first.locator("[data-hb-exam-status]")).to_contain_text("2 attempts")
     status = first.locator("[data-hb-exam-status]").inner_text()
     assert "did not start an attempt" in status and "used all 2 attempts" in status
     rows = [row for row in service.store.rows("quiz-attempt") if row["employee_id"] == "E-600"]
