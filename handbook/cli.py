@@ -129,11 +129,15 @@ def _server_arguments(directory: Path, dev_addr: tuple[str, int] | None, host: s
                    "[env HANDBOOK_FORWARDED_ALLOW_IPS].")
 @click.option("--read-timeout", type=click.FloatRange(1, 3600), default=30.0, show_default=True,
               metavar="SECONDS", help="Time a client has to send a whole request; slower ones are cut off.")
+@click.option("--hr-idle-minutes", type=click.IntRange(1, 24 * 60), default=30, show_default=True,
+              help="An HR session ends after this long without a request.")
+@click.option("--hr-session-hours", type=click.FloatRange(0.1, 7 * 24), default=8.0, show_default=True,
+              help="An HR session ends this long after sign-in, however busy.")
 @click.option("-v", "--verbose", "verbose", count=True, help="Also log uvicorn's own messages.")
 @click.option("-q", "--quiet", is_flag=True, help="Log only the audit (sign-ins, exports), no access log.")
 def serve(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | None,
           roster: Path | None, site_dir: Path | None, forwarded_allow_ips: str | None, read_timeout: float,
-          verbose: int, quiet: bool) -> None:
+          hr_idle_minutes: int, hr_session_hours: float, verbose: int, quiet: bool) -> None:
     """Production: build once, then serve the site, the records service, exports and the HR page.
 
     Pages are never reloaded and source errors never reach visitors; set HANDBOOK_ADMIN_TOKEN
@@ -141,11 +145,13 @@ def serve(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: in
     nothing personal) and each sign-in, sign-out and export goes to the audit log."""
     from handbook.serve import serve as run
     from handbook.server import Options
+    from handbook.service.sessions import SessionPolicy
 
     options = Options(forwarded_allow_ips=forwarded_allow_ips, read_timeout=read_timeout,
                       verbosity=-1 if quiet else verbose)
+    sessions = SessionPolicy(idle=hr_idle_minutes * 60.0, absolute=hr_session_hours * 3600.0)
     sys.exit(run(**_server_arguments(directory, dev_addr, host, port, db, roster), site_dir=site_dir,
-                 options=options))
+                 options=options, sessions=sessions))
 
 
 @main.command()
@@ -194,9 +200,14 @@ def _store(directory: Path, db: Path | None, must_exist: bool = False) -> Store:
     from handbook.records.store import Store
 
     path = db or directory.resolve() / layout.RECORDS
+    from handbook.records.errors import StoreUnavailable
+
     if must_exist and not path.exists():
         _fail([f"{path}: no records file here (use --db PATH)"], 2)
-    return Store(path)
+    try:
+        return Store(path)
+    except StoreUnavailable as error:
+        _fail(error.messages, 2)
 
 
 @main.group()

@@ -82,6 +82,22 @@ def quiz_data(quiz: Quiz, policy: Policy, policy_href: str, cited: Mapping[str, 
     })
 
 
+def exams_url(project: Project) -> str:
+    """Where exam attempts start: beside the records endpoint (``/api/records`` -> ``/api/exams``);
+    none when records go elsewhere or nowhere."""
+    endpoint = project.handbook.records.endpoint or ""
+    return endpoint.removesuffix("/records") + "/exams" if endpoint.endswith("/records") else ""
+
+
+def exam_data(quiz: Quiz, project: Project, policy_href: str, cited: Mapping[str, str]) -> str:
+    """What exam.js needs: where to ask the service for an attempt, and how people cite the
+    policy's clauses (``cited``) for the feedback. No questions, no key: the service hands out
+    the questions of each attempt and grades the answers."""
+    return html_json({"id": quiz.id, "version": quiz.version, "title": quiz.title, "api": exams_url(project),
+                      "policy_href": policy_href, "pass_mark": quiz.pass_mark, "attempts": quiz.attempts,
+                      "citations": dict(cited)})
+
+
 def acknowledgement_data(policy: Policy, needs: list[tuple[Quiz, list[Role]]], hrefs: Mapping[str, str],
                          roles: list[Role]) -> str:
     """What acknowledge.js puts in the record, and the self-checks whose pass it needs: each

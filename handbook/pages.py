@@ -300,9 +300,11 @@ def quiz_pages(project: Project, strings: Strings) -> Iterable[Page]:
         section, context = (*sections[policy.id], strings.text("nav.quizzes")), {
             "quiz": quiz, "policy": policy, "audience": roles, "records": records, "unlocks": unlocks,
             "person": page_data.person_block(f"quiz-{quiz.id}", project.roles, quiz.audience[0], strings),
-            "data": page_data.quiz_data(quiz, policy, policy_href, citations(policy)),
+            "data": (page_data.exam_data(quiz, project, policy_href, citations(policy)) if quiz.exam
+                     else page_data.quiz_data(quiz, policy, policy_href, citations(policy))),
+            "self_checks": [q for q in project.quizzes if q.policy == policy.id and not q.exam],
         }
-        yield Page(page_path("quiz", quiz.id), "quiz.md.j2", quiz.title, section, context)
+        yield Page(path, "exam.md.j2" if quiz.exam else "quiz.md.j2", quiz.title, section, context)
 
 
 def acknowledge_pages(project: Project, strings: Strings) -> Iterable[Page]:

@@ -112,7 +112,7 @@ def validation_problems(source: SourceFile, error: ValidationError) -> list[Prob
             message = f"missing required field '{loc[-1]}'" + (f" in {where}" if where else "")
             problems.append(source.problem(loc[:-1], message))
         elif item["type"] == "extra_forbidden":
-            problems.append(source.problem(loc, f"unknown field {str(loc[-1])!r}", key=True))  # one line, always
+            problems.append(source.problem(loc, f"unknown field {str(loc[-1])!r}", key=True))  # one line
         else:
             where, message = _where(loc), _value_message(source, item, loc)
             problems.append(source.problem(loc, f"{where}: {message}" if where else message))

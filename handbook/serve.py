@@ -11,10 +11,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from handbook import server
-from handbook.app import create_app
+from handbook.app import DEFAULT_POLICY, create_app
 from handbook.project import load_project
 from handbook.server import DEFAULT_OPTIONS, Fail, Options, Workspace
 from handbook.service import logs
+from handbook.service.sessions import SessionPolicy
 from handbook.service.site import Served, ServedSite
 
 
@@ -36,9 +37,11 @@ def build_once(root: Path, workspace: Workspace) -> Served:
 
 
 def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = None, token: str | None = None,
-          site_dir: Path | None = None, options: Options = DEFAULT_OPTIONS) -> int:
+          site_dir: Path | None = None, options: Options = DEFAULT_OPTIONS,
+          sessions: SessionPolicy = DEFAULT_POLICY) -> int:
     """Serve until Ctrl+C or SIGTERM; the exit code for the command. ``options`` say which
-    proxies to believe, the read timeout and how much to log (:mod:`handbook.service.logs`)."""
+    proxies to believe, the read timeout and how much to log (:mod:`handbook.service.logs`);
+    ``sessions`` how long an HR sign-in lasts."""
 
     def command(resources: ExitStack) -> None:
         server.check_token(token)
@@ -49,7 +52,7 @@ def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = N
             served = build_once(root, resources.enter_context(Workspace(root)))
         else:
             served = prebuilt(root, site_dir)
-        app = create_app(ServedSite(served), store, token=token, roster=roster)
+        app = create_app(ServedSite(served), store, token=token, roster=roster, sessions=sessions)
         server.run(app, listener, token, store.path, options)
 
     return server.serving(command)

@@ -7,6 +7,7 @@ import http.server
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,16 +51,35 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextmanager
+def served_folder(folder: Path) -> Iterator[str]:
+    """A built site over real HTTP on 127.0.0.1 (an ephemeral port); yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def site_url(built_site: Path) -> Iterator[str]:
     """The built site over real HTTP on 127.0.0.1 (an ephemeral port)."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with served_folder(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def selfcheck_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The shipped handbook with every quiz a self-check (the SMA certification is an exam as
+    shipped), built and served: for the tests of the browser's own grading and quiz UI."""
+    project = copy_project(tmp_path_factory.mktemp("selfchecks") / "project")
+    for path in (project / "quizzes").glob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("grading: service\n", ""), encoding="utf-8")
+    with served_folder(build(project).site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from playwright.sync_api import expect
 
 from handbook.build import build
 
@@ -86,13 +89,20 @@ def answer_by_click(page, choices: dict[str, list[str]], unanswered: int = 0) ->
     check_answers(page, unanswered)
 
 
-def pass_quiz(page, url: str) -> dict[str, list[str]]:
-    """Open a quiz and pass it with every answer right; returns the answers given."""
+def pass_quiz(page, url: str, employee_id: str = "E-1001", name: str = "Ann Example") -> dict[str, list[str]]:
+    """Open a quiz, pass it with every answer right and send the result as ``employee_id`` (which
+    binds the pass to that person on this browser, whether or not a service stores it);
+    returns the answers given."""
     page.goto(url)
     data = quiz_data(page)
     choices = {qid: key(data, qid) for qid, _ in presented(page)}
     answer_by_click(page, choices)
     assert "Passed" in page.locator("[data-hb-quiz-live]").inner_text()
+    fill_person(page, "[data-hb-record-form]", employee_id=employee_id, name=name, department="Parks")
+    page.locator("[data-hb-record-form] button[type='submit']").click()
+    # A locator wait, not a string predicate: the service's CSP forbids eval in the page.
+    expect(page.locator("[data-hb-record-form] [data-hb-record-status]")).not_to_have_text(
+        re.compile(r"^(Sending…)?$"))
     return choices
 
 
@@ -110,8 +120,19 @@ def settled_axe_violations(page) -> list[str]:
     page, and a half-faded title would be judged on its contrast mid-animation)."""
     from tests.conftest import axe_violations
 
-    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
+    settle(page)
     return axe_violations(page)
+
+
+def settle(page, timeout: float = 10.0) -> None:
+    """Wait until CSS animations end. Polled from here with page.evaluate: wait_for_function
+    evaluates a string inside the page, which the service's Content-Security-Policy forbids."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate("() => document.getAnimations().every(a => a.playState !== 'running')"):
+        assert time.monotonic() < deadline, "animations still running"
+        page.wait_for_timeout(50)
 
 
 @contextmanager

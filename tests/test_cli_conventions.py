@@ -32,9 +32,10 @@ def test_records_and_report_work_on_the_current_folder_with_its_default_files(pr
     assert imported.exit_code == 0 and imported.stdout.strip() == "imported 1, already stored 0, failed 0"
     assert (project_copy / RECORDS).is_file()
     exported = run("records", "export", "--kind", "acknowledgements")
-    assert exported.exit_code == 0 and ",Complete Person," in exported.stdout
+    assert exported.exit_code == 0 and ',"Complete Person",' in exported.stdout
     report = run("report", "--as-of", "2026-03-01")
-    assert "E1,Complete Person,e1@example.org,Parks,employee,acknowledge-admin-policy-6" in report.stdout
+    row = '"E1","Complete Person","e1@example.org","Parks","employee","acknowledge-admin-policy-6"'
+    assert row in report.stdout
     assert report.exit_code == 1 and "roster.csv:8: unknown role 'mayor'" in report.stderr  # its bad rows
 
 

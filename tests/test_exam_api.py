@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,10 @@ def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = board.read_text(encoding="utf-8")
     board.write_text(text.replace("\npass_mark:", "\ngrading: service\nwait_minutes: 30\npass_mark:", 1),
                      encoding="utf-8")
+    policy = root / "policy_source" / "policies" / "admin-policy-6.yaml"  # an exam cannot gate it
+    text = policy.read_text(encoding="utf-8")
+    text = re.sub(r"requires_quiz: .*", "requires_quiz: admin-policy-6-employee", text)
+    policy.write_text(text, encoding="utf-8")
     return root
 
 

@@ -5,6 +5,7 @@ is a JSON 503 with a message (and ``Retry-After`` when waiting helps)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -20,7 +21,7 @@ import pytest
 
 from handbook.records.store import Store
 from tests.hostile_requests import unthrottled_project
-from tests.records_kit import Process, Service, acknowledgement, post, project_at
+from tests.records_kit import HANDBOOK, Process, Service, acknowledgement, post, project_at
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +229,65 @@ def test_a_reader_never_creates_the_database_it_reads(tmp_path):
             sqlite3.connect(f"file:{tmp_path / 'records.sqlite'}?mode=rw", uri=True).execute("SELECT 1")
     finally:
         store.close()
+
+
+ROSTER = str(Path(__file__).resolve().parent / "fixtures" / "roster.csv")
+
+
+def _odd_db(kind: str, tmp_path: Path) -> tuple[Path, str]:
+    """A --db that is not a records file, and the one line saying so."""
+    if kind == "text file":
+        path = tmp_path / "notes.txt"
+        path.write_text("not a database\n" * 100, encoding="utf-8")
+        return path, f"{path} is not a records database (SQLite)"
+    if kind == "folder":  # click's own usage error for a dir_okay=False option
+        return tmp_path, f"Error: Invalid value for '--db': File '{tmp_path}' is a directory."
+    return Path("/dev/null"), "/dev/null is not a file; give --db a SQLite file's path"
+
+
+ODD_DBS = ["text file", "folder", "/dev/null"]
+
+
+@pytest.mark.parametrize("kind", ODD_DBS)
+@pytest.mark.parametrize("command", [["records", "export", "--kind", "forms"], ["report", "--roster", ROSTER],
+                                     ["records", "import"]])
+def test_a_db_that_is_not_a_records_file_is_one_line_and_exit_2(project_dir, project, tmp_path, kind,
+                                                                command):
+    db, line = _odd_db(kind, tmp_path)
+    receipt = tmp_path / "receipt.json"
+    receipt.write_text(json.dumps(acknowledgement(project)), encoding="utf-8")
+    where = [str(project_dir), str(receipt)] if command[-1] == "import" else [str(project_dir)]
+    result = subprocess.run([HANDBOOK, *command, *where, "--db", str(db)],
+                            capture_output=True, text=True, timeout=120, cwd=project_dir)
+    assert (result.returncode, result.stderr.strip().splitlines()[-1]) == (2, line), result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("kind", ODD_DBS)
+def test_serve_with_a_db_that_is_not_a_records_file_says_so_in_one_line(project_dir, built_site, tmp_path,
+                                                                        kind):
+    db, line = _odd_db(kind, tmp_path)
+    result = subprocess.run([HANDBOOK, "serve", str(project_dir), "--site-dir",
+                             str(built_site), "--port", "0", "--db", str(db)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and line in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero", "folder"])
+def test_a_receipt_that_is_not_a_file_is_refused_at_once(project_dir, tmp_path, kind):
+    receipt = tmp_path / "receipt.json"
+    if kind == "fifo":
+        os.mkfifo(receipt)
+        message = "is not a regular file (a named pipe); only ordinary files are read"
+    elif kind == "folder":
+        receipt.mkdir()
+        message = "expected a file but found a folder"
+    else:
+        receipt.symlink_to("/dev/zero")
+        message = "is not a regular file (a character device); only ordinary files are read"
+    result = subprocess.run([HANDBOOK, "records", "import", str(project_dir), str(receipt), "--db",
+                             str(tmp_path / "records.sqlite")], capture_output=True, text=True, timeout=60,
+                            cwd=project_dir)
+    assert result.returncode == 1 and f"{receipt}: {message}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

@@ -24,6 +24,7 @@ from handbook.records.contract import EXPORTS, PERSON_FIELDS, receipt_name
 from handbook.records.errors import RecordError
 from handbook.records.intake import check_form, check_person, validate
 from tests.conftest import ROOT, axe_violations, copy_project
+from tests.quiz_driver import settle
 from tests.test_checklists_browser import tab_to
 
 pytestmark = pytest.mark.browser
@@ -203,9 +204,9 @@ def test_csv_download_has_the_services_forms_columns_one_row_per_field_formulas_
             "removed-content", "admin-policy-6", "", "download"
         )
     answer = {row["field_id"]: row["answer"] for row in rows}
-    assert answer["account"] == "'+Town Library page"
+    assert answer["account"] == "+Town Library page"  # not a formula: left as typed
     assert answer["retained-copy"] == "'-records/social/2026-11-20.png"
-    assert answer["signature"] == "'@Sam Reyes"
+    assert answer["signature"] == "@Sam Reyes"
     assert answer["content"] == 'Line one, with "quotes"\nline two'
     assert answer["restrictions-broken"] == "restrictions-a; restrictions-c"
     assert answer["posted-by"] == "public" and answer["removed-on"] == "2026-11-20"
@@ -279,7 +280,7 @@ def test_print_gives_a_paper_form_with_signature_lines(page, site_url):
 
 def settled(page) -> None:
     """Wait until CSS transitions end (moving focus scrolls, and Material fades its top button in)."""
-    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+    settle(page)
 
 
 def test_every_form_page_has_no_wcag_violations(page, site_url, project):

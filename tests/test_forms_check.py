@@ -234,3 +234,27 @@ def test_choices_and_ticks_may_mention_credentials(word, kind):
 def test_any_other_type_is_refused_with_the_known_types(kind):
     with pytest.raises(ValueError, match=r"unknown field type|is refused"):
         FormField(id="answer", label="Answer", type=kind, cites=["x"])
+
+
+@pytest.mark.parametrize(("label", "word"), [
+    ("p\u0430ssword", "password"),  # Cyrillic а
+    ("pass\u200bword", "password"),  # zero-width space
+    ("P-A-S-S-W-O-R-D", "password"),
+    ("\u0440\u0430\u0455\u0455word", "password"),  # Cyrillic р а ѕ ѕ
+    ("\u03c1assword", "password"),  # Greek rho
+    ("\uff30\uff41\uff53\uff53\uff57\uff4f\uff52\uff44", "password"),  # full-width
+    ("Pa$$w0rd", "password"),
+    ("C.R.E.D.E.N.T.I.A.L.S", "credential"),
+    ("Voicemail P\u0406N", "pin"),  # Cyrillic І
+])
+def test_the_credential_rule_sees_through_look_alikes_and_separators(project_copy, label, word):
+    assert credential_word(label) == word
+    path = broken(project_copy, "label: Platform", f'label: "{label}"')
+    problems = check_problems(project_copy)[1]
+    assert any(f"field label names a credential ('{word}')" in line for line in problems), (path, problems)
+
+
+@pytest.mark.parametrize("label", ["Passport number", "Department", "Spinning class", "Secretary",
+                                   "Pinned post"])
+def test_ordinary_words_are_not_credentials(label):
+    assert credential_word(label) is None

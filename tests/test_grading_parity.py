@@ -68,13 +68,13 @@ def browser_grade(page, quiz_id: str, scoring: str, attempts: list) -> list[dict
 
 
 @pytest.fixture(scope="module")
-def tabs(browser, site_url):
-    """One open page per shipped quiz, reused by every example."""
+def tabs(browser, selfcheck_site_url):
+    """One open page per shipped quiz (each as a self-check), reused by every example."""
     context = browser.new_context()
     opened = {}
     for quiz_id, path in PAGES.items():
         opened[quiz_id] = context.new_page()
-        opened[quiz_id].goto(f"{site_url}/{path}")
+        opened[quiz_id].goto(f"{selfcheck_site_url}/{path}")
     yield opened
     context.close()
 

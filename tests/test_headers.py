@@ -16,7 +16,7 @@ from tests.quiz_driver import EMPLOYEE, pass_quiz
 from tests.records_kit import Service
 
 ALWAYS = {"x-content-type-options": {"nosniff"}, "x-frame-options": {"DENY"},
-          "referrer-policy": {"strict-origin-when-cross-origin", "same-origin"}}  # HR: same-origin
+          "referrer-policy": {"strict-origin-when-cross-origin", "same-origin"}}  # HR: the stricter one
 PAGE_KINDS = ["index.html", "policies/admin-policy-6.html", "checklists/index.html", "forms/index.html",
               "acknowledge/admin-policy-6.html", "glossary.html", "requirements.html", "404.html"]
 WATCH = """window.__violations = [];

@@ -5,16 +5,27 @@ before the strict checks that must not break HR's report."""
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import shutil
 import socket
 import sqlite3
 from pathlib import Path
 
+import httpx
 import pytest
+from anyio.from_thread import start_blocking_portal
 from click.testing import CliRunner
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from handbook.app import create_app
 from handbook.cli import main
+from handbook.records.store import Store
+from handbook.serve import prebuilt
+from handbook.service.site import ServedSite
 from tests.hostile_requests import CASES, Case, request_body, unthrottled_project
 from tests.records_kit import TOKEN, Service, acknowledgement, set_records_settings
 
@@ -167,7 +178,7 @@ def test_stored_rows_from_before_the_strict_checks_do_not_break_hr_or_the_report
         status, _, html = service.get("/hr", service.auth())
         assert status == 200 and "None: every record belongs" in html, html
         status, _, text = service.get("/hr/status.csv", service.auth())
-        rows = [line.split(",") for line in text.splitlines()]
+        rows = list(csv.reader(io.StringIO(text, newline="")))
         assert status == 200 and {row[0] for row in rows if "complete" in row} >= {"E1", "E2"}, text
     finally:
         service.close()
@@ -185,4 +196,30 @@ def test_stored_rows_from_before_the_strict_checks_do_not_break_hr_or_the_report
     assert "Traceback" not in result.output and not isinstance(result.exception, (ValueError, OverflowError))
     # exit 1 for the fixture's one bad roster row, not for the stored records
     assert result.exit_code == 1 and "roster.csv:8: unknown role 'mayor'" in result.output
-    assert {line.split(",")[0] for line in result.output.splitlines() if ",complete," in line} >= {"E1", "E2"}
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    assert {row[0] for row in rows if "complete" in row} >= {"E1", "E2"}
+
+
+def test_anything_unexpected_is_a_json_500_and_one_log_line(project_dir, built_site, tmp_path, caplog):
+    """The catch-all: a route that fails in a way nobody planned answers JSON, logs one line."""
+
+    async def broken(request: Request) -> Response:
+        raise ZeroDivisionError("division by zero")
+
+    store = Store(tmp_path / "records.sqlite")
+    app = create_app(ServedSite(prebuilt(project_dir, built_site)), store, routes=[Route("/boom", broken)])
+
+    async def call() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return await client.get("/boom")
+
+    try:
+        with caplog.at_level(logging.INFO), start_blocking_portal() as portal:  # a loop of its own thread
+            response = portal.call(call)
+    finally:
+        store.close()
+    assert response.status_code == 500
+    assert response.json()["detail"] == "the service failed to answer this request; it has been logged"
+    lines = [record.getMessage() for record in caplog.records if record.name == "handbook.service"]
+    assert lines == ["GET /boom failed: ZeroDivisionError: division by zero"]
+    assert "Traceback" not in caplog.text

@@ -86,8 +86,8 @@ def test_keyboard_only_fail_shows_explanation_correct_answer_and_clause_link(pag
     assert page.locator(f"[id='{cited['id']}']").count() == 1
 
 
-def test_option_feedback_is_shown_for_a_chosen_option(page, site_url):
-    page.goto(f"{site_url}/{SMA}")
+def test_option_feedback_is_shown_for_a_chosen_option(page, selfcheck_site_url):
+    page.goto(f"{selfcheck_site_url}/{SMA}")  # the SMA quiz as a self-check
     answer_by_click(page, {"local-business": ["post-with-disclaimer"]}, unanswered=len(presented(page)) - 1)
     feedback = page.locator("[data-hb-question='local-business'] [data-hb-feedback]").inner_text()
     assert "endorses it, whatever the note says" in feedback
@@ -95,8 +95,8 @@ def test_option_feedback_is_shown_for_a_chosen_option(page, site_url):
     assert unanswered == "Not answered."
 
 
-def test_retry_gives_a_fresh_shuffle_and_counts_the_attempt(page, site_url):
-    page.goto(f"{site_url}/{SMA}")
+def test_retry_gives_a_fresh_shuffle_and_counts_the_attempt(page, selfcheck_site_url):
+    page.goto(f"{selfcheck_site_url}/{SMA}")  # the SMA quiz as a self-check
     orders = [presented(page)]
     for attempt in range(1, 4):
         check_answers(page, unanswered=len(presented(page)))
@@ -130,8 +130,8 @@ def test_retry_missed_only_is_practice_that_does_not_count(page, site_url):
     assert not page.locator("[data-hb-quiz-retry-missed]").is_visible()
 
 
-def test_attempt_limit_is_respected(page, site_url):
-    page.goto(f"{site_url}/{SMA}")
+def test_attempt_limit_is_respected(page, selfcheck_site_url):
+    page.goto(f"{selfcheck_site_url}/{SMA}")  # the SMA quiz as a self-check
     key = f"handbook.quiz.admin-policy-6-sma@{shipped_version('admin-policy-6-sma')}"
     page.evaluate("k => localStorage.setItem(k, JSON.stringify({attempts: 4}))", key)
     page.reload()
@@ -143,8 +143,8 @@ def test_attempt_limit_is_respected(page, site_url):
     assert "used every attempt" in page.locator("[data-hb-quiz-attempts]").inner_text()
 
 
-def test_no_wcag_violations_unanswered_answered_and_result(page, site_url):
-    page.goto(f"{site_url}/{SMA}")
+def test_no_wcag_violations_unanswered_answered_and_result(page, selfcheck_site_url):
+    page.goto(f"{selfcheck_site_url}/{SMA}")  # the SMA quiz as a self-check
     assert settled_axe_violations(page) == []
     data = quiz_data(page)
     shown = [qid for qid, _ in presented(page)]

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+from handbook.citations import citations
 from handbook.project import load_project
 from handbook.records.contract import PERSON_FIELDS, PERSON_IDS
 from tests.paperwork import page_data, person_fields
@@ -27,7 +28,9 @@ def test_quiz_page_embeds_its_data_and_says_it_is_a_self_check(built_site):
     project, _ = load_project(ROOT)
     assert project is not None
     policy = project.policy("admin-policy-6")
-    for quiz in project.quizzes:
+    self_checks = [quiz for quiz in project.quizzes if not quiz.exam]
+    assert len(self_checks) == 2
+    for quiz in self_checks:
         page = (built_site / "quizzes" / f"{quiz.id}.html").read_text(encoding="utf-8")
         data = page_data(page)["quiz"]
         assert data["id"] == quiz.id and data["version"] == quiz.version
@@ -38,6 +41,30 @@ def test_quiz_page_embeds_its_data_and_says_it_is_a_self_check(built_site):
         assert "a determined reader can find them" in text
         assert "recomputed from your answers" in text
         assert [field.id for field in person_fields(page)] == list(PERSON_IDS)
+
+
+def test_an_exam_page_embeds_no_questions_and_says_the_service_grades_it(built_site):
+    project, _ = load_project(ROOT)
+    assert project is not None
+    (exam,) = [quiz for quiz in project.quizzes if quiz.exam]
+    page = (built_site / "quizzes" / f"{exam.id}.html").read_text(encoding="utf-8")
+    data = page_data(page)
+    assert "quiz" not in data
+    assert data["exam"] == {"id": exam.id, "version": exam.version, "title": exam.title, "api": "/api/exams",
+                            "policy_href": "../policies/admin-policy-6.html", "pass_mark": exam.pass_mark,
+                            "attempts": exam.attempts, "citations": citations(project.policy(exam.policy))}
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    assert "This page does not hold the answers" in text and "needs the records service" in text
+    assert "a determined reader can find them" not in text
+    for question in exam.questions:
+        assert html.escape(question.prompt, quote=False) not in page and question.explanation not in text
+    assert [field.id for field in person_fields(page)] == list(PERSON_IDS)
+    index = (built_site / "quizzes" / "index.html").read_text(encoding="utf-8")
+    for quiz in project.quizzes:  # the index says which kind each quiz is
+        kind = "Exam" if quiz.exam else "Self-check"
+        assert re.search(rf'href="{quiz.id}.html".*?</a>.*?{kind} on ', index, re.S), (quiz.id, kind)
+    role = (built_site / "roles" / "sma.html").read_text(encoding="utf-8")
+    assert re.search(rf'Exam: <a href="../quizzes/{exam.id}.html"', role)
 
 
 def test_quiz_and_acknowledgement_pages_are_not_in_the_search_index(built_site):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from handbook.cli import main
 from handbook.records.contract import EXPORTS, PERSON_COLUMNS, PERSON_IDS
-from handbook.records.csv import FORMULA_STARTS, neutralise, write_rows
+from handbook.records.csv import formula_like, neutralise, write_rows
 from tests.conftest import copy_project
 from tests.records_kit import Service, acknowledgement, project_at, violation_report
 
@@ -32,28 +33,49 @@ PERSON = {"employee_id": "P-csv-1", "name": "Person Name", "department": "Person
           "email": "person@example.org"}
 
 
-def test_each_owasp_vector_is_prefixed_with_a_quote():
-    for vector in OWASP:
-        assert neutralise(vector) == "'" + vector
-    assert neutralise("Ann O'Neil") == "Ann O'Neil"
-    assert neutralise("") == ""
+PIECE = re.compile(r"(?:^|[,;\t\r\n]) *([^,;\t\r\n]*)")
+"""A piece of a cell a spreadsheet may see as a cell of its own: the start, or after any
+separator (comma, semicolon, tab) or line break, leading spaces skipped."""
+LEGITIMATE = ["-Ann", "+1 860 555 0100", "@Home", "Ann O'Neil", "", "Smith, Ann; Parks", "-"]
+
+
+def runnable(text: str) -> list[str]:
+    return [piece for piece in PIECE.findall(text) if piece[:1] == "=" or formula_like(piece)]
+
+
+def undone(text: str) -> str:
+    """The text without the quotes neutralising put before pieces."""
+    return re.sub(r"(^|[,;\t\r\n])( *)'", r"\1\2", text)
+
+
+def test_each_owasp_vector_is_defused_wherever_a_formula_could_start():
+    for vector in [*OWASP, "Ann;=1+2", "Ann\t=1+2", "x,@SUM(1)", "a\r\n-2+3"]:
+        assert runnable(vector) and not runnable(neutralise(vector)), vector
+        assert undone(neutralise(vector)) == vector
+    assert neutralise("Ann;=1+2") == "Ann;'=1+2"
+    assert neutralise("=1+2") == "'=1+2"
+
+
+def test_legitimate_values_are_left_as_typed():
+    for value in LEGITIMATE:
+        assert neutralise(value) == value
 
 
 @given(st.lists(st.text(max_size=20), min_size=1, max_size=6))
-def test_no_cell_of_any_row_starts_like_a_formula_and_rows_round_trip(values):
+def test_no_piece_of_any_cell_can_run_as_a_formula_and_every_cell_is_quoted(values):
     columns = tuple(f"c{i}" for i in range(len(values)))
     text = "".join(write_rows(columns, [values]))
     header, row = list(csv.reader(io.StringIO(text, newline="")))
     assert header == list(columns)
-    assert [cell.removeprefix("'") if cell[:2].startswith("'") and cell[1:2] in FORMULA_STARTS else cell
-            for cell in row] == values
-    assert not any(cell.startswith(FORMULA_STARTS) for cell in row)
+    assert [undone(cell) for cell in row] == [undone(value) for value in values]
+    assert not any(runnable(cell) for cell in row)
+    assert text.count('"') >= 2 * (len(values) * 2)  # every header and value cell is quoted
 
 
 def test_rows_end_with_crlf_and_excel_gets_a_bom():
     text = "".join(write_rows(("a", "b"), [["x,y", 'say "hi"\nbye']], excel=True))
-    assert text.startswith("\ufeffa,b\r\n")
     assert text.endswith('"x,y","say ""hi""\nbye"\r\n')
+    assert text.startswith('\ufeff"a","b"\r\n')
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +113,7 @@ def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 def test_exports_have_the_contracts_columns(exported):
     for name, export in EXPORTS.items():
-        assert exported[name].split("\r\n", 1)[0] == ",".join(export.columns)
+        assert exported[name].split("\r\n", 1)[0] == ",".join(f'"{column}"' for column in export.columns)
 
 
 def test_the_person_fields_are_in_the_contracts_person_columns(exported):
@@ -107,16 +129,17 @@ def test_owasp_vectors_in_names_and_form_answers_come_out_neutralised(exported):
                 if row["employee_id"].startswith("X")]
         assert rows
         for row in rows:
-            assert not [value for value in row.values() if value.startswith(FORMULA_STARTS)], row
+            assert not [value for value in row.values() if runnable(value)], row
         names = {row["name"] for row in rows}
-        assert names == {"'" + vector.strip() for vector in OWASP}  # names are trimmed, then guarded
+        assert {undone(name) for name in names} == {vector.strip() for vector in OWASP}  # trimmed
     answers = {row["answer"] for row in csv.DictReader(io.StringIO(exported["forms"], newline=""))
                if row["field_id"] == "description" and row["employee_id"].startswith("X")}
-    assert answers == {"'" + vector for vector in OWASP}
+    assert {undone(answer) for answer in answers} == set(OWASP)
+    assert not [answer for answer in answers if runnable(answer)]
 
 
 def test_the_cli_and_the_service_export_the_same_bytes(exported):
-    assert exported["excel"].startswith("\ufeffrecord_id,")
+    assert exported["excel"].startswith('\ufeff"record_id",')
     assert exported["cli"] == exported["excel"]
     assert "\r\n" in exported["cli"] and "\n" not in exported["cli"].replace("\r\n", "").replace(
-        '\n=1+2', "")
+        "\n'=1+2", "")

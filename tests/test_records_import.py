@@ -49,7 +49,7 @@ def test_good_receipts_import_and_each_bad_one_is_reported_on_one_line(project_c
         "'admin-policy-6' version '1'",
         f"{tmp_path / 'broken.json'}: the body is not valid JSON: Expecting property name enclosed in "
         "double quotes: line 1 column 32 (char 31)",
-        f"{tmp_path / 'missing.json'}: cannot read: No such file or directory",
+        f"{tmp_path / 'missing.json'}: cannot read file: No such file or directory",
     ]
     forged_line = next(line for line in errors if line.startswith(str(tmp_path / "forged.json")))
     assert "imported, but the score sent (95.0, passed=True) differs from the recomputed score (0.0" \
@@ -85,7 +85,7 @@ def test_export_to_a_file_writes_crlf_csv(project_copy, tmp_path):
                                        "--out", str(out), "--db", str(db)])
     assert result.exit_code == 0
     raw = out.read_bytes()
-    assert raw.startswith(b"record_id,received_at,") and raw.count(b"\r\n") == 2
+    assert raw.startswith(b'"record_id","received_at",') and raw.count(b"\r\n") == 2
     assert "Zoë Ångström".encode() in raw
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import copy_project
-from tests.records_kit import Process
+from tests.records_kit import HANDBOOK, Process
 
 READ_TIMEOUT = 2.0
 CLIENT = "127.0.0.1"
@@ -105,3 +106,13 @@ def test_a_client_that_sends_half_a_request_is_cut_off_within_the_read_timeout(d
     waited = cut_off_after(direct, first, trickle)
     assert READ_TIMEOUT - 0.5 <= waited <= READ_TIMEOUT + 3
     assert httpx.get(direct.url + "/", timeout=30).status_code == 200  # everyone else is served
+
+
+def test_session_lifetimes_are_settings_with_the_documented_defaults(tmp_path):
+    shown = subprocess.run([HANDBOOK, "serve", "--help"], capture_output=True, text=True, timeout=60)
+    assert re.search(r"--hr-idle-minutes\s[^[]*\[default: 30;", shown.stdout)
+    assert re.search(r"--hr-session-hours\s[^[]*\[default: 8\.0;", shown.stdout)
+    refused = subprocess.run([HANDBOOK, "serve", str(tmp_path), "--hr-idle-minutes", "0"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--hr-idle-minutes" in refused.stderr
+    assert "Traceback" not in refused.stderr

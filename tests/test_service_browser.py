@@ -51,9 +51,10 @@ def test_an_acknowledgement_reaches_the_service_and_the_export(service, built_si
     quiz = quiz_part(project, quiz_id)
     passed = {key: quiz[key] for key in ("questions", "answers", "score", "pass_mark", "passed", "attempt")}
     page.goto(f"{service.address}/acknowledge/admin-policy-6.html")
-    # A pass of the self-check on this browser, as quiz.js keeps it (taking the quiz is tested elsewhere).
+    # A pass of the self-check on this browser, kept under the employee id of the person who sent
+    # it, as quiz.js keeps it (taking the quiz is tested elsewhere).
     key = f"handbook.quiz.{quiz_id}@{quiz['quiz']['version']}"
-    value = json.dumps({"attempts": 1, "passed": passed})
+    value = json.dumps({"attempts": 1, "passes": {"B-ACK-1": {**passed, "employee_id": "B-ACK-1"}}})
     page.evaluate("([key, value]) => localStorage.setItem(key, value)", [key, value])
     page.reload()
     page.fill("#ack-name", "Zoë Browser")

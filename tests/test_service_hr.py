@@ -3,6 +3,8 @@ the downloads."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 from pathlib import Path
@@ -79,8 +81,9 @@ def test_a_wrong_token_is_refused_and_the_right_one_sets_an_httponly_cookie(serv
     status, _, csv_text = request(service, "GET", "/api/export/acknowledgements.csv", headers=cookie_header)
     assert status == 200 and "Complete Person" in csv_text
     status, _, status_csv = request(service, "GET", "/hr/status.csv", headers={"Cookie": session})
-    assert status == 200 and status_csv.startswith("employee_id,name,")
-    assert "E1,Complete Person,e1@example.org,Parks,employee,acknowledge-admin-policy-6" in status_csv
+    assert status == 200 and status_csv.startswith('"employee_id","name",')
+    row = '"E1","Complete Person","e1@example.org","Parks","employee","acknowledge-admin-policy-6"'
+    assert row in status_csv
 
 
 def test_a_bearer_header_works_and_links_never_carry_the_token(service):
@@ -120,13 +123,19 @@ def test_a_voided_record_leaves_the_service_export_and_status_unless_include_voi
     record = acknowledgement(project_at(service.project), "E3", "Overdue Person")
     assert service.post("/api/records", record)[0] == 201
     before = request(service, "GET", "/hr/status.csv", headers=service.auth())[2]
-    assert ",complete," in next(line for line in before.splitlines() if line.startswith("E3,"))
+    assert status_of(before, "E3") == "complete"
     void_record(service.store, record["id"], "filed for the wrong person", "hr-test")
     plain = request(service, "GET", "/api/export/acknowledgements.csv", headers=service.auth())[2]
     full = request(service, "GET", "/api/export/acknowledgements.csv?include_void=1",
                    headers=service.auth())[2]
     assert record["id"] not in plain
-    voided = next(line for line in full.splitlines() if line.startswith(record["id"]))
-    assert voided.endswith(",self-asserted,filed for the wrong person")
+    voided = next(row for row in csv.DictReader(io.StringIO(full)) if row["record_id"] == record["id"])
+    assert (voided["identity"], voided["void_reason"]) == ("self-asserted", "filed for the wrong person")
     after = request(service, "GET", "/hr/status.csv", headers=service.auth())[2]
-    assert ",overdue," in next(line for line in after.splitlines() if line.startswith("E3,"))
+    assert status_of(after, "E3") == "overdue"
+
+
+def status_of(text: str, employee_id: str) -> str:
+    """The status column of a person's row in the status CSV."""
+    rows = csv.DictReader(io.StringIO(text))
+    return next(row["status"] for row in rows if row["employee_id"] == employee_id)

@@ -183,3 +183,18 @@ def test_sign_in_is_throttled_per_address_with_a_clear_message_and_retry_after(s
 def test_the_bearer_token_still_works_for_scripts_whatever_the_sessions(service):
     status, _, text = request(service, "GET", "/api/export/acknowledgements.csv", headers=service.auth())
     assert status == 200 and "employee_id" in text.splitlines()[0]
+
+
+def test_a_records_file_that_cannot_keep_sessions_refuses_sign_in_clearly(project, built_site, tmp_path,
+                                                                          clock):
+    db = tmp_path / "records.sqlite"
+    with sqlite3.connect(db) as prepared:  # the name is taken by something that cannot store rows
+        prepared.execute("CREATE VIEW hr_sessions AS SELECT 1 AS key")
+    app = start(project, built_site, db, clock)
+    try:
+        status, headers, html = sign_in(app, TOKEN)
+        assert status == 503 and "Sign-in is unavailable" in html and "cannot keep HR sessions" in html
+        assert "handbook_hr=" not in headers.get("set-cookie", "")
+        assert request(app, "GET", "/api/export/forms.csv", headers=app.auth())[0] == 200
+    finally:
+        app.close()

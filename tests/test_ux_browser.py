@@ -14,7 +14,7 @@ import pytest
 from handbook.links import PAGES
 from handbook.project import load_project
 from tests.conftest import ROOT, axe_violations
-from tests.quiz_driver import ACKNOWLEDGE, EMPLOYEE, check_answers, key, presented, quiz_data
+from tests.quiz_driver import ACKNOWLEDGE, EMPLOYEE, SMA, check_answers, key, presented, quiz_data
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +33,8 @@ KINDS = {
     "requirements": "requirements.html",
     "glossary": "glossary.html",
 }
+PATHS = {**KINDS, "exam": SMA}
+"""Every page kind, and the exam page (a quiz graded by the service: a page of its own)."""
 SIZES = {"phone": (375, 740), "desktop": (1280, 800)}
 SHIPPED, _ = load_project(ROOT)
 POLICY = SHIPPED.policy("admin-policy-6")
@@ -70,11 +72,12 @@ def acknowledged(at: str = "2026-11-25T13:04:09Z") -> dict[str, Any]:
         "id": "0b7e2c1a-54f1-4c3a-9d7e-5af866eba6fd"}}}
 
 
-def a_pass(quiz_id: str) -> dict[str, Any]:
+def a_pass(quiz_id: str, employee_id: str = "E-1001") -> dict[str, Any]:
+    """A pass as quiz.js keeps it: under the employee id of the person who sent it."""
     quiz = next(q for q in SHIPPED.quizzes if q.id == quiz_id)
-    return {f"handbook.quiz.{quiz.id}@{quiz.version}": {"attempts": 1, "missed": [], "passed": {
-        "questions": [], "answers": {}, "score": 100, "pass_mark": quiz.pass_mark, "passed": True,
-        "attempt": 1, "at": "2026-11-24T09:00:00Z"}}}
+    return {f"handbook.quiz.{quiz.id}@{quiz.version}": {"attempts": 1, "missed": [], "passes": {employee_id: {
+        "employee_id": employee_id, "name": "Ada Lovelace", "questions": [], "answers": {}, "score": 100,
+        "pass_mark": quiz.pass_mark, "passed": True, "attempt": 1, "at": "2026-11-24T09:00:00Z"}}}}
 
 
 def quiz_confirm(tab) -> None:
@@ -120,14 +123,14 @@ STATES: dict[str, list[tuple[str, dict[str, Any], Callable[[Any], None] | None]]
 }
 """States beyond a first visit: (name, what the browser remembers, what the person did)."""
 
-CASES = [(kind, "first visit", {}, None) for kind in KINDS] + [
+CASES = [(kind, "first visit", {}, None) for kind in PATHS] + [
     (kind, *state) for kind, states in STATES.items() for state in states
 ]
 
 
 def arrive(tab, base: str, kind: str, stored: dict[str, Any], action: Callable[[Any], None] | None) -> None:
     remember(tab, base, stored)
-    tab.goto(f"{base}/{KINDS[kind]}")
+    tab.goto(f"{base}/{PATHS[kind]}")
     if action:
         action(tab)
     tab.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
@@ -196,10 +199,10 @@ def keyboard_stops(tab) -> list[dict[str, Any]]:
     return stops
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("kind", sorted(PATHS))
 def test_every_control_the_keyboard_reaches_shows_it_has_focus(screen, site_url, kind):
     """Tab through the page: each stop is on screen and its outline or shadow changes."""
-    screen.goto(f"{site_url}/{KINDS[kind]}")
+    screen.goto(f"{site_url}/{PATHS[kind]}")
     stops = keyboard_stops(screen)
     assert len(stops) > 5
     hidden = [stop["name"] for stop in stops if not stop["shown"]]

@@ -59,7 +59,8 @@ def _quiz_rule_locs(rule: object) -> list[tuple[str, Loc]]:
 
 
 def check_acknowledgements(project: Project) -> list[Problem]:
-    """Every quiz an acknowledgement requires is a quiz on that policy; every role it names exists."""
+    """Every quiz an acknowledgement requires is a self-check on that policy (an exam's passes are
+    kept by the service, so requiring one there would lock everyone out); every role it names exists."""
     quizzes = {quiz.id: quiz for quiz in project.quizzes}
     problems: list[Problem] = []
     for policy in project.policies:
@@ -69,6 +70,10 @@ def check_acknowledgements(project: Project) -> list[Problem]:
                 problems.append(unknown(policy, loc, "quiz", wanted, quizzes))
             elif quizzes[wanted].policy != policy.id:
                 message = f"quiz '{wanted}' is on policy '{quizzes[wanted].policy}', not '{policy.id}'"
+                problems.append(policy.source.problem(loc, message))
+            elif quizzes[wanted].exam:  # its passes are the service's: the page could never open
+                message = (f"requires_quiz: '{wanted}' is an exam (grading: service); an acknowledgement can "
+                           "require a self-check, and requirements.yaml can require the exam (pass_quiz)")
                 problems.append(policy.source.problem(loc, message))
         if isinstance(rule, dict):
             roles = [(role, ("acknowledgement", "requires_quiz", role)) for role in rule]

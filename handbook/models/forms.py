@@ -8,6 +8,7 @@ So a credential type, or a free-text field whose id or label names a credential,
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -36,10 +37,39 @@ PERSON_FIELDS = ("employee_id", "name", "department", "role", "email")
 FieldType = Annotated[str, WithJsonSchema({"enum": list(FIELD_TYPES), "type": "string"})]
 
 
+CONFUSABLES = str.maketrans({
+    # Cyrillic letters that look Latin
+    "а": "a", "в": "b", "е": "e", "ё": "e", "һ": "h", "і": "i", "ї": "i", "ј": "j", "к": "k", "м": "m",
+    "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "ԁ": "d", "ԛ": "q",
+    "ԝ": "w", "ѡ": "w", "ո": "n", "ս": "u",
+    # Greek letters that look Latin
+    "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t",
+    "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ѵ": "v",
+    # digits and signs used as letters
+    "0": "o", "1": "l", "$": "s", "@": "a",
+})
+"""Look-alikes folded to the Latin letter they imitate (after NFKC and case folding)."""
+COMPACT_WORDS = ("password", "passwd", "passcode", "passphrase", "credential")
+"""Words found even spelled out with separators (``P-A-S-S-W-O-R-D``): long enough that no
+ordinary word hides them."""
+
+
+def folded(text: str) -> str:
+    """``text`` as compared by the credential rule: NFKC, case-folded, zero-width and other
+    formatting characters dropped, Cyrillic/Greek look-alikes made Latin."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").translate(CONFUSABLES)
+
+
 def credential_word(text: str) -> str | None:
-    """The credential word in ``text`` (an id or a label), if it names one."""
-    found = CREDENTIAL_WORDS.search(re.sub(r"[._\-]+", " ", text))
-    return found.group(0) if found else None
+    """The credential word in ``text`` (an id or a label), if it names one, however spelled:
+    as written when it is plain, else as the folded form reads."""
+    for candidate in (text, folded(text)):
+        found = CREDENTIAL_WORDS.search(re.sub(r"[._\-]+", " ", candidate))
+        if found:
+            return found.group(0)
+    compact = re.sub(r"[\W_]+", "", folded(text))
+    return next((word for word in COMPACT_WORDS if word in compact), None)
 
 
 class Option(Model):

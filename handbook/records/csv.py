@@ -1,8 +1,9 @@
-"""CSV for HR: fixed columns, RFC 4180 quoting, and no cell that a spreadsheet runs as a formula.
+"""CSV for HR: fixed columns, every cell quoted, and no cell that a spreadsheet runs as a formula.
 
-A name or a form answer is typed by whoever filled the form, so any cell may start with
-``=``, ``+``, ``-``, ``@``, a tab, CR or LF; such a cell gets a leading single quote (OWASP
-"CSV Injection"). Rows are written one at a time as they come from the store.
+A name or a form answer is typed by whoever filled the form, and HR may open the file with
+comma, semicolon or tab as the separator, so a formula could start at the beginning of a
+cell or after any separator or line break inside it; each such piece gets a single quote
+before it (see :func:`neutralise`). Rows are written a few at a time as they come from the store.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from sqlite3 import Row
 from typing import Any
@@ -18,21 +20,44 @@ from handbook.records.contract import EXPORTS
 from handbook.records.labels import Labels
 from handbook.records.store import Store
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+SEPARATORS = ",;\t\r\n"
+"""Where a spreadsheet may start a new cell: any separator it might be told to use, or a line
+break (a cell is opened with comma, semicolon or tab, whatever the file's own quoting says)."""
+_SEGMENT = re.compile(r"([,;\t\r\n])( *)([^,;\t\r\n]*)")
+_TRIGGER = re.compile(r"(?:^|[,;\t\r\n]) *[=+\-@]")
+_OPERATOR = re.compile(r"[()=+\-*/^&!:\"'<>%]")
+_NUMBER = re.compile(r"[\d.,]+", re.ASCII)
 BOM = "\ufeff"
 
+
+def formula_like(segment: str) -> bool:
+    """Whether a spreadsheet could run ``segment`` as a formula: it starts with ``=``, or with
+    ``+``, ``-`` or ``@`` and goes on as a number or with an operator or a bracket. ``-Ann``,
+    ``+1 860 555 0100`` and ``@Home`` are not, and stay as typed."""
+    first, rest = segment[:1], segment[1:]
+    if first == "=":
+        return True
+    return first in ("+", "-", "@") and bool(_OPERATOR.search(rest) or _NUMBER.fullmatch(rest))
+
+
 def neutralise(value: str) -> str:
-    """A cell a spreadsheet shows as text, never evaluates."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    """A cell no spreadsheet runs, whatever separator it splits the file on: a single quote
+    goes before every piece (at the start, or after a separator or line break) that could be
+    a formula (OWASP "CSV Injection"); anything else is left exactly as typed."""
+    if _TRIGGER.search(value) is None:  # most cells: no piece starts with a formula sign
+        return value
+    return _SEGMENT.sub(_defused, "\n" + value)[1:]  # the start is a piece after a line break
 
 
-_FORMULA = frozenset(FORMULA_STARTS)
+def _defused(found: re.Match[str]) -> str:
+    separator, spaces, segment = found.groups()
+    return separator + spaces + ("'" if formula_like(segment) else "") + segment
 
 
 def cell(value: Any) -> str:
     """One value as CSV text: empty for null, yes/no, 2 decimals at most, lists joined, neutralised."""
     if value.__class__ is str:  # the common case first: exports are mostly text
-        return "'" + value if value[:1] in _FORMULA else value
+        return neutralise(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -40,8 +65,13 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")
     if isinstance(value, list):
-        return neutralise("; ".join(cell(item).removeprefix("'") for item in value))
+        return neutralise("; ".join(_plain(item) for item in value))
     return neutralise(str(value))
+
+
+def _plain(value: Any) -> str:
+    """A list item as text, before the joined cell is neutralised once."""
+    return "" if value is None else str(value)
 
 
 _SOURCE = {"record_id": "id", "score_mismatch": "score_note", "field_id": "", "answer": "", "answer_id": "",
@@ -94,10 +124,11 @@ def _rows(name: str, stored_rows: Iterable[Row], labels: Labels) -> Iterator[lis
 
 def write_rows(columns: tuple[str, ...], rows: Iterable[list[Any]], *, excel: bool = False,
                batch: int = 256) -> Iterator[str]:
-    """CSV text, a few hundred rows at a time (RFC 4180: minimal quoting, CRLF), every cell
-    neutralised. ``rows`` are lists of values in the order of ``columns``."""
+    """CSV text, a few hundred rows at a time (RFC 4180, every cell quoted so a separator or line
+    break inside one never splits it, CRLF), every cell neutralised. ``rows`` are lists of
+    values in the order of ``columns``."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
 
     def flush() -> str:
         text = buffer.getvalue()

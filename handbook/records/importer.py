@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handbook.project import Project
-from handbook.records.errors import RecordError, TooLarge, Unreadable
+from handbook.projectfiles import FileRefused, read_bytes
+from handbook.records.errors import RecordError, Unreadable
 from handbook.records.intake import accept, parse
 from handbook.records.store import Store
 
@@ -47,11 +48,9 @@ def import_receipts(project: Project, store: Store, paths: Iterable[Path]) -> Im
 
 
 def _read(path: Path) -> bytes:
+    """A receipt's bytes: a regular file (a FIFO or a link to /dev/zero is refused, never read
+    until it ends), at most ``MAX_RECEIPT`` bytes (the read stops there)."""
     try:
-        if path.stat().st_size > MAX_RECEIPT:
-            raise TooLarge(f"larger than {MAX_RECEIPT} bytes; not a receipt")
-        return path.read_bytes()
-    except IsADirectoryError:
-        raise Unreadable("is a folder, not a receipt file") from None
-    except OSError as error:
-        raise Unreadable(f"cannot read: {error.strerror}") from None
+        return read_bytes(path, Path(path.absolute().anchor), MAX_RECEIPT)
+    except FileRefused as refused:
+        raise Unreadable(str(refused)) from None

@@ -122,32 +122,32 @@ async def read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-STORE_WORKERS = 8
-"""Threads that work on the store at once, apart from the pool that serves the site's files."""
+STORE_WORKERS = 32
+"""Threads of the store's own (never the pool that serves the site's files), so a locked
+database cannot hold up a CSS file."""
+STORE_WAIT = 5.0
+"""How long a request waits (asynchronously, holding no thread) for one of those threads
+before it is answered 503 with Retry-After."""
 
-STORE_QUEUE_SECONDS = 10.0
-"""How long a request may wait for one of those threads; past that it is answered 503 with
-Retry-After, so a locked database never ties up the service and a morning's rush still queues."""
 
-
-def store_runner(workers: int = STORE_WORKERS, queue_seconds: float = STORE_QUEUE_SECONDS) -> Any:
-    """Run blocking store work on ``workers`` threads of its own, never the pool that serves
-    static files. Requests queue (without holding a thread) for at most ``queue_seconds``,
-    then get :class:`StoreBusy`."""
+def store_runner(workers: int = STORE_WORKERS, wait: float = STORE_WAIT) -> Any:
+    """Run blocking store work on at most ``workers`` threads of its own; a request that
+    cannot get one within ``wait`` seconds gets :class:`StoreBusy`."""
     made: list[tuple[anyio.Semaphore, anyio.CapacityLimiter]] = []
 
     async def run(function: Any, *arguments: Any) -> Any:
-        if not made:  # created inside the event loop that uses them
+        if not made:  # made in the event loop that serves
             made.append((anyio.Semaphore(workers), anyio.CapacityLimiter(workers)))
-        admission, threads = made[0]
-        with anyio.move_on_after(queue_seconds) as waited:
-            await admission.acquire()
-        if waited.cancelled_caught:
-            raise StoreBusy("the records database is busy; try again shortly")
+        gate, threads = made[0]
+        try:
+            with anyio.fail_after(wait):
+                await gate.acquire()
+        except TimeoutError:
+            raise StoreBusy("the records database is busy; try again shortly") from None
         try:
             return await anyio.to_thread.run_sync(function, *arguments, limiter=threads)
         finally:
-            admission.release()
+            gate.release()
 
     return run
 

@@ -24,6 +24,7 @@ from handbook.records.report import STATUS_EXCEL_FILE, Report, build_report, sta
 from handbook.records.roster import read_roster
 from handbook.service import csrf
 from handbook.service.logs import audit
+from handbook.service.sessions import SessionsUnavailable
 from handbook.service.state import SESSION_COOKIE, TOKEN_VARIABLE, ServiceState
 
 MAX_LOGIN_BODY = 4096
@@ -37,7 +38,7 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "Cache-Control": "no-store",
-    "Referrer-Policy": "same-origin",  # no-referrer would make Chromium send Origin: null
+    "Referrer-Policy": "same-origin",  # not no-referrer: browsers then send "Origin: null" on sign-in
     "X-Content-Type-Options": "nosniff",
 }
 
@@ -118,8 +119,12 @@ def hr_routes(state: ServiceState) -> list[Route]:
             audit("sign-in failed", address, method="admin-token")
             return login_page(WRONG_CODE, 401, error=True, request=request)
         sessions = state.sessions
-        await run_in_threadpool(sessions.end, request.cookies.get(SESSION_COOKIE, ""))  # never reuse an id
-        session_id, _ = await run_in_threadpool(sessions.begin, "admin-token")
+        try:
+            await run_in_threadpool(sessions.end, request.cookies.get(SESSION_COOKIE, ""))  # a fresh id
+            session_id, _ = await run_in_threadpool(sessions.begin, "admin-token")
+        except SessionsUnavailable as error:
+            message = f"Sign-in is unavailable: {error}. Scripts can still use the bearer token."
+            return login_page(message, 503, error=True)
         audit("sign-in ok", address, method="admin-token")
         response = RedirectResponse("/hr", status_code=303, headers=HEADERS)
         csrf.set_cookie(response, request, SESSION_COOKIE, session_id, int(sessions.policy.absolute))
@@ -137,7 +142,10 @@ def hr_routes(state: ServiceState) -> list[Route]:
             audit("sign-out refused", client(request), reason="foreign-origin" if foreign else "csrf")
             return login_page("Sign-out refused: that form did not come from this HR page.", 403, error=True,
                               request=request)
-        await run_in_threadpool(state.sessions.end, request.cookies.get(SESSION_COOKIE, ""))
+        try:
+            await run_in_threadpool(state.sessions.end, request.cookies.get(SESSION_COOKIE, ""))
+        except SessionsUnavailable as error:
+            return login_page(f"Sign-out failed: {error}.", 503, error=True)
         audit("sign-out", client(request), method=session.subject)
         return response
 

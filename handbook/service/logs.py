@@ -21,7 +21,7 @@ from handbook.service.middleware import HttpMiddleware
 
 ACCESS = logging.getLogger("handbook.access")
 AUDIT = logging.getLogger("handbook.audit")
-EXPORT_PATHS = ("/api/export/", "/hr/status.csv")
+EXPORT_PATHS = ("/api/export/", "/hr/status")  # status.csv, status-excel.csv (on main)
 AUDIT_FILE = "audit.log"
 FORMAT = logging.Formatter("%(asctime)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
 PATH_SAFE = "/:@!$&'()*+,;=-._~"

@@ -17,7 +17,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+
+class SessionsUnavailable(Exception):
+    """The session store cannot be read or written (a read-only or vanished records file)."""
+
 
 Clock = Callable[[], float]
 """Seconds since the epoch; the app factory takes one so tests can move time on."""
@@ -25,6 +30,9 @@ Clock = Callable[[], float]
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 8 * 3600
 BUSY_TIMEOUT_MS = 10_000
+TOUCH_EVERY = 60.0
+"""Seconds between writes of a session's last use: the idle expiry may come up to this much
+early, and browsing the HR page does not write to the records file on every request."""
 
 
 @dataclass(frozen=True)
@@ -72,40 +80,49 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 class SqliteSessions:
     """Sessions in their own table of the records file: a restart keeps them, and every
-    instance that opens the same file shares them."""
+    instance that opens the same file shares them. The file is opened on first use, so a
+    records file that cannot take sessions only refuses sign-ins (:class:`SessionsUnavailable`)."""
 
     def __init__(self, path: Path) -> None:
-        self._connection = _connect(path)
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
-    def add(self, session: Session) -> None:
+    def _execute(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
         with self._lock:
-            self._connection.execute("INSERT INTO hr_sessions VALUES (?, ?, ?, ?, ?)",
-                                     (session.key, session.subject, session.csrf, session.issued_at,
-                                      session.seen_at))
+            try:
+                if self._connection is None:
+                    self._connection = _connect(self.path)
+                return self._connection.execute(sql, parameters).fetchall()
+            except sqlite3.Error as error:
+                raise SessionsUnavailable(f"{self.path}: cannot keep HR sessions: {error}") from None
+
+    def add(self, session: Session) -> None:
+        self._execute("INSERT INTO hr_sessions VALUES (?, ?, ?, ?, ?)",
+                      (session.key, session.subject, session.csrf, session.issued_at, session.seen_at))
 
     def get(self, key: str) -> Session | None:
-        with self._lock:
-            row = self._connection.execute("SELECT key, subject, csrf, issued_at, seen_at FROM hr_sessions "
-                                           "WHERE key = ?", (key,)).fetchone()
-        return None if row is None else Session(*row)
+        rows = self._execute("SELECT key, subject, csrf, issued_at, seen_at FROM hr_sessions WHERE key = ?",
+                             (key,))
+        if not rows:
+            return None
+        return Session(*rows[0])
 
     def touch(self, key: str, seen_at: float) -> None:
-        with self._lock:
-            self._connection.execute("UPDATE hr_sessions SET seen_at = ? WHERE key = ?", (seen_at, key))
+        self._execute("UPDATE hr_sessions SET seen_at = ? WHERE key = ?", (seen_at, key))
 
     def remove(self, key: str) -> None:
-        with self._lock:
-            self._connection.execute("DELETE FROM hr_sessions WHERE key = ?", (key,))
+        self._execute("DELETE FROM hr_sessions WHERE key = ?", (key,))
 
     def remove_older(self, issued_before: float, seen_before: float) -> None:
-        with self._lock:
-            self._connection.execute("DELETE FROM hr_sessions WHERE issued_at < ? OR seen_at < ?",
-                                     (issued_before, seen_before))
+        self._execute("DELETE FROM hr_sessions WHERE issued_at < ? OR seen_at < ?",
+                      (issued_before, seen_before))
 
     def close(self) -> None:
         with self._lock:
-            self._connection.close()
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
 
 
 def hashed(session_id: str) -> str:
@@ -141,7 +158,8 @@ class Sessions:
         if now - session.issued_at >= self.policy.absolute or now - session.seen_at >= self.policy.idle:
             self.store.remove(key)
             return None
-        self.store.touch(key, now)
+        if now - session.seen_at >= TOUCH_EVERY:
+            self.store.touch(key, now)
         return session
 
     def end(self, session_id: str) -> None:

@@ -12,7 +12,7 @@ from handbook.models.handbook import RecordsSettings
 from handbook.project import Project
 from handbook.records.store import Store
 from handbook.service.ratelimit import RateLimiter
-from handbook.service.sessions import Session, Sessions
+from handbook.service.sessions import Session, Sessions, SessionsUnavailable
 from handbook.service.site import ServedSite
 
 TOKEN_VARIABLE = "HANDBOOK_ADMIN_TOKEN"
@@ -58,7 +58,10 @@ class ServiceState:
         """The live HR session of the request's cookie, if it has one."""
         if not self.token or self.sessions is None:
             return None
-        return self.sessions.current(request.cookies.get(SESSION_COOKIE, ""))
+        try:
+            return self.sessions.current(request.cookies.get(SESSION_COOKIE, ""))
+        except SessionsUnavailable:  # the sign-in says why; bearer scripts still work
+            return None
 
     def authorised(self, request: Request) -> bool:
         """A bearer token equal to HANDBOOK_ADMIN_TOKEN (for scripts), or a live HR session."""

@@ -4,18 +4,31 @@
    the service makes it (handbook/records/csv.py). */
 (function () {
   "use strict";
-  var FORMULA_START = /^[=+\-@\t\r\n]/;
+  /* handbook.records.csv.neutralise: a quote before every piece, at the start or after a
+     separator or line break, that a spreadsheet could run as a formula. */
+  var SEGMENT = /([,;\t\r\n])( *)([^,;\t\r\n]*)/g;
+  var OPERATOR = /[()=+\-*\/^&!:"'<>%]/;
+  var NUMBER = /^[\d.,]+$/;
 
-  function neutralise(text) { return FORMULA_START.test(text) ? "'" + text : text; }
+  function formulaLike(segment) {
+    var first = segment.charAt(0), rest = segment.slice(1);
+    if (first === "=") return true;
+    return (first === "+" || first === "-" || first === "@") && (OPERATOR.test(rest) || NUMBER.test(rest));
+  }
+  function neutralise(text) {
+    return ("\n" + text).replace(SEGMENT, function (all, separator, spaces, segment) {
+      return separator + spaces + (formulaLike(segment) ? "'" : "") + segment;
+    }).slice(1);
+  }
   /* handbook.records.csv.cell: empty for null, yes/no, ids joined with "; ", formulas defused. */
   function cell(value) {
     if (value === null || value === undefined) return "";
     if (value === true || value === false) return value ? "yes" : "no";
-    if (Array.isArray(value)) return neutralise(value.map(function (item) { return cell(item).replace(/^'/, ""); }).join("; "));
+    if (Array.isArray(value)) return neutralise(value.map(function (item) { return item === null ? "" : String(item); }).join("; "));
     return neutralise(String(value));
   }
-  /* RFC 4180, quoting only where needed, as Python's csv module does. */
-  function quote(text) { return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text; }
+  /* RFC 4180 with every cell quoted, as the service writes it. */
+  function quote(text) { return '"' + text.replace(/"/g, '""') + '"'; }
 
   function csv(record) {
     var columns = window.handbookRecords.contract().exports.forms;

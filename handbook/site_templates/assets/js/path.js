@@ -1,5 +1,5 @@
 /* The home page's paths: beside each step this browser knows about (a checklist's ticks, a
-   self-check passed, a policy acknowledged) it says how far the person is, and under each
+   self-check passed and sent, a policy acknowledged) it says how far the person is, and under each
    path how many of those steps are done. Only what this browser remembers; nothing is sent. */
 (function () {
   "use strict";
@@ -15,7 +15,10 @@
     if (step.kind === "quiz") {
       var quiz = store.get(store.keys.quiz(step.id, step.version), null);
       if (!quiz || !quiz.attempts) return null;
-      return quiz.passed ? [text("path.passed", {score: quiz.passed.score}), true] : [text("path.not_passed", {count: quiz.attempts}), false];
+      var passes = Object.keys(quiz.passes || {}).map(function (id) { return quiz.passes[id]; });
+      if (!passes.length && quiz.last && quiz.last.passed) return [text("path.passed_unsent", {score: quiz.last.score}), false];
+      if (!passes.length) return [text("path.not_passed", {count: quiz.attempts}), false];
+      return [text("path.passed", {score: Math.max.apply(null, passes.map(function (p) { return p.score; }))}), true];
     }
     var all = store.get(store.keys.acknowledged(step.policy), {}), latest = null;
     Object.keys(all).forEach(function (id) { if (!latest || all[id].at > latest.at) latest = all[id]; });

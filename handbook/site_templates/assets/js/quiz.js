@@ -1,10 +1,8 @@
-/* Self-check quizzes, in three parts: grading (pure: handbook/grading.py exactly, fractions
-   then round half to even, so a score shown here equals the one the records service
-   recomputes); the View of a round of questions (drawing them, counting answers, asking
-   before an incomplete submit, feedback), which a service-graded exam can reuse; and the
-   self-check controller (Quiz), which keeps attempts, passes and missed questions on this
-   browser (in handbookStore, where the acknowledgement page reads passes). The attempt's record
-   is built and sent by records.js. Every word comes from the page's string table. */
+/* Self-check quizzes: grading (pure: handbook/grading.py exactly, fractions then round half
+   to even, so the service recomputes the same score); the View of a round (counting answers,
+   asking before an incomplete check, feedback), shared with exam.js through questionFieldset
+   and showFeedback; and the controller (Quiz), which keeps attempts and missed questions on
+   this browser, and each pass under the employee id that sent it. Records go by records.js. */
 (function () {
   "use strict";
   var text = window.handbookText, store = window.handbookStore;
@@ -67,7 +65,65 @@
   }
   function load(id, version) { return store.get(store.keys.quiz(id, version), null) || {attempts: 0}; }
   function save(id, version, state) { store.set(store.keys.quiz(id, version), state); }
-  function passed(id, version) { return load(id, version).passed || null; }
+  /* The pass this person (by employee id) sent from this browser, or null. */
+  function passed(id, version, employeeId) {
+    var passes = load(id, version).passes || {};
+    return passes[window.handbookRecords.employeeKey(employeeId)] || null;
+  }
+
+  /* ---- a question, and its feedback once graded (options with correct and feedback) ---- */
+  function questionFieldset(q, options, name, i, count) {
+    var fs = el("fieldset", {"class": "hb-question", "data-hb-question": q.id}), legend = el("legend");
+    legend.appendChild(el("span", {"class": "hb-qnum"}, text("quiz.number", {number: i + 1, count: count})));
+    if (q.scenario) legend.appendChild(el("span", {"class": "hb-scenario"}, q.scenario));
+    legend.appendChild(el("span", {"class": "hb-prompt"}, q.prompt));
+    if (q.select === "multiple") legend.appendChild(el("span", {"class": "hb-hint"}, text("quiz.choose_all")));
+    fs.appendChild(legend);
+    options.forEach(function (o) {
+      var row = fs.appendChild(el("div", {"class": "hb-option", "data-hb-option": o.id}));
+      row.appendChild(el("input", {type: q.select === "multiple" ? "checkbox" : "radio", name: name, id: name + "--" + o.id, value: o.id}));
+      row.appendChild(el("label", {"for": name + "--" + o.id}, o.text));
+    });
+    fs.appendChild(el("div", {"class": "hb-feedback", "data-hb-feedback": ""})).hidden = true;
+    return fs;
+  }
+  /* A cited clause as page data gives it ({id, text}: "Procedure 1.b"), or a bare id. */
+  function citation(cite) { return typeof cite === "string" ? {id: cite, text: cite} : cite; }
+  function showFeedback(fs, q, chosen, value, policyHref) {
+    var box = fs.querySelector("[data-hb-feedback]");
+    var correct = q.options.filter(function (o) { return o.correct; });
+    fs.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
+    q.options.forEach(function (o) {
+      var row = fs.querySelector("[data-hb-option='" + o.id + "']"), mine = chosen.indexOf(o.id) >= 0;
+      row.classList.toggle("hb-right", !!o.correct);
+      row.classList.toggle("hb-wrong", !o.correct && mine);
+      var mark = row.querySelector(".hb-mark") || row.appendChild(el("span", {"class": "hb-mark"}));
+      mark.textContent = o.correct ? text("quiz.mark_right") : mine ? text("quiz.mark_wrong") : "";
+    });
+    box.textContent = "";
+    var verdict = value === 1 ? text("quiz.correct") : value > 0 ? text("quiz.partly", {percent: Math.round(value * 100)})
+      : chosen.length ? text("quiz.wrong") : text("quiz.unanswered_one");
+    box.appendChild(el("p", {"class": "hb-verdict"}, verdict));
+    q.options.forEach(function (o) {
+      if (o.feedback && chosen.indexOf(o.id) >= 0) box.appendChild(el("p", null, text("quiz.option_feedback", {option: o.text, feedback: o.feedback})));
+    });
+    if (value < 1) {
+      var right = correct.map(function (o) { return o.text; });
+      box.appendChild(el("p", null, text("quiz.correct_answer", {count: right.length, answers: right.join(text("quiz.answer_separator"))})));
+    }
+    if (q.explanation) box.appendChild(el("p", null, q.explanation));
+    if (q.cites && q.cites.length) {
+      var cites = box.appendChild(el("p", {"class": "hb-cites"}));
+      var parts = text("quiz.cites", {links: "\u0000"}).split("\u0000");
+      cites.appendChild(document.createTextNode(parts[0]));
+      q.cites.map(citation).forEach(function (cite, i) {
+        if (i) cites.appendChild(document.createTextNode(text("quiz.cite_separator")));
+        cites.appendChild(el("a", {href: policyHref + "#" + cite.id}, cite.text));
+      });
+      cites.appendChild(document.createTextNode(parts[1] || ""));
+    }
+    box.hidden = false;
+  }
 
   /* ---- the view of one round of questions: no key, no grading ---- */
   function View(box) {
@@ -99,20 +155,8 @@
     this.showCount();
   };
   View.prototype.fieldset = function (q, i, count, shuffleOptions) {
-    var name = this.box.id + "-" + q.id, fs = el("fieldset", {"class": "hb-question", "data-hb-question": q.id}), legend = el("legend");
-    legend.appendChild(el("span", {"class": "hb-qnum"}, text("quiz.number", {number: i + 1, count: count})));
-    if (q.scenario) legend.appendChild(el("span", {"class": "hb-scenario"}, q.scenario));
-    legend.appendChild(el("span", {"class": "hb-prompt"}, q.prompt));
-    if (q.select === "multiple") legend.appendChild(el("span", {"class": "hb-hint"}, text("quiz.choose_all")));
-    fs.appendChild(legend);
     var options = shuffleOptions && q.kind !== "true-false" ? shuffled(q.options) : q.options;
-    options.forEach(function (o) {
-      var row = fs.appendChild(el("div", {"class": "hb-option", "data-hb-option": o.id}));
-      row.appendChild(el("input", {type: q.select === "multiple" ? "checkbox" : "radio", name: name, id: name + "--" + o.id, value: o.id}));
-      row.appendChild(el("label", {"for": name + "--" + o.id}, o.text));
-    });
-    fs.appendChild(el("div", {"class": "hb-feedback", "data-hb-feedback": ""})).hidden = true;
-    return fs;
+    return questionFieldset(q, options, this.box.id + "-" + q.id, i, count);
   };
   View.prototype.answers = function () {
     var answers = {};
@@ -138,40 +182,9 @@
     this.confirm.focus();
     return false;
   };
-  /* One question's feedback: {value: 0..1, chosen, correct: [option ids], feedback, explanation, cites}. */
-  View.prototype.feedback = function (q, result, policyHref) {
-    var fs = this.list.querySelector("[data-hb-question='" + q.id + "']"), box = fs.querySelector("[data-hb-feedback]");
-    fs.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
-    q.options.forEach(function (o) {
-      var row = fs.querySelector("[data-hb-option='" + o.id + "']"), right = result.correct.indexOf(o.id) >= 0;
-      row.classList.toggle("hb-right", right);
-      row.classList.toggle("hb-wrong", !right && result.chosen.indexOf(o.id) >= 0);
-      var mark = row.querySelector(".hb-mark") || row.appendChild(el("span", {"class": "hb-mark"}));
-      mark.textContent = right ? text("quiz.mark_right") : result.chosen.indexOf(o.id) >= 0 ? text("quiz.mark_wrong") : "";
-    });
-    box.textContent = "";
-    var verdict = result.value === 1 ? text("quiz.correct") : result.value > 0 ? text("quiz.partly", {percent: Math.round(result.value * 100)})
-      : result.chosen.length ? text("quiz.wrong") : text("quiz.unanswered_one");
-    box.appendChild(el("p", {"class": "hb-verdict"}, verdict));
-    q.options.forEach(function (o) {
-      if (o.feedback && result.chosen.indexOf(o.id) >= 0) box.appendChild(el("p", null, text("quiz.option_feedback", {option: o.text, feedback: o.feedback})));
-    });
-    if (result.value < 1) {
-      var right = q.options.filter(function (o) { return result.correct.indexOf(o.id) >= 0; }).map(function (o) { return o.text; });
-      box.appendChild(el("p", null, text("quiz.correct_answer", {count: right.length, answers: right.join(text("quiz.answer_separator"))})));
-    }
-    if (q.explanation) box.appendChild(el("p", null, q.explanation));
-    if (q.cites.length) {
-      var cites = box.appendChild(el("p", {"class": "hb-cites"}));
-      var parts = text("quiz.cites", {links: "\u0000"}).split("\u0000");
-      cites.appendChild(document.createTextNode(parts[0]));
-      q.cites.forEach(function (cite, i) {
-        if (i) cites.appendChild(document.createTextNode(text("quiz.cite_separator")));
-        cites.appendChild(el("a", {href: policyHref + "#" + cite.id}, cite.text));
-      });
-      cites.appendChild(document.createTextNode(parts[1] || ""));
-    }
-    box.hidden = false;
+  /* One question's feedback, given which options were chosen and its value (0..1). */
+  View.prototype.feedback = function (q, chosen, value, policyHref) {
+    showFeedback(this.list.querySelector("[data-hb-question='" + q.id + "']"), q, chosen, value, policyHref);
   };
 
   /* ---- one self-check on a page ---- */
@@ -193,19 +206,31 @@
     box.querySelector("[data-hb-quiz-practice-saved]").addEventListener("click", function () { self.start(self.state.missed, true); });
     recordForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (self.attempt) self.submission.send(recordForm.querySelector("button[type='submit']"));
+      if (!self.attempt) return;
+      var records = window.handbookRecords;
+      if (self.attempt.passed && records.validate(recordForm)) self.keepPass(records.person(recordForm));
+      self.submission.send(recordForm.querySelector("button[type='submit']"));
     });
     this.start(null, false);
   }
+  /* The pass, kept for the acknowledgement page under the id of the person who sent it. */
+  Quiz.prototype.keepPass = function (person) {
+    var passes = this.state.passes = this.state.passes || {};
+    passes[window.handbookRecords.employeeKey(person.employee_id)] = Object.assign(
+      {employee_id: person.employee_id, name: person.name, at: window.handbookRecords.now()}, this.attempt);
+    save(this.data.id, this.data.version, this.state);
+  };
+  /* Anyone passed here (and sent it): no "no attempts left" advice then. */
+  Quiz.prototype.anyPass = function () { return !!this.passedNow || Object.keys(this.state.passes || {}).length > 0; };
   Quiz.prototype.limitReached = function () { return !!this.data.attempts && this.state.attempts >= this.data.attempts; };
   Quiz.prototype.missed = function () { return (this.state.missed || []).length; };
   Quiz.prototype.showAttempts = function () {
     var d = this.data, used = this.state.attempts, parts = [];
     if (used) parts.push(d.attempts ? text("quiz.attempts_of", {used: used, limit: d.attempts}) : text("quiz.attempts_so_far", {used: used}));
-    if (this.state.passed) parts.push(text("quiz.passed_on", {score: this.state.passed.score, attempt: this.state.passed.attempt}));
+    if (this.passedNow) parts.push(text("quiz.passed_on", {score: this.passedNow.score, attempt: this.passedNow.attempt}));
     if (this.limitReached()) parts.push(text("quiz.limit_reached"));
     this.box.querySelector("[data-hb-quiz-attempts]").textContent = parts.join(" ");
-    this.spent.hidden = !(this.limitReached() && !this.state.passed);
+    this.spent.hidden = !(this.limitReached() && !this.anyPass());
   };
   /* A full attempt (ids null) is a fresh draw and shuffle; a practice round re-asks given ids. */
   Quiz.prototype.start = function (ids, focus) {
@@ -222,6 +247,7 @@
       pool = pool.filter(function (q) { return drawn.indexOf(q) >= 0; });
     }
     if (d.shuffle.questions) pool = shuffled(pool);
+    if (!practice) this.submission.clear();  // nothing said of the last attempt's record stays
     this.round = {practice: practice, questions: pool, started_at: window.handbookRecords.now()};
     this.view.show(pool, d.shuffle.options);
     this.box.querySelector("[data-hb-quiz-round]").textContent = practice ? text("quiz.practice_round") : text("quiz.round");
@@ -234,10 +260,7 @@
     if (!force && !this.view.complete()) return;
     var d = this.data, round = this.round, answers = this.view.answers(), ids = round.questions.map(function (q) { return q.id; });
     var result = grade(d, ids, answers), self = this, missed = ids.filter(function (id) { return result.per_question[id] < 1; });
-    round.questions.forEach(function (q) {
-      var correct = q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.id; });
-      self.view.feedback(q, {value: result.per_question[q.id], chosen: answers[q.id], correct: correct}, d.policy_href);
-    });
+    round.questions.forEach(function (q) { self.view.feedback(q, answers[q.id], result.per_question[q.id], d.policy_href); });
     var values = {score: result.score, full: ids.length - missed.length, count: ids.length, pass_mark: d.pass_mark};
     var summary = text("quiz.scored", values) + " ";
     if (round.practice) summary += text("quiz.practice_done");
@@ -246,9 +269,10 @@
       summary += text(result.passed ? "quiz.passed" : "quiz.not_passed", values);
       this.attempt = {questions: ids, answers: answers, score: result.score, pass_mark: d.pass_mark, passed: result.passed,
         attempt: this.state.attempts, started_at: round.started_at};
-      this.submission.clear();  // a new attempt is a new record: nothing said of the last one stays
-      if (result.passed) this.state.passed = Object.assign({at: window.handbookRecords.now()}, this.attempt);
+      this.submission.clear();  // a new attempt is a new record
+      if (result.passed) this.passedNow = this.attempt;
     }
+    if (!round.practice) this.state.last = {score: result.score, passed: result.passed};
     this.state.missed = missed;
     save(d.id, d.version, this.state);
     this.offer.hidden = true;
@@ -258,7 +282,7 @@
     this.box.querySelector("[data-hb-quiz-retry-missed]").hidden = !missed.length;
     this.box.querySelector("[data-hb-record-form]").hidden = round.practice;
     var next = this.box.querySelector("[data-hb-quiz-next]");
-    if (next) next.hidden = !this.state.passed;
+    if (next) next.hidden = !this.passedNow;
     this.showAttempts();
     this.result.hidden = false;
     this.live.textContent = summary;
@@ -271,7 +295,7 @@
     return window.handbookRecords.build("quiz-attempt", fields);
   };
 
-  window.handbookQuiz = {grade: grade, passed: passed, View: View};
+  window.handbookQuiz = {grade: grade, passed: passed, View: View, questionFieldset: questionFieldset, showFeedback: showFeedback};
 
   window.handbookOnPage(function (root) {
     root.querySelectorAll("[data-hb-quiz]").forEach(function (box) {

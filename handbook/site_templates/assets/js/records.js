@@ -100,6 +100,9 @@
     });
     return found;
   }
+  /* An employee id as one person, as handbook/service/identity.py:employee_key has it:
+     compatibility-folded, without spaces, upper case ("e 100" and "E100" are one person). */
+  function employeeKey(id) { return String(id || "").normalize("NFKC").replace(/\s+/g, "").toUpperCase(); }
   /* Every [data-hb-field] answer of a form, by field id, in page order. */
   function answers(form) {
     var found = {};
@@ -222,7 +225,8 @@
   };
 
   window.handbookRecords = {
-    contract: contract, now: now, person: person, answers: answers, build: build, receiptName: receiptName,
+    contract: contract, now: now, person: person, answers: answers, build: build, receiptName: receiptName, validate: validate,
+    employeeKey: employeeKey,
     Submission: Submission
   };
 })();
