@@ -81,13 +81,7 @@
   Exam.prototype.fieldset = function (q, i, count) {
     return window.handbookQuiz.questionFieldset(q, q.options, this.box.id + "-" + q.id, i, count);
   };
-  Exam.prototype.answers = function () {
-    var answers = {};
-    this.form.querySelectorAll("[data-hb-question]").forEach(function (fs) {
-      answers[fs.getAttribute("data-hb-question")] = Array.prototype.map.call(fs.querySelectorAll("input:checked"), function (i) { return i.value; });
-    });
-    return answers;
-  };
+  Exam.prototype.answers = function () { return window.handbookQuiz.answersOf(this.form); };
   /* Send the answers once; a refusal keeps them on screen and says why, never a result. */
   Exam.prototype.submit = function () {
     var self = this, attempt = this.attempt;

@@ -8,7 +8,7 @@
   var text = window.handbookText, store = window.handbookStore;
 
   /* ---- grading: pure, exported as handbookQuiz.grade ---- */
-  /* Answers that do not fit the quiz: a programming error, named by a code for the console. */
+  /* Answers that do not fit the quiz: a programming error, named by a code. */
   function fail(code, detail) { var e = new Error(code + " " + (detail || "")); e.name = "GradingError"; throw e; }
   function gcd(a, b) { while (b) { var t = a % b; a = b; b = t; } return a || 1; }
   function add(x, y) { var n = x[0] * y[1] + y[0] * x[1], d = x[1] * y[1], g = gcd(n, d); return [n / g, d / g]; }
@@ -87,7 +87,15 @@
     fs.appendChild(el("div", {"class": "hb-feedback", "data-hb-feedback": ""})).hidden = true;
     return fs;
   }
-  /* A cited clause as page data gives it ({id, text}: "Procedure 1.b"), or a bare id. */
+  /* The options chosen per question under ``root``. */
+  function answersOf(root) {
+    var answers = {};
+    root.querySelectorAll("[data-hb-question]").forEach(function (fs) {
+      answers[fs.getAttribute("data-hb-question")] = Array.prototype.map.call(fs.querySelectorAll("input:checked"), function (input) { return input.value; });
+    });
+    return answers;
+  }
+  /* A cited clause: {id, text: "Procedure 1.b"}, or a bare id. */
   function citation(cite) { return typeof cite === "string" ? {id: cite, text: cite} : cite; }
   function showFeedback(fs, q, chosen, value, policyHref) {
     var box = fs.querySelector("[data-hb-feedback]");
@@ -134,7 +142,7 @@
     this.count = box.querySelector("[data-hb-quiz-count]");
     this.confirm = box.querySelector("[data-hb-quiz-confirm]");
     this.questions = [];
-    /* Enter on an option chooses nothing and must never send the round: only the button does. */
+    /* Enter on an option never sends the round: only the button does. */
     this.form.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && event.target.matches("input")) event.preventDefault();
     });
@@ -145,7 +153,7 @@
       if (first) self.list.querySelector("[data-hb-question='" + first + "'] input").focus();
     });
   }
-  /* Show ``questions`` (as page data gives them), options shuffled when the quiz says so. */
+  /* Show ``questions``, options shuffled when the quiz says so. */
   View.prototype.show = function (questions, shuffleOptions) {
     var self = this;
     this.questions = questions;
@@ -158,13 +166,7 @@
     var options = shuffleOptions && q.kind !== "true-false" ? shuffled(q.options) : q.options;
     return questionFieldset(q, options, this.box.id + "-" + q.id, i, count);
   };
-  View.prototype.answers = function () {
-    var answers = {};
-    this.list.querySelectorAll("[data-hb-question]").forEach(function (fs) {
-      answers[fs.getAttribute("data-hb-question")] = Array.prototype.map.call(fs.querySelectorAll("input:checked"), function (input) { return input.value; });
-    });
-    return answers;
-  };
+  View.prototype.answers = function () { return answersOf(this.list); };
   View.prototype.unanswered = function () {
     var answers = this.answers();
     return this.questions.map(function (q) { return q.id; }).filter(function (id) { return !answers[id].length; });
@@ -182,7 +184,7 @@
     this.confirm.focus();
     return false;
   };
-  /* One question's feedback, given which options were chosen and its value (0..1). */
+  /* One question's feedback: the options chosen, its value (0..1). */
   View.prototype.feedback = function (q, chosen, value, policyHref) {
     showFeedback(this.list.querySelector("[data-hb-question='" + q.id + "']"), q, chosen, value, policyHref);
   };
@@ -213,7 +215,7 @@
     });
     this.start(null, false);
   }
-  /* The pass, kept for the acknowledgement page under the id of the person who sent it. */
+  /* The pass, kept under the employee id of the person who sent it. */
   Quiz.prototype.keepPass = function (person) {
     var passes = this.state.passes = this.state.passes || {};
     passes[window.handbookRecords.employeeKey(person.employee_id)] = Object.assign(
@@ -255,7 +257,7 @@
     this.view.form.hidden = false;
     if (focus) this.box.querySelector("[data-hb-quiz-round]").focus();
   };
-  /* Grade the round (``force``: even with questions unanswered) and show the result once. */
+  /* Grade the round (``force``: even with some unanswered); show the result once. */
   Quiz.prototype.submit = function (force) {
     if (!force && !this.view.complete()) return;
     var d = this.data, round = this.round, answers = this.view.answers(), ids = round.questions.map(function (q) { return q.id; });
@@ -295,7 +297,8 @@
     return window.handbookRecords.build("quiz-attempt", fields);
   };
 
-  window.handbookQuiz = {grade: grade, passed: passed, View: View, questionFieldset: questionFieldset, showFeedback: showFeedback};
+  window.handbookQuiz = {grade: grade, passed: passed, View: View, questionFieldset: questionFieldset, showFeedback: showFeedback,
+    answersOf: answersOf};
 
   window.handbookOnPage(function (root) {
     root.querySelectorAll("[data-hb-quiz]").forEach(function (box) {
