@@ -14,6 +14,8 @@ from typing import Any
 from playwright.sync_api import expect
 
 from handbook.build import build
+from tests.conftest import axe_violations as settled_axe_violations  # noqa: F401 (at rest)
+from tests.conftest import settle  # noqa: F401
 
 EMPLOYEE = "quizzes/admin-policy-6-employee.html"
 SMA = "quizzes/admin-policy-6-sma.html"
@@ -113,26 +115,6 @@ def fill_person(page, scope: str, **values: str) -> None:
             field.select_option(value)
         else:
             field.fill(value)
-
-
-def settled_axe_violations(page) -> list[str]:
-    """axe once Material's header has finished fading between titles (focus moves scroll the
-    page, and a half-faded title would be judged on its contrast mid-animation)."""
-    from tests.conftest import axe_violations
-
-    settle(page)
-    return axe_violations(page)
-
-
-def settle(page, timeout: float = 10.0) -> None:
-    """Wait until CSS animations end. Polled from here with page.evaluate: wait_for_function
-    evaluates a string inside the page, which the service's Content-Security-Policy forbids."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not page.evaluate("() => document.getAnimations().every(a => a.playState !== 'running')"):
-        assert time.monotonic() < deadline, "animations still running"
-        page.wait_for_timeout(50)
 
 
 @contextmanager
