@@ -64,6 +64,17 @@ def new_tab(browser) -> Any:
     return tab
 
 
+def bodies_holding(tab, marker: str, timeout_ms: int = 10_000) -> list[dict]:
+    """The JSON bodies kept so far that hold ``marker``, waiting for the first: Chromium may show
+    the attempt before Playwright reports its request finished."""
+    for _ in range(timeout_ms // 50):
+        found = [json.loads(body) for body in tab.json_before_grading if marker in body]
+        if found:
+            return found
+        tab.wait_for_timeout(50)
+    raise AssertionError(f"no JSON response holding {marker}")
+
+
 def start(tab, employee_id: str, name: str = "Sam Admin") -> None:
     fill_person(tab, START, employee_id=employee_id, name=name, department="Parks")
     tab.locator(f"{START} button[type='submit']").click()
@@ -104,7 +115,7 @@ def test_an_exam_taken_end_to_end_with_no_key_in_the_page(browser, service, proj
         assert not any(text in source or json.dumps(text)[1:-1] in source for source in before), text
     start(tab, " e-500 ")
     tab.locator("[data-hb-exam-attempt]").wait_for(state="visible")
-    (attempt,) = [json.loads(body) for body in tab.json_before_grading if '"attempt"' in body]
+    (attempt,) = bodies_holding(tab, '"attempt"')
     for question in attempt["questions"]:  # options as text only, each correct one once, like any other
         assert all(set(option) == {"id", "text"} for option in question["options"])
         texts = [option["text"] for option in question["options"]]
