@@ -270,7 +270,8 @@ def glossary_pages(project: Project, strings: Strings) -> Iterable[Page]:
     """The glossary, when any policy defines a term (an empty one is no page and no link)."""
     terms = glossary_entries(project)
     if terms:
-        yield Page(page_path("glossary"), "glossary.md.j2", strings.text("nav.glossary"), (), {"terms": terms})
+        title = strings.text("nav.glossary")
+        yield Page(page_path("glossary"), "glossary.md.j2", title, (), {"terms": terms})
 
 
 def checklist_pages(project: Project, strings: Strings) -> Iterable[Page]:
@@ -282,7 +283,8 @@ def checklist_pages(project: Project, strings: Strings) -> Iterable[Page]:
     for checklist, role, total in rows:
         policy = project.policy(checklist.policy)
         forms = [form for form in project.forms if form.policy == policy.id]
-        notes = {item.id: note_parts(item.note_text, forms) for item, _ in checklist.items() if item.note_text}
+        notes = {item.id: note_parts(text, forms)
+                 for item, _ in checklist.items() if (text := item.note_text)}
         context = {"checklist": checklist, "policy": policy, "role": role, "total": total, "notes": notes,
                    "next": next_step(project, f"checklist:{checklist.id}", role.id),
                    "data": page_data.checklist_data(checklist)}

@@ -24,8 +24,8 @@ from handbook.project import Project
 from handbook.projectfiles import tree_files
 from handbook.strings import ENGLISH, Strings
 from handbook.templatefiles import LIMITS, PageTemplates, TemplateFailed, read_template_file, template_dirs
-from handbook.wording import organisation_strings
 from handbook.textfmt import html_attr, html_text, md_text, paragraphs
+from handbook.wording import organisation_strings
 
 
 def abbreviations(project: Project, policy_id: str | None = None,
@@ -66,7 +66,8 @@ def abbreviations(project: Project, policy_id: str | None = None,
                 for source, text in by_source.items()]
         return strings.text("glossary.tooltip_separator").join(each)
 
-    return sorted(((term, meaning(found)) for term, found in meanings.items()), key=lambda pair: -len(pair[0]))
+    tooltips = [(term, meaning(found)) for term, found in meanings.items()]
+    return sorted(tooltips, key=lambda pair: -len(pair[0]))
 
 
 def template_cache() -> Path | None:

@@ -207,8 +207,8 @@ def write_config(
     root: Path, out: Path, site_dir: Path, site_name: str, nav: list[Any], user: dict[str, Any]
 ) -> Path:
     """Write the generated mkdocs.yml beside the generated docs; returns its path."""
-    user_theme = user.get("theme") if isinstance(user.get("theme"), dict) else {}
-    language = user_theme.get("language") if isinstance(user_theme.get("language"), str) else "en"
+    user_theme: dict[str, Any] = user["theme"] if isinstance(user.get("theme"), dict) else {}
+    language = user_theme["language"] if isinstance(user_theme.get("language"), str) else "en"
     theme: dict[str, Any] = {"font": False, "features": _with(user_theme.get("features"), PAGE_FEATURES)}
     if (out / "overrides").is_dir():
         theme["custom_dir"] = "overrides"
@@ -227,7 +227,8 @@ def write_config(
         "extra_css": [*css, *_strings(user.get("extra_css"))],
         "extra_javascript": [*js, *_strings(user.get("extra_javascript"))],
         "extra": {"polyfills": [IFRAME_WORKER, *_strings(extra.get("polyfills"))]},
-        "markdown_extensions": _with(user.get("markdown_extensions"), PAGE_EXTENSIONS, "markdown.extensions."),
+        "markdown_extensions": _with(user.get("markdown_extensions"), PAGE_EXTENSIONS,
+                                     "markdown.extensions."),
         "plugins": _plugins(user.get("plugins"), language),
         "nav": nav,
     }

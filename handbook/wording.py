@@ -10,11 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from handbook.models.handbook import HandbookFile
+from handbook.records.contract import in_sentence
 from handbook.strings import Strings
-
-
-def _missing(label: str) -> str:
-    return f"{label[0].lower()}{label[1:]}"
 
 
 def organisation_strings(strings: Strings, handbook: HandbookFile) -> Strings:
@@ -25,11 +22,12 @@ def organisation_strings(strings: Strings, handbook: HandbookFile) -> Strings:
         own["practice.label"] = wording.practice
     if wording.person_id:
         own["browser.person.employee_id.label"] = own["ack.cert_employee_id"] = wording.person_id
-        own["browser.person.employee_id.missing"] = strings.text("person.missing", label=_missing(wording.person_id))
+        own["browser.person.employee_id.missing"] = strings.text("person.missing",
+                                                                 label=in_sentence(wording.person_id))
     if wording.department:
         own["browser.person.department.label"] = own["ack.cert_department"] = wording.department
         own["browser.person.department.missing"] = strings.text("person.missing",
-                                                                label=_missing(wording.department))
+                                                                label=in_sentence(wording.department))
     if wording.credentials_holder and wording.credentials_store:
         own["forms.credentials"] = strings.text("forms.credentials_to", holder=wording.credentials_holder,
                                                 store=wording.credentials_store)

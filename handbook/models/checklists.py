@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Discriminator, Field, Tag
 
 from handbook.models.base import Document, Id, Model, Text
 from handbook.models.grounds import Grounded, Note
@@ -26,12 +26,21 @@ def _not_empty(values: list[T]) -> list[T]:
     return values
 
 
+def _note_kind(value: object) -> str:
+    return "#note" if isinstance(value, dict | Note) else "#text"
+
+
+ItemNote = Annotated[Annotated[Text, Tag("#text")] | Annotated[Note, Tag("#note")], Discriminator(_note_kind)]
+"""A plain note (it stands on the item's citations), or one that says what it stands on: the
+message about a bad note then names that one shape, not both."""
+
+
 class ChecklistItem(Grounded):
     """An action: true to the clauses it cites, or marked as the organisation's practice."""
 
     id: Id = Field(description="Unique within the checklist; it keys the tick a browser remembers.")
     text: Text = Field(description="The action, true to the clauses it cites.")
-    note: Text | Note | None = Field(
+    note: ItemNote | None = Field(
         default=None, description="Shown under the action: text that stands on the item's citations, or "
         "{text, practice: true} for the organisation's practice (or {text, cites}).")
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
-import datetime as dt
 from datetime import date
-
 from typing import Literal
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
@@ -56,7 +55,8 @@ class CitationStyle(Model):
                          description="The policy's full citation, e.g. '§ {number}' or 'Chapter {number}'.")
     short: Text = Field(default="No. {number}",
                         description="The short citation the navigation uses, e.g. 'Chapter {number}'.")
-    number_label: Text = Field(default="{series} No.", description="What the policy metadata calls the number.")
+    number_label: Text = Field(default="{series} No.",
+                               description="What the policy's metadata calls its number.")
     clause: Text = Field(default="{name} {labels}",
                          description="A clause's citation, e.g. '{name} {labels}' (Procedure 1.b) or "
                          "'§ {name}{labels}' (§ 39.18(B)(3)(a)).")
