@@ -11,6 +11,7 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ import yaml
 from handbook.build import build
 from handbook.records.contract import EXPORTS
 from tests.conftest import copy_project
-from tests.paperwork import check_problems, elements, page_data, words
+from tests.paperwork import HANDBOOK, check_problems, elements, page_data, words
 
 ORDINANCE = """\
 id: chapter-39
@@ -412,3 +413,21 @@ def test_an_empty_glossary_is_no_page_and_no_nav_entry(tmp_path):
     site = build(project).site_dir
     assert not (site / "glossary.html").exists()
     assert "Glossary" not in nav_titles(page(site, "index.html"))
+
+
+def test_the_starter_speaks_neutrally_and_labels_its_practice(tmp_path):
+    """A new handbook carries none of the shipped town's words: neutral person labels, its own
+    practice label, no vault or IT owner."""
+    subprocess.run([HANDBOOK, "new", str(tmp_path / "new")], check=True, capture_output=True, timeout=120)
+    assert check_problems(tmp_path / "new") == (0, [])
+    site = build(tmp_path / "new").site_dir
+    checklist = text(page(site, "checklists/employee.html"))
+    assert "Local practice Use the hazard and incident report form" in checklist
+    form = page(site, "forms/hazard-report.html")
+    assert "ID number" in text(form) and "Department (required)" in text(form)
+    forms = text(page(site, "forms/index.html"))
+    assert "No form ever asks for a password or other credential." in forms
+    every_page = " ".join(text(path.read_text(encoding="utf-8")) for path in site.rglob("*.html"))
+    for shipped in ("password vault", "IT owner", "Town practice", "Employee or member ID",
+                    "board/commission", "Glastonbury"):
+        assert shipped not in every_page, shipped
