@@ -251,9 +251,10 @@ def term_anchor(term: str) -> str:
     return "-".join(term.lower().split())
 
 
-def glossary_entries(project: Project) -> list[tuple[Policy, Clause, str, str]]:
-    """Every definition with its citation and its anchor on the glossary page, by term; a term
-    that several policies define is listed once per policy, each anchor naming its policy."""
+def glossary_entries(project: Project) -> list[tuple[Policy, Clause, str, str, bool]]:
+    """Every definition with its citation, its anchor on the glossary page and whether other
+    policies define the term too, by term; a term that several policies define is listed once
+    per policy, each anchor naming its policy, and the page names the policy beside it."""
     found = [(policy, clause, citations(policy)[clause.id]) for policy in project.policies
              for clause in policy.definitions()]
     count: dict[str, int] = {}
@@ -262,7 +263,8 @@ def glossary_entries(project: Project) -> list[tuple[Policy, Clause, str, str]]:
     entries = []
     for policy, clause, citation in found:
         anchor = term_anchor(clause.term or "")
-        entries.append((policy, clause, citation, f"{anchor}-{policy.id}" if count[anchor] > 1 else anchor))
+        shared = count[anchor] > 1
+        entries.append((policy, clause, citation, f"{anchor}-{policy.id}" if shared else anchor, shared))
     return sorted(entries, key=lambda entry: ((entry[1].term or "").lower(), entry[0].id))
 
 

@@ -253,8 +253,10 @@ def test_each_policys_pages_explain_its_terms_with_its_own_meaning(site):
 def test_the_glossary_lists_each_policys_meaning_with_its_policy(site):
     html = page(site, "glossary.html")
     terms = elements(html, "dt")
-    social = [e for e in terms if words(e.text) == "Social Media"]
+    social = [e for e in terms if words(e.text).startswith("Social Media (in ")]
     assert [e.attrs["id"] for e in social] == ["social-media-admin-policy-6", "social-media-chapter-39"]
+    assert [words(e.text) for e in social] == ["Social Media (in No. 6)", "Social Media (in Chapter 39)"]
+    assert [e.attrs["id"] for e in terms if words(e.text) == "Town"] == ["town"]  # one meaning: as before
     shown = text(html)
     assert "§ 39.17(A), Chapter 39: Social Media" in shown
     assert "Definitions 1, Administrative Policy No. 6: Social Media - Business Use" in shown
@@ -276,11 +278,15 @@ def test_policy_pages_carry_the_ordinance_fields_and_its_citations(site):
     assert source.attrs["href"] == "https://library.example.org/codes?chapter=39&part=b"
     amendments = [words(li.text) for li in elements(html, "li")
                   if li.within("section", **{"class": "hb-amendments"})]
-    assert amendments == ["January 5, 2021 Ord. No. 2021-02 Amended § 39.18(B)."]
+    assert amendments == ["January 5, 2021: Ord. No. 2021-02. Amended § 39.18(B)."]
     (history,) = [words(p.text) for p in elements(html, "p") if p.attrs.get("class") == "hb-history"]
     assert history == "History: (Ord. No. 2019-07, § 1, 3-12-2019; Ord. No. 2021-02, § 2, 1-5-2021)"
     titles = {a.attrs["title"] for a in elements(html, "a") if a.attrs.get("class") == "hb-anchor"}
-    assert {"Link to § 39.18(B)(3)(a)", "Link to § 39.18(B)", "Link to § 39.18", "Link to § 39.19"} <= titles
+    assert {"Link to § 39.18(B)(3)(a)", "Link to § 39.18(B)"} <= titles
+    # Every section is a heading, titled or not, so the table of contents lists § 39.18 and § 39.19.
+    sections = {e.attrs["id"]: words(e.text).removesuffix("¶").strip() for e in elements(html, "h2")
+                if e.attrs.get("id", "").startswith("s39")}
+    assert sections == {"s39-17": "39.17 Definitions", "s39-18": "39.18", "s39-19": "39.19"}
     assert "No. 39" not in text(html)
     shipped = page(site, "policies/admin-policy-6.html")
     assert h1(shipped) == "Administrative Policy No. 6: Social Media - Business Use"
