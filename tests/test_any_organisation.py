@@ -437,3 +437,21 @@ def test_the_starter_speaks_neutrally_and_labels_its_practice(tmp_path):
     for shipped in ("password vault", "IT owner", "Town practice", "Employee or member ID",
                     "board/commission", "Glastonbury"):
         assert shipped not in every_page, shipped
+
+
+def test_the_credential_error_names_where_the_handbook_says_credentials_go(tmp_path):
+    project = two_policies(tmp_path)
+    form = project / "policy_source" / "forms" / "removed-post-log.yaml"
+    form.write_text(FORM.replace("label: Help desk ticket", "label: Account password"), encoding="utf-8")
+    code, lines = check_problems(project)
+    assert code == 1
+    (line,) = lines
+    assert line.endswith("field label names a credential ('password'): forms must not collect passwords or "
+                         "credentials: give them to the IT owner through the password vault, and at most ask "
+                         "for a confirmation checkbox")
+    handbook = project / "policy_source" / "handbook.yaml"
+    settings = handbook.read_text(encoding="utf-8")
+    handbook.write_text(settings.replace("  credentials_holder: the IT owner\n", ""), encoding="utf-8")
+    code, lines = check_problems(project)
+    assert lines[0].endswith("credentials: have them handed over outside the handbook, and at most ask for a "
+                             "confirmation checkbox")
