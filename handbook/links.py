@@ -7,6 +7,7 @@ and handbook.checks uses it to check every link a source file makes.
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,6 +44,18 @@ def reserved_ids(kind: str) -> frozenset[str]:
     return frozenset(taken | {"index"})
 
 
+LINK_KINDS = "kind:id (policy, role, checklist, form, quiz, acknowledge), a page (home, glossary, roles, " \
+    "requirements, checklists, forms, quizzes) or another site's address (https://...)"
+"""What a step's ``link`` may be: said by the error about a link that is none of them."""
+
+_WEB = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
+
+
+def is_web_address(link: str) -> bool:
+    """An http:// or https:// address: a step may point to another site."""
+    return bool(_WEB.match(link))
+
+
 def parse_link(link: str) -> tuple[str, str | None, str | None]:
     """``policy:admin-policy-6#procedure.1.a`` -> (kind, id, anchor)."""
     target, _, anchor = link.partition("#")
@@ -53,6 +66,8 @@ def parse_link(link: str) -> tuple[str, str | None, str | None]:
 def known_links(project: Project) -> dict[str, str]:
     """Every link target a source file may name, with the page it resolves to."""
     targets = {kind: page_path(kind) for kind, pattern in PAGES.items() if "{id}" not in pattern}
+    if not any(policy.definitions() for policy in project.policies):
+        del targets["glossary"]  # no page: nothing is defined
     targets.update({f"policy:{p.id}": page_path("policy", p.id) for p in project.policies})
     targets.update({f"role:{r.id}": page_path("role", r.id) for r in project.roles})
     targets.update({f"checklist:{c.id}": page_path("checklist", c.id) for c in project.checklists})

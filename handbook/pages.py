@@ -44,6 +44,8 @@ class Page:
     section: tuple[str, ...] = ()
     context: dict[str, Any] = field(default_factory=dict)
     nav_title: str | None = None
+    policy: str | None = None
+    """The policy the page belongs to: its terms (and only its terms) get tooltips there."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,9 @@ def policy_sections(project: Project, strings: Strings = ENGLISH) -> dict[str, t
         band = policies[start : start + size]
         prefix: tuple[str, ...] = (strings.text("nav.policies"),)
         if len(policies) > BAND_AFTER:
-            prefix += (strings.text("nav.band", first=band[0].number, last=band[-1].number),)
+            prefix += (strings.text("nav.band", first=band[0].short_citation, last=band[-1].short_citation),)
         for policy in band:
-            name = strings.text("nav.policy", number=policy.number, title=policy.title)
+            name = strings.text("nav.policy", citation=policy.short_citation, title=policy.title)
             sections[policy.id] = (*prefix, name)
     return sections
 
@@ -203,10 +205,11 @@ def home_pages(project: Project, strings: Strings) -> Iterable[Page]:
 def policy_pages(project: Project, strings: Strings) -> Iterable[Page]:
     sections = policy_sections(project, strings)
     for policy in project.policies:
-        title = strings.text("nav.policy", number=policy.number, title=policy.title)
+        title = strings.text("nav.policy", citation=policy.short_citation, title=policy.title)
         path = page_path("policy", policy.id)
         context = {"policy": policy, "training": training(project, [policy]), "clauses": clause_views(policy)}
-        yield Page(path, "policy.md.j2", title, sections[policy.id], context, strings.text("nav.the_policy"))
+        yield Page(path, "policy.md.j2", title, sections[policy.id], context, strings.text("nav.the_policy"),
+                   policy.id)
 
 
 def role_pages(project: Project, strings: Strings) -> Iterable[Page]:
@@ -244,13 +247,33 @@ def requirements_pages(project: Project, strings: Strings) -> Iterable[Page]:
     yield Page(path, "requirements.md.j2", strings.text("nav.requirements"), (), context)
 
 
+def term_anchor(term: str) -> str:
+    return "-".join(term.lower().split())
+
+
+def glossary_entries(project: Project) -> list[tuple[Policy, Clause, str, str, bool]]:
+    """Every definition with its citation, its anchor on the glossary page and whether other
+    policies define the term too, by term; a term that several policies define is listed once
+    per policy, each anchor naming its policy, and the page names the policy beside it."""
+    found = [(policy, clause, citations(policy)[clause.id]) for policy in project.policies
+             for clause in policy.definitions()]
+    count: dict[str, int] = {}
+    for _, clause, _ in found:
+        count[term_anchor(clause.term or "")] = count.get(term_anchor(clause.term or ""), 0) + 1
+    entries = []
+    for policy, clause, citation in found:
+        anchor = term_anchor(clause.term or "")
+        shared = count[anchor] > 1
+        entries.append((policy, clause, citation, f"{anchor}-{policy.id}" if shared else anchor, shared))
+    return sorted(entries, key=lambda entry: ((entry[1].term or "").lower(), entry[0].id))
+
+
 def glossary_pages(project: Project, strings: Strings) -> Iterable[Page]:
-    terms = sorted(
-        ((policy, clause, citations(policy)[clause.id]) for policy in project.policies
-         for clause in policy.definitions()),
-        key=lambda found: (found[1].term or "").lower(),
-    )
-    yield Page(page_path("glossary"), "glossary.md.j2", strings.text("nav.glossary"), (), {"terms": terms})
+    """The glossary, when any policy defines a term (an empty one is no page and no link)."""
+    terms = glossary_entries(project)
+    if terms:
+        title = strings.text("nav.glossary")
+        yield Page(page_path("glossary"), "glossary.md.j2", title, (), {"terms": terms})
 
 
 def checklist_pages(project: Project, strings: Strings) -> Iterable[Page]:
@@ -262,12 +285,14 @@ def checklist_pages(project: Project, strings: Strings) -> Iterable[Page]:
     for checklist, role, total in rows:
         policy = project.policy(checklist.policy)
         forms = [form for form in project.forms if form.policy == policy.id]
-        notes = {item.id: note_parts(item.note, forms) for item, _ in checklist.items() if item.note}
+        notes = {item.id: note_parts(text, forms)
+                 for item, _ in checklist.items() if (text := item.note_text)}
         context = {"checklist": checklist, "policy": policy, "role": role, "total": total, "notes": notes,
                    "next": next_step(project, f"checklist:{checklist.id}", role.id),
                    "data": page_data.checklist_data(checklist)}
         section = (*sections[policy.id], strings.text("nav.checklists"))
-        yield Page(page_path("checklist", checklist.id), "checklist.md.j2", checklist.title, section, context)
+        yield Page(page_path("checklist", checklist.id), "checklist.md.j2", checklist.title, section, context,
+                   policy=policy.id)
 
 
 def form_pages(project: Project, strings: Strings) -> Iterable[Page]:
@@ -283,7 +308,7 @@ def form_pages(project: Project, strings: Strings) -> Iterable[Page]:
                    "person": page_data.person_block("p", filed_by, strings=strings), "records": records,
                    "data": page_data.form_data(form, policy, recipients)}
         section = (*sections[policy.id], strings.text("nav.forms"))
-        yield Page(page_path("form", form.id), "form.md.j2", form.title, section, context)
+        yield Page(page_path("form", form.id), "form.md.j2", form.title, section, context, policy=policy.id)
 
 
 def quiz_pages(project: Project, strings: Strings) -> Iterable[Page]:
@@ -304,7 +329,8 @@ def quiz_pages(project: Project, strings: Strings) -> Iterable[Page]:
                      else page_data.quiz_data(quiz, policy, policy_href, citations(policy))),
             "self_checks": [q for q in project.quizzes if q.policy == policy.id and not q.exam],
         }
-        yield Page(path, "exam.md.j2" if quiz.exam else "quiz.md.j2", quiz.title, section, context)
+        yield Page(path, "exam.md.j2" if quiz.exam else "quiz.md.j2", quiz.title, section, context,
+                   policy=policy.id)
 
 
 def acknowledge_pages(project: Project, strings: Strings) -> Iterable[Page]:
@@ -318,9 +344,9 @@ def acknowledge_pages(project: Project, strings: Strings) -> Iterable[Page]:
             context = {"policy": policy, "needs": needs, "gate": gate_lines(needs), "records": records,
                        "person": page_data.person_block("ack", project.roles, strings=strings),
                        "data": page_data.acknowledgement_data(policy, needs, hrefs, project.roles)}
-            title = strings.text("nav.acknowledge_policy", number=policy.number)
+            title = strings.text("nav.acknowledge_policy", citation=policy.short_citation)
             nav_title = strings.text("nav.acknowledge")
-            yield Page(path, "acknowledge.md.j2", title, sections[policy.id], context, nav_title)
+            yield Page(path, "acknowledge.md.j2", title, sections[policy.id], context, nav_title, policy.id)
 
 
 PAGE_KINDS: list[Callable[[Project, Strings], Iterable[Page]]] = [

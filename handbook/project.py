@@ -104,7 +104,7 @@ def validation_problems(source: SourceFile, error: ValidationError) -> list[Prob
     """
     problems = []
     for item in error.errors(include_url=False):
-        loc = tuple(item["loc"])
+        loc = tuple(part for part in item["loc"] if not str(part).startswith("#"))  # "#..": a union's tag
         if loc in source.reported:
             continue
         if item["type"] == "missing":

@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from handbook.citations import citations
-from handbook.links import html_href, known_links, parse_link, relative
+from handbook.links import html_href, is_web_address, known_links, parse_link, relative
 from handbook.load import Problem, display_path
 from handbook.page_data import strings_data
 from handbook.pages import Page, collect_pages
@@ -25,31 +25,49 @@ from handbook.projectfiles import tree_files
 from handbook.strings import ENGLISH, Strings
 from handbook.templatefiles import LIMITS, PageTemplates, TemplateFailed, read_template_file, template_dirs
 from handbook.textfmt import html_attr, html_text, md_text, paragraphs
+from handbook.wording import organisation_strings
 
 
-def abbreviations(project: Project) -> list[tuple[str, str]]:
-    """Terms and role abbreviations that get a hover tooltip wherever they appear.
+def abbreviations(project: Project, policy_id: str | None = None,
+                  strings: Strings = ENGLISH) -> list[tuple[str, str]]:
+    """Terms and role abbreviations that get a hover tooltip on a page.
 
+    A policy's pages (``policy_id``) take that policy's terms only: another policy's meaning of
+    the same word never shows there. Pages of no one policy (home, roles, glossary) take every
+    term; one that several policies define shows each meaning with the policy it comes from.
     Each becomes a ``*[term]: meaning`` line, so a term that line cannot hold (a backslash or
     a ``]``) gets no tooltip rather than a stray line at the foot of every page.
     """
-    found: dict[str, str] = {}
+    meanings: dict[str, dict[str, str]] = {}
+    cited_as: dict[str, str] = {}
 
-    def add(term: str, meaning: str) -> None:
+    def add(term: str, meaning: str, source: str) -> None:
         term = " ".join(term.split())
         if term and not set(term) & {"\\", "]"}:
-            found.setdefault(term, meaning)
+            meanings.setdefault(term, {}).setdefault(source, meaning)
 
     for policy in project.policies:
+        if policy_id is not None and policy.id != policy_id:
+            continue
+        cited_as[policy.id] = policy.cited_as
         for clause in policy.definitions():
             if clause.term and clause.text and clause.tooltip:
-                add(clause.term, clause.text)
+                add(clause.term, clause.text, policy.id)
             if clause.abbreviation and clause.term:
-                add(clause.abbreviation, clause.term)
+                add(clause.abbreviation, clause.term, policy.id)
     for role in project.roles:
-        if role.abbreviation:
-            add(role.abbreviation, role.name)
-    return sorted(found.items(), key=lambda pair: -len(pair[0]))
+        if role.abbreviation and role.abbreviation not in meanings:
+            add(role.abbreviation, role.name, "")
+
+    def meaning(by_source: dict[str, str]) -> str:
+        if len(set(by_source.values())) == 1:
+            return next(iter(by_source.values()))
+        each = [strings.text("glossary.tooltip_meaning", policy=cited_as[source], meaning=text)
+                for source, text in by_source.items()]
+        return strings.text("glossary.tooltip_separator").join(each)
+
+    tooltips = [(term, meaning(found)) for term, found in meanings.items()]
+    return sorted(tooltips, key=lambda pair: -len(pair[0]))
 
 
 def template_cache() -> Path | None:
@@ -96,7 +114,8 @@ class Renderer:
         self.project = project
         self.env = make_environment(project, cache)
         self.links = known_links(project)
-        self.abbreviations = abbreviations(project)
+        self.abbreviations = {policy_id: abbreviations(project, policy_id, strings)
+                              for policy_id in [None, *(policy.id for policy in project.policies)]}
         cited = {policy.id: citations(policy) for policy in project.policies}
         # The same on every page, so every template and macro sees them without "with context".
         self.env.globals.update(
@@ -117,6 +136,8 @@ class Renderer:
 
     def _render(self, page: Page) -> str:
         def link(target: str) -> str:
+            if is_web_address(target):
+                return target
             kind, ident, anchor = parse_link(target)
             key = f"{kind}:{ident}" if ident else kind
             return relative(page.path, self.links[key], anchor)
@@ -131,9 +152,9 @@ class Renderer:
             page=replace(page, title=html_text(page.title)),  # the theme prints a page's title as HTML
             link=link,
             clause_link=clause_link,
-            href=lambda target: html_href(link(target)),
+            href=lambda target: target if is_web_address(target) else html_href(link(target)),
             clause_href=lambda policy_id, clause_id: html_href(clause_link(policy_id, clause_id)),
-            abbreviations=self.abbreviations,
+            abbreviations=self.abbreviations[page.policy if page.policy in self.abbreviations else None],
             **page.context,
         )
 
@@ -175,6 +196,7 @@ def prune(folder: Path, keep: set[Path]) -> None:
 def render_docs(project: Project, out: Path, strings: Strings = ENGLISH) -> tuple[list[Page], int]:
     """Write the docs folder and theme overrides; returns the pages and how many files changed."""
     docs, overrides = out / "docs", out / "overrides"
+    strings = organisation_strings(strings, project.handbook)
     renderer = Renderer(project, cache=template_cache(), strings=strings)
     pages = collect_pages(project, strings)
     written: set[Path] = set()

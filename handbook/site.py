@@ -1,8 +1,10 @@
 """Run MkDocs (Material) on the generated docs, as an ordinary MkDocs project.
 
 The generated ``.handbook/mkdocs.yml`` INHERITs the project's ``mkdocs.yml`` and adds only
-what the generator owns: site name, nav, paths, the handbook's assets, and the settings that
-keep the site self-contained (no web fonts; a local iframe-worker so search works from disk).
+what the generator owns: site name, nav, paths, the handbook's assets, the Markdown extensions,
+plugins and theme features its pages need (whatever the project's file lists: INHERIT replaces
+lists, so the generated lists are the project's plus what is missing), and the settings that
+keep the site self-contained (no web fonts; offline search with a local iframe-worker).
 """
 
 from __future__ import annotations
@@ -21,7 +23,19 @@ from handbook.textfmt import html_text
 
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
-REQUIRED_EXTENSIONS = ("abbr", "attr_list", "md_in_html", "toc", "tables")
+PAGE_EXTENSIONS: tuple[str | dict[str, Any], ...] = (
+    "abbr", "admonition", "attr_list", "md_in_html", "tables",
+    {"toc": {"permalink": True, "permalink_title": "Link to this section"}},
+)
+"""Markdown extensions the generated pages are written for: tooltips (abbr), notes (admonition),
+raw HTML with Markdown inside (md_in_html), ids on headings (attr_list), clause anchors (toc)."""
+PAGE_PLUGINS = ("search", "offline")
+"""Search, and ``offline`` so it works opened from disk."""
+PAGE_FEATURES = ("content.tooltips", "navigation.indexes", "navigation.prune")
+"""Tooltips for defined terms; section index pages (the nav lists them bare); a nav that holds
+only the page's own branch (pages.py relies on it to keep builds linear)."""
+SEARCH_SEPARATOR = r'[\s\-“”‘’„«»"]+'
+"""Material's English separator plus typographic quotes: “hacking” is found by hacking."""
 IFRAME_WORKER = "assets/vendor/iframe-worker/shim.js"
 
 
@@ -142,12 +156,6 @@ def read_user_config(root: Path) -> tuple[dict[str, Any], list[Problem]]:
         return {}, problems
     config: dict[str, Any] = source.data
     problems += _setting_problems(source)
-    have = _extension_names(config.get("markdown_extensions"))
-    missing = [name for name in REQUIRED_EXTENSIONS if name not in have]
-    if missing:
-        loc = ("markdown_extensions",) if "markdown_extensions" in config else ()
-        message = f"markdown_extensions must include {', '.join(missing)} (the generated pages use them)"
-        problems.append(source.problem(loc, message))
     theme = config.get("theme")
     name = theme.get("name") if isinstance(theme, dict) else theme
     if name != "material":
@@ -167,11 +175,41 @@ def _strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
+def _named(item: Any) -> str:
+    return str(next(iter(item))) if isinstance(item, dict) and item else str(item)
+
+
+def _with(user: Any, needed: tuple[str | dict[str, Any], ...], prefix: str = "") -> list[Any]:
+    """The project's list (a list or a mapping of names to settings) with each needed entry it
+    lacks added at the end."""
+    items: list[Any] = ([{key: value} for key, value in user.items()] if isinstance(user, dict)
+                        else list(user) if isinstance(user, list) else [])
+    have = {_named(item).removeprefix(prefix) for item in items}
+    return items + [item for item in needed if _named(item) not in have]
+
+
+def _plugins(user: Any, language: str) -> list[Any]:
+    """The project's plugins plus search and offline; search splits words at curly quotes too,
+    unless the project set its own separator or its language has its own."""
+    plugins = _with(user, PAGE_PLUGINS)
+    if language not in ("en", ""):
+        return plugins
+    for i, plugin in enumerate(plugins):
+        if _named(plugin) == "search":
+            settings = plugin.get("search") if isinstance(plugin, dict) else None
+            settings = dict(settings) if isinstance(settings, dict) else {}
+            settings.setdefault("separator", SEARCH_SEPARATOR)
+            plugins[i] = {"search": settings}
+    return plugins
+
+
 def write_config(
     root: Path, out: Path, site_dir: Path, site_name: str, nav: list[Any], user: dict[str, Any]
 ) -> Path:
     """Write the generated mkdocs.yml beside the generated docs; returns its path."""
-    theme: dict[str, Any] = {"font": False}
+    user_theme: dict[str, Any] = user["theme"] if isinstance(user.get("theme"), dict) else {}
+    language = user_theme["language"] if isinstance(user_theme.get("language"), str) else "en"
+    theme: dict[str, Any] = {"font": False, "features": _with(user_theme.get("features"), PAGE_FEATURES)}
     if (out / "overrides").is_dir():
         theme["custom_dir"] = "overrides"
     extra: dict[str, Any] = user["extra"] if isinstance(user.get("extra"), dict) else {}
@@ -189,6 +227,9 @@ def write_config(
         "extra_css": [*css, *_strings(user.get("extra_css"))],
         "extra_javascript": [*js, *_strings(user.get("extra_javascript"))],
         "extra": {"polyfills": [IFRAME_WORKER, *_strings(extra.get("polyfills"))]},
+        "markdown_extensions": _with(user.get("markdown_extensions"), PAGE_EXTENSIONS,
+                                     "markdown.extensions."),
+        "plugins": _plugins(user.get("plugins"), language),
         "nav": nav,
     }
     header = "# Generated by `handbook build` from ../mkdocs.yml and the YAML sources. Do not edit.\n"

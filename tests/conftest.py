@@ -140,3 +140,17 @@ def axe_violations(tab) -> list[str]:
         f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']})"
         for v in results.response["violations"]
     ]
+
+
+def shipped_person(what: str) -> dict[str, str]:
+    """The shipped site's word for each person field (``label`` or ``missing``): the English
+    table with the shipped handbook's ``wording`` (its own person labels) laid over it."""
+    from handbook.project import load_project
+    from handbook.records.contract import PERSON_FIELDS
+    from handbook.strings import ENGLISH
+    from handbook.wording import organisation_strings
+
+    project, _ = load_project(ROOT)
+    assert project is not None
+    strings = organisation_strings(ENGLISH, project.handbook)
+    return {field.id: strings.text(f"browser.person.{field.id}.{what}") for field in PERSON_FIELDS}

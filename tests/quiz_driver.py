@@ -127,7 +127,7 @@ def served_with_instant_navigation(project: Path) -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     config = project / "mkdocs.yml"
-    text = config.read_text(encoding="utf-8").replace("  - offline\n", "")
+    text = config.read_text(encoding="utf-8") + "plugins:\n  - search\n  - offline:\n      enabled: false\n"
     text = text.replace("  features:\n", "  features:\n    - navigation.instant\n")
     config.write_text(f"site_url: {base}/\n{text}", encoding="utf-8")
     build(project)

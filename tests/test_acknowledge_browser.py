@@ -16,6 +16,7 @@ import pytest
 from handbook.grading import grade_attempt
 from handbook.project import load_project
 from handbook.records.contract import PERSON_FIELDS, receipt_name
+from tests.conftest import shipped_person
 from tests.quiz_driver import (
     ACKNOWLEDGE,
     BOARD,
@@ -197,7 +198,8 @@ def test_errors_are_linked_to_their_fields_and_announced(page, site_url):
     summary = page.locator("[data-hb-ack-form] [data-hb-error-summary]")
     assert page.evaluate("document.activeElement.hasAttribute('data-hb-error-summary')")
     assert summary.locator(".hb-error-title").inner_text() == "There are 6 problems to fix"
-    assert summary.locator("a").all_inner_texts()[:4] == [f.missing for f in PERSON_FIELDS if f.required]
+    missing = shipped_person("missing")
+    assert summary.locator("a").all_inner_texts()[:4] == [missing[f.id] for f in PERSON_FIELDS if f.required]
     assert page.locator("[data-hb-ack-form] [aria-invalid='true']").count() == 6
     agree = page.locator("#ack-agree")
     assert agree.get_attribute("aria-describedby") == "ack-statement ack-agree-error"

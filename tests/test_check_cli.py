@@ -76,7 +76,7 @@ CASES = [
     ("policy_source/roles.yaml", "  - id: itm", "  - id: mcs", "duplicate role id 'mcs'"),
     ("policy_source/handbook.yaml", "link: role:sma", "link: role:nobody", "unknown link 'role:nobody'"),
     ("policy_source/handbook.yaml", "#restrictions", "#restrictions.z", "unknown clause 'restrictions.z'"),
-    ("mkdocs.yml", "  - md_in_html\n", "", "mkdocs.yml:"),
+    ("mkdocs.yml", "  font: false\n", "  font: 7\n", "mkdocs.yml:"),
 ]
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from handbook.project import load_project
 from handbook.strings import ENGLISH
+from handbook.wording import organisation_strings
 from tests.conftest import ROOT
 from tests.paperwork import elements, page_data, words
 
@@ -25,7 +26,7 @@ def test_each_checklist_has_a_page_whose_items_are_labelled_and_cite_their_claus
         html = (built_site / "checklists" / f"{checklist.id}.html").read_text(encoding="utf-8")
         assert elements(html, "div", data_hb_checklist="")
         assert page_data(html) == {"checklist": {"id": checklist.id, "version": checklist.version},
-                                   "strings": ENGLISH.browser()}
+                                   "strings": organisation_strings(ENGLISH, project.handbook).browser()}
         found = elements(html)
         labels = {e.attrs["for"]: words(e.text) for e in found if e.tag == "label"}
         boxes = [e for e in found if "data-hb-item" in e.attrs]

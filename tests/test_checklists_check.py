@@ -53,8 +53,15 @@ CASES = {
     ),
     "unknown role": ("role: sma", "role: intern", "intern", "unknown role 'intern'"),
     "item without citation": (
-        "cites: [procedure.1.f]", "cites: []", "[]",
-        "sections[0].items[1].cites: List should have at least 1 item after validation, not 0",
+        "cites: [procedure.1.f]", "cites: []", "id: second",
+        "sections[0].items[1]: cite the clauses this comes from (cites: [...]) or mark it as the "
+        "organisation's practice (practice: true)",
+    ),
+    "note neither cited nor practice": (
+        "cites: [procedure.1.f]", "cites: [procedure.1.f]\n        note: {text: File the form.}",
+        "{text: File the form.}",
+        "sections[0].items[1].note: cite the clauses this comes from (cites: [...]) or mark it as "
+        "the organisation's practice (practice: true)",
     ),
     "misspelt field": ("        text: Retain", "        txt: Retain", "txt", "unknown field 'txt'"),
 }

@@ -54,12 +54,16 @@ def test_a_finished_checklist_says_so_and_points_to_the_next_step(page, site_url
 def test_checklist_notes_link_the_forms_they_name(built_site):
     html = (built_site / "checklists" / "employee.html").read_text(encoding="utf-8")
     found = elements(html)
-    notes = {e.attrs["id"]: e for e in found if e.tag == "span" and e.attrs.get("class") == "hb-note"}
+    notes = {e.attrs["id"]: e for e in found
+             if e.tag == "span" and "hb-note" in e.attrs.get("class", "").split()}
     links = {note: [(words(a.text), a.attrs["href"]) for a in found if a.tag == "a" and span in a.parents]
              for note, span in notes.items()}
     assert links["note-ask-permission"] == [("social media account request", "../forms/account-request.html")]
     assert links["note-report"] == [("report of a possible violation", "../forms/violation-report.html")]
-    assert words(notes["note-ask-permission"].text) == "Ask with the social media account request form."
+    # The form is the Town's practice, not the policy's words, and the note says so in words.
+    practice = "Town practice Ask with the social media account request form."
+    assert words(notes["note-ask-permission"].text) == practice
+    assert "hb-note--practice" in notes["note-ask-permission"].attrs["class"]
 
 
 def test_the_home_page_shows_where_a_person_is_on_their_path(page, site_url):

@@ -12,7 +12,7 @@ import pytest
 from handbook.grading import grade_attempt
 from handbook.project import load_project
 from handbook.records.contract import PERSON_FIELDS, receipt_name
-from tests.conftest import copy_project
+from tests.conftest import copy_project, shipped_person
 from tests.quiz_driver import (
     EMPLOYEE,
     SMA,
@@ -161,7 +161,8 @@ def test_no_wcag_violations_unanswered_answered_and_result(page, selfcheck_site_
     assert page.evaluate("document.activeElement.hasAttribute('data-hb-error-summary')")
     summary = page.locator("[data-hb-record-form] [data-hb-error-summary]")
     assert summary.locator("a").all_inner_texts() == [
-        field.missing for field in PERSON_FIELDS if field.id in ("employee_id", "name", "department")
+        shipped_person("missing")[field.id] for field in PERSON_FIELDS
+        if field.id in ("employee_id", "name", "department")
     ]
     name = page.locator("[data-hb-record-form] [name='name']")
     assert name.get_attribute("aria-describedby") == f"{name.get_attribute('id')}-error"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from handbook.citations import citations
 from handbook.project import load_project
-from handbook.records.contract import PERSON_FIELDS, PERSON_IDS
+from handbook.records.contract import PERSON_IDS
+from tests.conftest import shipped_person
 from tests.paperwork import page_data, person_fields
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +82,8 @@ def test_acknowledgement_page_shows_what_is_acknowledged(built_site):
     page = (built_site / "acknowledge" / "admin-policy-6.html").read_text(encoding="utf-8")
     assert policy.content_hash() in page
     assert html.escape(policy.acknowledgement.statement, quote=True) in page
-    assert [field.label for field in person_fields(page)] == [field.label for field in PERSON_FIELDS]
+    assert [field.label for field in person_fields(page)] == list(shipped_person("label").values())
+    assert shipped_person("label")["employee_id"] == "Employee or member ID"  # the Town's wording
     assert "Type your full name as your signature" in page
     assert page.count("<option value=") == len(project.roles) + 1  # and "Choose…"
     data = page_data(page)["acknowledgement"]

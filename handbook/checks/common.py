@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from handbook.links import page_path, parse_link, reserved_ids
+from handbook.links import LINK_KINDS, is_web_address, page_path, parse_link, reserved_ids
 from handbook.load import Loc, Problem
 from handbook.models.base import Document
 from handbook.project import Project
@@ -83,10 +83,14 @@ def known_link(
     project: Project, document: Document, loc: Loc, link: str, links: dict[str, str]
 ) -> list[Problem]:
     """A ``kind:id#anchor`` link must name a page, and a policy anchor must name a clause."""
+    if is_web_address(link):
+        return []
     kind, ident, anchor = parse_link(link)
     target = f"{kind}:{ident}" if ident else kind
     if target not in links:
-        return [unknown(document, loc, "link", link, links if len(links) <= 12 else ())]
+        line, col = document.source.locate(loc)
+        message = f"unknown link '{link}': a link is {LINK_KINDS}"
+        return [Problem(document.source.display, line, col, message, dangling="*")]
     if anchor and kind == "policy" and anchor not in project.policy(ident or "").clause_ids():
         return [unknown(document, loc, "clause", anchor, ())]
     return []

@@ -19,6 +19,15 @@ def check_checklists(project: Project) -> list[Problem]:
     return problems
 
 
+def credential_rule(project: Project) -> str:
+    """The credential rule, naming where the handbook's ``wording`` says credentials go."""
+    wording = project.handbook.wording
+    if not (wording.credentials_holder and wording.credentials_store):
+        return CREDENTIAL_RULE
+    return (f"forms must not collect passwords or credentials: give them to {wording.credentials_holder} "
+            f"through {wording.credentials_store}, and at most ask for a confirmation checkbox")
+
+
 def check_forms(project: Project) -> list[Problem]:
     problems = duplicate_documents(project.forms, "form")
     for form in project.forms:
@@ -33,7 +42,7 @@ def check_forms(project: Project) -> list[Problem]:
             refused = field.credential()
             if refused:
                 attribute, word = refused
-                message = f"field {attribute} names a credential ('{word}'): {CREDENTIAL_RULE}"
+                message = f"field {attribute} names a credential ('{word}'): {credential_rule(project)}"
                 problems.append(form.source.problem((*loc, attribute), message))
         problems += known_clauses(project, form, form.policy, form.cited())
     return problems

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Discriminator, Field, Tag
 
 from handbook.models.base import Document, Id, Model, Text
+from handbook.models.grounds import Grounded, Note
 
 EMPTY_CHECKLIST = "a checklist needs at least one item"
 
@@ -25,11 +26,35 @@ def _not_empty(values: list[T]) -> list[T]:
     return values
 
 
-class ChecklistItem(Model):
+def _note_kind(value: object) -> str:
+    return "#note" if isinstance(value, dict | Note) else "#text"
+
+
+ItemNote = Annotated[Annotated[Text, Tag("#text")] | Annotated[Note, Tag("#note")], Discriminator(_note_kind)]
+"""A plain note (it stands on the item's citations), or one that says what it stands on: the
+message about a bad note then names that one shape, not both."""
+
+
+class ChecklistItem(Grounded):
+    """An action: true to the clauses it cites, or marked as the organisation's practice."""
+
     id: Id = Field(description="Unique within the checklist; it keys the tick a browser remembers.")
     text: Text = Field(description="The action, true to the clauses it cites.")
-    note: Text | None = Field(default=None, description="How to do it in practice; shown under the action.")
-    cites: list[Id] = Field(min_length=1, description="Clause ids of the checklist's policy.")
+    note: ItemNote | None = Field(
+        default=None, description="Shown under the action: text that stands on the item's citations, or "
+        "{text, practice: true} for the organisation's practice (or {text, cites}).")
+
+    @property
+    def note_text(self) -> str | None:
+        return self.note.text if isinstance(self.note, Note) else self.note
+
+    @property
+    def note_cites(self) -> list[str]:
+        return self.note.cites if isinstance(self.note, Note) else []
+
+    @property
+    def note_is_practice(self) -> bool:
+        return isinstance(self.note, Note) and self.note.practice
 
 
 class ChecklistSection(Model):

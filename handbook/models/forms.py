@@ -1,7 +1,7 @@
 """A form: the paperwork a policy implies, each field citing the clauses it comes from.
 
-A form never collects a password or other credential. Policies hand credentials to an IT
-owner, who keeps them in a password vault; a form's answers end up in CSV files and email.
+A form never collects a password or other credential: a form's answers end up in CSV files
+and email, so credentials are handed over some other way (the handbook's ``wording`` names it).
 So a credential type, or a free-text field whose id or label names a credential, is refused.
 """
 
@@ -15,6 +15,7 @@ from typing import Annotated
 from pydantic import Field, WithJsonSchema, field_validator, model_validator
 
 from handbook.models.base import Document, Id, Model, Text
+from handbook.models.grounds import Grounded
 
 FIELD_TYPES = ("text", "textarea", "email", "url", "date", "select", "multi-select", "checkbox", "signature")
 CHOICE_TYPES = ("select", "multi-select")
@@ -27,8 +28,8 @@ CREDENTIAL_WORDS = re.compile(
     re.IGNORECASE,
 )
 CREDENTIAL_RULE = (
-    "forms must not collect passwords or credentials: give them to the IT owner through "
-    "the password vault, and at most ask for a confirmation checkbox"
+    "forms must not collect passwords or credentials: have them handed over outside the handbook, "
+    "and at most ask for a confirmation checkbox"
 )
 
 PERSON_FIELDS = ("employee_id", "name", "department", "role", "email")
@@ -76,16 +77,16 @@ class Option(Model):
     id: Id = Field(description="The value recorded when this option is chosen.")
     label: Text
     cites: list[Id] = Field(default_factory=list, description="Clause ids this option stands for.")
+    practice: bool = Field(default=False, description="The option is the organisation's practice.")
 
 
-class FormField(Model):
+class FormField(Grounded):
     id: Id = Field(description="Unique within the form; the key of its answer in the record and CSV.")
     label: Text
     type: FieldType = Field(description="One of: " + ", ".join(FIELD_TYPES))
     required: bool = False
     help: Text | None = Field(default=None, description="A hint shown under the label.")
     options: list[Option] = Field(default_factory=list, description="Choices of a select or multi-select.")
-    cites: list[Id] = Field(min_length=1, description="Clause ids of the form's policy.")
 
     @field_validator("id")
     @classmethod
@@ -130,14 +131,16 @@ class FormSection(Model):
     fields: list[FormField] = Field(min_length=1)
 
 
-class Notice(Model):
+class Notice(Grounded):
     """Words shown before the fields, such as a protection the policy gives the filer."""
 
     text: Text
-    cites: list[Id] = Field(min_length=1)
 
 
-class Form(Document):
+class Form(Document, Grounded):
+    """A form carries out the clauses it ``cites``; ``practice: true`` says the form itself (its
+    existence and routing) is the organisation's practice rather than a policy's words."""
+
     id: Id = Field(description="Page address and link target: form:<id>.")
     policy: Id = Field(description="The policy whose clauses the fields cite; the record names it.")
     version: Text = Field(description="Raise it when fields change; records name the version.")
@@ -145,7 +148,6 @@ class Form(Document):
     intro: Text | None = None
     filed_by: list[Id] = Field(min_length=1, description="Role ids of the people who fill it in.")
     send_to: list[Id] = Field(default_factory=list, description="Role ids of the people who receive it.")
-    cites: list[Id] = Field(min_length=1, description="Clause ids the form as a whole carries out.")
     notices: list[Notice] = Field(default_factory=list)
     sections: list[FormSection] = Field(min_length=1)
 

@@ -40,10 +40,13 @@ class Contact(Model):
 
 
 class Step(Model):
-    """One step on an audience's path; ``link`` names a page, e.g. ``policy:admin-policy-6``."""
+    """One step on an audience's path; ``link`` names a page (``policy:<policy id>``, ``role:<role
+    id>``, ``glossary``...) or another site (``https://...``)."""
 
     text: Text
     link: Text
+    practice: bool = Field(default=False, description="The step is the organisation's practice, not a "
+                           "policy's words: shown with the practice label.")
 
 
 class Audience(Model):
@@ -62,6 +65,21 @@ class RecordsSettings(Model):
     rate_limit_per_minute: int = Field(default=600, ge=1)
 
 
+class Wording(Model):
+    """The organisation's own words for what the handbook names; left out, neutral words are used."""
+
+    practice: Text | None = Field(default=None, description="The label on the organisation's practice "
+                                  "(what it does to carry a policy out), e.g. Town practice.")
+    person_id: Text | None = Field(default=None, description="The label of the person's id on every record, "
+                                   "e.g. Employee or member ID.")
+    department: Text | None = Field(default=None, description="The label of the person's department, e.g. "
+                                    "Department, division or board/commission.")
+    credentials_holder: Text | None = Field(default=None, description="Who keeps account credentials, e.g. "
+                                            "the IT owner.")
+    credentials_store: Text | None = Field(default=None, description="Where credentials are kept, e.g. the "
+                                           "password vault.")
+
+
 class HandbookFile(Document):
     organization: Text
     site_title: Text
@@ -69,3 +87,4 @@ class HandbookFile(Document):
     contacts: list[Contact] = Field(default_factory=list)
     audiences: list[Audience] = Field(default_factory=list)
     records: RecordsSettings = Field(default_factory=RecordsSettings)
+    wording: Wording = Field(default_factory=Wording)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
+from typing import Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from handbook.models.base import Document, Id, Model, Text
 
@@ -19,6 +22,70 @@ MAX_CLAUSE_DEPTH = 10
 class ApprovedBy(Model):
     name: Text
     title: Text
+
+
+class AdoptedBy(Model):
+    """The body that adopted the policy, as an ordinance is: a council, not a signing person."""
+
+    body: Text = Field(description="The approving body, e.g. City Council.")
+    ordinance: Text | None = Field(default=None, description="The adopting ordinance, e.g. Ord. No. 2019-07.")
+    date: dt.date | None = Field(default=None, description="The day it was adopted.")
+
+
+class Amendment(Model):
+    """One entry of a policy's amendment history: shown after the metadata, never cited."""
+
+    ordinance: Text | None = Field(default=None, description="The amending ordinance, e.g. Ord. No. 2021-02.")
+    date: dt.date | None = None
+    note: Text | None = Field(default=None, description="What changed, e.g. 'Amended § 39.18(B).'")
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Amendment:
+        if not (self.ordinance or self.date or self.note):
+            raise ValueError("an amendment needs an ordinance, a date or a note")
+        return self
+
+
+class CitationStyle(Model):
+    """How people cite the policy and its clauses; the defaults cite as Administrative Policy
+    No. 6 and "Procedure 1.b". Placeholders: ``{series}``, ``{number}`` (policy), ``{name}``
+    (the named clause: its title or label) and ``{labels}`` (the labels below it, joined)."""
+
+    policy: Text = Field(default="{series} No. {number}",
+                         description="The policy's full citation, e.g. '§ {number}' or 'Chapter {number}'.")
+    short: Text = Field(default="No. {number}",
+                        description="The short citation the navigation uses, e.g. 'Chapter {number}'.")
+    number_label: Text = Field(default="{series} No.",
+                               description="What the policy's metadata calls its number.")
+    clause: Text = Field(default="{name} {labels}",
+                         description="A clause's citation, e.g. '{name} {labels}' (Procedure 1.b) or "
+                         "'§ {name}{labels}' (§ 39.18(B)(3)(a)).")
+    name: Literal["title", "label"] = Field(
+        default="title", description="What names a section in a citation: its title (Procedure) or its "
+        "label (39.18).")
+    labels: Literal["dotted", "bracketed"] = Field(
+        default="dotted", description="How labels below the named clause join: dotted (1.b) or bracketed "
+        "((B)(3)(a), each label in brackets).")
+
+    @field_validator("policy", "short", "number_label", "clause")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        unknown = set(re.findall(r"\{(\w*)\}", value)) - {"series", "number", "name", "labels"}
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{series}}, {{number}}, "
+                             "{name} or {labels}")
+        return value
+
+    def format(self, pattern: str, **values: str) -> str:
+        """``pattern`` with its placeholders filled and the spaces an empty one leaves closed up."""
+        filled = re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), ""), pattern)
+        return " ".join(filled.split())
+
+
+def _web_address(value: str | None) -> str | None:
+    if value is not None and not re.match(r"^https?://[^\s<>\"]+$", value, re.IGNORECASE):
+        raise ValueError("source_url must be an http:// or https:// address without spaces")
+    return value
 
 
 class Clause(Model):
@@ -37,6 +104,9 @@ class Clause(Model):
     text: Text | None = None
     tooltip: bool = True
     roles: list[Id] = Field(default_factory=list)
+    history: Text | None = Field(
+        default=None, description="A history note shown after the clause, e.g. '(Ord. No. 2019-07, § 1, "
+        "3-12-2019)': shown, never cited.")
     clauses: list[Clause] = Field(
         default_factory=list,
         description=f"Sub-clauses. Clauses nest at most {MAX_CLAUSE_DEPTH} levels, a section is the first.",
@@ -113,14 +183,47 @@ class Policy(Document):
     number: Text
     title: Text
     effective_date: date
-    approved_by: ApprovedBy
-    version: Text
+    approved_by: ApprovedBy | None = Field(default=None, description="The person who signed it.")
+    version: Text = Field(description="The version of the handbook's text of the policy.")
     sections: list[Clause] = Field(min_length=1)
     acknowledgement: Acknowledgement | None = None
+    adopted_by: AdoptedBy | None = Field(
+        default=None, description="The body that adopted it (an ordinance), instead of approved_by.")
+    amendments: list[Amendment] = Field(default_factory=list, description="Amendment history, oldest first.")
+    source_url: Text | None = Field(default=None, description="Where the official text is published "
+                                    "(http:// or https://).")
+    citation: CitationStyle = Field(default_factory=CitationStyle,
+                                    description="How the policy and its clauses are cited.")
+
+    @field_validator("source_url")
+    @classmethod
+    def _source_url(cls, value: str | None) -> str | None:
+        return _web_address(value)
+
+    @model_validator(mode="after")
+    def _one_approver(self) -> Policy:
+        if (self.approved_by is None) == (self.adopted_by is None):
+            raise ValueError("give exactly one of approved_by (a person: name, title) or adopted_by "
+                             "(a body: body, ordinance, date)")
+        return self
+
+    @property
+    def cited_as(self) -> str:
+        """The policy's citation: "Administrative Policy No. 6", "Chapter 39"."""
+        return self.citation.format(self.citation.policy, series=self.series, number=self.number)
+
+    @property
+    def short_citation(self) -> str:
+        """The navigation's short citation: "No. 6", "Chapter 39"."""
+        return self.citation.format(self.citation.short, series=self.series, number=self.number)
+
+    @property
+    def number_label(self) -> str:
+        return self.citation.format(self.citation.number_label, series=self.series, number=self.number)
 
     @property
     def heading(self) -> str:
-        return f"{self.series} No. {self.number}: {self.title}"
+        return f"{self.cited_as}: {self.title}"
 
     def walk(self) -> Iterator[tuple[Clause, int]]:
         """Every clause in reading order with its depth (sections are depth 0)."""
@@ -147,6 +250,8 @@ class Policy(Document):
 
         def words(clause: Clause) -> dict[str, object]:
             keep = clause.model_dump(include={"id", "label", "title", "term", "abbreviation", "text"})
+            if clause.history:
+                keep["history"] = clause.history
             return {**keep, "clauses": [words(child) for child in clause.clauses]}
 
         canonical = {
@@ -155,9 +260,13 @@ class Policy(Document):
             "number": self.number,
             "title": self.title,
             "effective_date": self.effective_date.isoformat(),
-            "approved_by": self.approved_by.model_dump(),
+            "approved_by": self.approved_by.model_dump() if self.approved_by else None,
             "version": self.version,
             "sections": [words(section) for section in self.sections],
         }
+        if self.adopted_by:
+            canonical["adopted_by"] = self.adopted_by.model_dump(mode="json")
+        if self.amendments:
+            canonical["amendments"] = [entry.model_dump(mode="json") for entry in self.amendments]
         blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()

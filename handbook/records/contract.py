@@ -22,6 +22,11 @@ RecordKind = Literal["acknowledgement", "quiz-attempt", "form"]
 KINDS: tuple[RecordKind, ...] = get_args(RecordKind)
 
 
+def in_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: "Full name" -> "full name", "ID number" stays."""
+    return label if label[1:2].isupper() else f"{label[:1].lower()}{label[1:]}"
+
+
 @dataclass(frozen=True)
 class PersonField:
     """One field of the person block: who is sending a record."""
@@ -40,18 +45,18 @@ class PersonField:
     def missing(self) -> str:
         """The message shown when a required field is left empty."""
         verb = "Choose" if self.input == "role" else "Enter"
-        return f"{verb} your {self.label[0].lower()}{self.label[1:]}."
+        return f"{verb} your {in_sentence(self.label)}."
 
 
 PERSON_FIELDS: tuple[PersonField, ...] = (
-    PersonField("employee_id", "Employee or member ID", True, "off", export_order=0),
+    PersonField("employee_id", "ID number", True, "off", export_order=0),
     PersonField("name", "Full name", True, "name", export_order=1),
-    PersonField("department", "Department, division or board/commission", True, "organization",
-                export_order=3),
+    PersonField("department", "Department", True, "organization", export_order=3),
     PersonField("role", "Role", True, "off", 120, "role", export_order=4),
     PersonField("email", "Work email", False, "email", 200, "email", export_order=2),
 )
-"""The person block of every record, in the order the pages ask for it."""
+"""The person block of every record, in the order the pages ask for it. The labels are neutral:
+pages show the string table's, which a handbook's ``wording`` may name its own way."""
 
 PERSON_IDS: tuple[str, ...] = tuple(field.id for field in PERSON_FIELDS)
 
