@@ -72,11 +72,14 @@ class Writers:
             if self.stop.is_set():
                 return
             try:
-                body = validate(acknowledgement(project, employee_id=f"E{number}"))
-                self.committed.append(self.store.add(body, None, True, 80, None, "test").id)
+                self.write_one(project, f"E{number}")
             except BaseException as error:
                 self.errors.append(error)
                 return
+
+    def write_one(self, project, employee_id: str) -> None:
+        body = validate(acknowledgement(project, employee_id=employee_id))
+        self.committed.append(self.store.add(body, None, True, 80, None, "test").id)
 
     def wait_for(self, count: int) -> None:
         deadline = time.monotonic() + 60
@@ -134,6 +137,7 @@ def test_the_documented_restore_brings_every_backed_up_record_back(writers, tmp_
     writers.wait_for(40)
     assert run("--db", str(live), "--out", str(out)).returncode == 0
     backed_up = ids_in(out)
+    writers.write_one(project_at(ROOT), "E-after")  # a record that arrives after the backup
     assert len(writers.finish()) > len(backed_up)  # 1. stop the service (records arrived since)
     for stale in (tmp_path / "records.sqlite-wal", tmp_path / "records.sqlite-shm"):
         stale.unlink(missing_ok=True)  # 2. the old -wal would be replayed onto the restored file
