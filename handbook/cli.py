@@ -441,3 +441,35 @@ def records_evidence(paths: tuple[str, ...], out: Path | None, as_json: bool, db
     problems += evidence.chain_problems
     if problems:
         _fail(problems)
+
+
+@main.command()
+@PROJECT_ARGUMENT
+@click.option("--policy", "policy_id", required=True, help="The id of the policy to publish.")
+@click.option("--editorial", is_flag=True,
+              help="A typo or formatting fix: earlier acknowledgements stay current (default: material, "
+                   "everyone acknowledges again).")
+@click.option("--note", help="What changed and why, shown on the 'what changed' page.")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="Publication date [today].")
+def publish(directory: Path, policy_id: str, editorial: bool, note: str | None, on: datetime | None) -> None:
+    """Record the policy's current version and words in its history (policy_source/history/);
+    commit the file written. The version in the policy file must be new, or the same words."""
+    from handbook.history import PublishRefused
+    from handbook.history import publish as write
+
+    project = _project(directory)
+    policies = {policy.id: policy for policy in project.policies}
+    if policy_id not in policies:
+        _fail([f"unknown policy '{policy_id}'; known: {', '.join(sorted(policies))}"], 2)
+    policy = policies[policy_id]
+    try:
+        done = write(project.root, policy, project.history.get(policy_id, []),
+                     "editorial" if editorial else "material", note, on.date() if on else date.today())
+    except PublishRefused as refused:
+        _fail(refused.lines)
+    where = done.path.relative_to(project.root)
+    if done.already:
+        click.echo(f"version {policy.version} of {policy_id} is already published with these words ({where})")
+        return
+    change = done.version.change
+    click.echo(f"published {policy_id} version {policy.version} ({change}) to {where}; commit it")

@@ -117,6 +117,11 @@ class Policy(Document):
     version: Text
     sections: list[Clause] = Field(min_length=1)
     acknowledgement: Acknowledgement | None = None
+    # Review dates (handbook.checks.review): when the policy is next looked at by its owner.
+    review_every_months: int | None = Field(
+        default=None, ge=1, le=120,
+        description="Review the policy this many months after it took effect or was last published.")
+    next_review: date | None = Field(default=None, description="The date of the next review, YYYY-MM-DD.")
 
     @property
     def heading(self) -> str:
@@ -144,12 +149,17 @@ class Policy(Document):
         return self._content_hash
 
     def _compute_hash(self) -> str:
+        return words_hash(self.words())
+
+    def words(self) -> dict[str, object]:
+        """The words a reader sees, as plain data: what the hash covers and a published
+        version keeps (handbook.history), so a history file's hash can be recomputed."""
 
         def words(clause: Clause) -> dict[str, object]:
             keep = clause.model_dump(include={"id", "label", "title", "term", "abbreviation", "text"})
             return {**keep, "clauses": [words(child) for child in clause.clauses]}
 
-        canonical = {
+        return {
             "id": self.id,
             "series": self.series,
             "number": self.number,
@@ -159,5 +169,9 @@ class Policy(Document):
             "version": self.version,
             "sections": [words(section) for section in self.sections],
         }
-        blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def words_hash(words: Mapping[str, object]) -> str:
+    """SHA-256 of a policy's :meth:`Policy.words` in one canonical JSON form."""
+    blob = json.dumps(words, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
