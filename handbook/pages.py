@@ -12,6 +12,7 @@ comes next on a person's path), so templates only lay out what they are given.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -19,10 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handbook import page_data
+from handbook.changes import Changes, compare
 from handbook.citations import citations
+from handbook.history import as_policy, current_refs, is_current
 from handbook.links import html_href, page_path, parse_link, relative
 from handbook.models.forms import Form
 from handbook.models.handbook import Audience, Step
+from handbook.models.history import PublishedVersion
 from handbook.models.policy import Clause, Policy
 from handbook.models.quiz import Quiz
 from handbook.project import Project
@@ -200,12 +204,56 @@ def home_pages(project: Project, strings: Strings) -> Iterable[Page]:
     yield Page(page_path("home"), "home.md.j2", strings.text("nav.home"), (), context)
 
 
+def changes_id(policy_id: str, version: str) -> str:
+    """The id of the page saying what changed in ``version`` (``changes:<this>`` links to it)."""
+    return f"{policy_id}/v{version}"
+
+
+def versions(project: Project, policy: Policy) -> list[tuple[PublishedVersion, str | None]]:
+    """The policy's published versions, newest first, each with the id of its "what changed"
+    page (None for the first, which has nothing to compare with)."""
+    published = project.history.get(policy.id, [])
+    return [(version, changes_id(policy.id, version.version) if i else None)
+            for i, version in reversed(list(enumerate(published)))]
+
+
+def changes_since(project: Project, policy: Policy) -> list[tuple[PublishedVersion, Changes]]:
+    """For each earlier published version whose acknowledgements are outdated now, what
+    changed from it to the current words (newest first)."""
+    refs = current_refs(policy, project.history.get(policy.id, []))
+    found = []
+    for version, _ in versions(project, policy):
+        old = as_policy(version)
+        if old is not None and not is_current(refs, version.version, version.hash):
+            found.append((version, compare(old, policy)))
+    return found
+
+
+def changes_pages(project: Project, strings: Strings) -> Iterable[Page]:
+    """A page per published version that has one before it: what changed, and the note."""
+    sections = policy_sections(project, strings)
+    for policy in project.policies:
+        published = project.history.get(policy.id, [])
+        for previous, version in itertools.pairwise(published):
+            old, new = as_policy(previous), as_policy(version)
+            if old is None or new is None:
+                continue  # a history file handbook check refuses
+            title = strings.text("nav.changes_title", number=policy.number, version=version.version)
+            context = {"policy": policy, "version": version, "previous": previous,
+                       "changes": compare(old, new), "current": version.version == policy.version}
+            section = (*sections[policy.id], strings.text("nav.changes"))
+            nav_title = strings.text("nav.changes_version", version=version.version)
+            path = page_path("changes", changes_id(policy.id, version.version))
+            yield Page(path, "changes.md.j2", title, section, context, nav_title)
+
+
 def policy_pages(project: Project, strings: Strings) -> Iterable[Page]:
     sections = policy_sections(project, strings)
     for policy in project.policies:
         title = strings.text("nav.policy", number=policy.number, title=policy.title)
         path = page_path("policy", policy.id)
-        context = {"policy": policy, "training": training(project, [policy]), "clauses": clause_views(policy)}
+        context = {"policy": policy, "training": training(project, [policy]), "clauses": clause_views(policy),
+                   "versions": versions(project, policy)}
         yield Page(path, "policy.md.j2", title, sections[policy.id], context, strings.text("nav.the_policy"))
 
 
@@ -315,9 +363,13 @@ def acknowledge_pages(project: Project, strings: Strings) -> Iterable[Page]:
             path = page_path("acknowledge", policy.id)
             needs = required_quizzes(project, policy)
             hrefs = {quiz.id: html_href(relative(path, page_path("quiz", quiz.id))) for quiz, _ in needs}
+            since = changes_since(project, policy)
+            refs = current_refs(policy, project.history.get(policy.id, []))
             context = {"policy": policy, "needs": needs, "gate": gate_lines(needs), "records": records,
                        "person": page_data.person_block("ack", project.roles, strings=strings),
-                       "data": page_data.acknowledgement_data(policy, needs, hrefs, project.roles)}
+                       "since": since,
+                       "data": page_data.acknowledgement_data(policy, needs, hrefs, project.roles, refs,
+                                                              [version.version for version, _ in since])}
             title = strings.text("nav.acknowledge_policy", number=policy.number)
             nav_title = strings.text("nav.acknowledge")
             yield Page(path, "acknowledge.md.j2", title, sections[policy.id], context, nav_title)
@@ -328,6 +380,7 @@ PAGE_KINDS: list[Callable[[Project, Strings], Iterable[Page]]] = [
     policy_pages,
     quiz_pages,
     acknowledge_pages,
+    changes_pages,
     checklist_pages,
     form_pages,
     role_pages,

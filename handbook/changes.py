@@ -1,0 +1,113 @@
+"""What changed between two versions of a policy: clauses added, removed and changed, each
+change word by word, in the order a reader meets them.
+
+The "what changed" pages and the acknowledgement page's "since you acknowledged" both show
+these; the quizzes use :meth:`Changes.clause_ids` to ask only about changed clauses.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from handbook.citations import citations
+from handbook.models.policy import Clause, Policy
+
+ChangeKind = Literal["added", "removed", "changed"]
+PieceKind = Literal["same", "added", "removed"]
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
+META = ("title", "effective_date", "approved_by")
+"""Fields of the policy itself whose change a reader is told about, beside its clauses."""
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of words: in both versions, only in the new one, or only in the old one."""
+
+    kind: PieceKind
+    text: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One clause (or, with ``field``, one field of the policy) and how its words changed."""
+
+    kind: ChangeKind
+    clause_id: str
+    citation: str
+    pieces: tuple[Piece, ...]
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Changes:
+    old: Policy
+    new: Policy
+    changes: tuple[Change, ...]
+
+    def clause_ids(self) -> set[str]:
+        """Every clause added, removed or changed."""
+        return {change.clause_id for change in self.changes if change.clause_id}
+
+
+def clause_words(clause: Clause) -> str:
+    """A clause's words as one line of text: label, title, term, abbreviation and text."""
+    abbreviation = f"({clause.abbreviation})" if clause.abbreviation else None
+    parts = [clause.label, clause.title, clause.term, abbreviation, clause.text]
+    return " ".join(" ".join(part.split()) for part in parts if part)
+
+
+def word_diff(old: str, new: str) -> tuple[Piece, ...]:
+    """The words of ``old`` and ``new`` as runs kept, removed and added (removed before added)."""
+    before, after = _TOKEN.findall(old), _TOKEN.findall(new)
+    pieces: list[Piece] = []
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            pieces.append(Piece("same", "".join(before[i1:i2])))
+            continue
+        if i2 > i1:
+            pieces.append(Piece("removed", "".join(before[i1:i2])))
+        if j2 > j1:
+            pieces.append(Piece("added", "".join(after[j1:j2])))
+    return tuple(_merged(pieces))
+
+
+def _merged(pieces: list[Piece]) -> list[Piece]:
+    """Neighbouring runs of one kind as one run, so a changed phrase reads as one change."""
+    out: list[Piece] = []
+    for piece in pieces:
+        if out and out[-1].kind == piece.kind:
+            out[-1] = Piece(piece.kind, out[-1].text + piece.text)
+        else:
+            out.append(piece)
+    return out
+
+
+def _meta(policy: Policy, name: str) -> str:
+    if name == "approved_by":
+        return f"{policy.approved_by.name}, {policy.approved_by.title}"
+    return str(getattr(policy, name))
+
+
+def compare(old: Policy, new: Policy) -> Changes:
+    """Every difference in the words a reader sees from ``old`` to ``new``."""
+    found = [Change("changed", "", name, word_diff(_meta(old, name), _meta(new, name)), field=name)
+             for name in META if _meta(old, name) != _meta(new, name)]
+    before, after = old.clause_ids(), new.clause_ids()
+    cited_old, cited_new = citations(old), citations(new)
+    for clause, _ in new.walk():
+        earlier = before.get(clause.id)
+        if earlier is None:
+            found.append(Change("added", clause.id, cited_new[clause.id],
+                                (Piece("added", clause_words(clause)),)))
+        elif clause_words(earlier) != clause_words(clause):
+            pieces = word_diff(clause_words(earlier), clause_words(clause))
+            found.append(Change("changed", clause.id, cited_new[clause.id], pieces))
+    for clause, _ in old.walk():
+        if clause.id not in after:
+            found.append(Change("removed", clause.id, cited_old[clause.id],
+                                (Piece("removed", clause_words(clause)),)))
+    return Changes(old, new, tuple(found))
