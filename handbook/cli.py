@@ -320,6 +320,7 @@ AS_OF_OPTION = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]),
 def report(directory: Path, roster: Path | None, out: Path | None, html: Path | None, as_of: datetime | None,
            db: Path | None) -> None:
     """Who is complete, missing, outdated, failed or overdue against the roster."""
+    from handbook.checks.review import reviews_due
     from handbook.records.html import render_report
     from handbook.records.report import status_csv
 
@@ -329,7 +330,8 @@ def report(directory: Path, roster: Path | None, out: Path | None, html: Path | 
         click.echo(f"wrote the status CSV to {out}", err=True)
     if html is not None:
         title = f"Completion report: {project.handbook.organization}"
-        page = render_report(result, title, roster_problems=problems, site_title=project.handbook.site_title)
+        page = render_report(result, title, roster_problems=problems, site_title=project.handbook.site_title,
+                             reviews=reviews_due(project, result.as_of))
         html.write_text(page, encoding="utf-8")
         click.echo(f"wrote the HTML report to {html.resolve()} (open it in a browser)", err=True)
     for stranger in result.strangers:
