@@ -38,7 +38,10 @@ class Change:
     clause_id: str
     citation: str
     pieces: tuple[Piece, ...]
+    """The clause's text (or the field's value), word by word."""
     field: str | None = None
+    head: tuple[Piece, ...] = ()
+    """Its label, title or term, word by word, when those changed (the citation names it otherwise)."""
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,19 @@ class Changes:
         return {change.clause_id for change in self.changes if change.clause_id}
 
 
-def clause_words(clause: Clause) -> str:
-    """A clause's words as one line of text: label, title, term, abbreviation and text."""
+def clause_head(clause: Clause) -> str:
+    """What names a clause, as one line: label, title, term and abbreviation."""
     abbreviation = f"({clause.abbreviation})" if clause.abbreviation else None
-    parts = [clause.label, clause.title, clause.term, abbreviation, clause.text]
+    parts = [clause.label, clause.title, clause.term, abbreviation]
     return " ".join(" ".join(part.split()) for part in parts if part)
+
+
+def clause_text(clause: Clause) -> str:
+    return " ".join((clause.text or "").split())
+
+
+def _whole(kind: PieceKind, text: str) -> tuple[Piece, ...]:
+    return (Piece(kind, text),) if text else ()
 
 
 def word_diff(old: str, new: str) -> tuple[Piece, ...]:
@@ -101,13 +112,16 @@ def compare(old: Policy, new: Policy) -> Changes:
     for clause, _ in new.walk():
         earlier = before.get(clause.id)
         if earlier is None:
-            found.append(Change("added", clause.id, cited_new[clause.id],
-                                (Piece("added", clause_words(clause)),)))
-        elif clause_words(earlier) != clause_words(clause):
-            pieces = word_diff(clause_words(earlier), clause_words(clause))
-            found.append(Change("changed", clause.id, cited_new[clause.id], pieces))
+            text = _whole("added", clause_text(clause))
+            found.append(Change("added", clause.id, cited_new[clause.id], text))
+            continue
+        head_changed = clause_head(earlier) != clause_head(clause)
+        if head_changed or clause_text(earlier) != clause_text(clause):
+            head = word_diff(clause_head(earlier), clause_head(clause)) if head_changed else ()
+            pieces = word_diff(clause_text(earlier), clause_text(clause))
+            found.append(Change("changed", clause.id, cited_new[clause.id], pieces, head=head))
     for clause, _ in old.walk():
         if clause.id not in after:
-            found.append(Change("removed", clause.id, cited_old[clause.id],
-                                (Piece("removed", clause_words(clause)),)))
+            text, head = _whole("removed", clause_text(clause)), _whole("removed", clause_head(clause))
+            found.append(Change("removed", clause.id, cited_old[clause.id], text, head=head))
     return Changes(old, new, tuple(found))

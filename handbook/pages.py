@@ -217,15 +217,18 @@ def versions(project: Project, policy: Policy) -> list[tuple[PublishedVersion, s
             for i, version in reversed(list(enumerate(published)))]
 
 
-def changes_since(project: Project, policy: Policy) -> list[tuple[PublishedVersion, Changes]]:
+def changes_since(project: Project, policy: Policy
+                  ) -> list[tuple[PublishedVersion, Changes, list[PublishedVersion]]]:
     """For each earlier published version whose acknowledgements are outdated now, what
-    changed from it to the current words (newest first)."""
-    refs = current_refs(policy, project.history.get(policy.id, []))
+    changed from it to the current words, and the later versions that say why (newest first)."""
+    published = project.history.get(policy.id, [])
+    refs = current_refs(policy, published)
     found = []
-    for version, _ in versions(project, policy):
+    for i, version in reversed(list(enumerate(published))):
         old = as_policy(version)
         if old is not None and not is_current(refs, version.version, version.hash):
-            found.append((version, compare(old, policy)))
+            later = [after for after in reversed(published[i + 1 :]) if after.note]
+            found.append((version, compare(old, policy), later))
     return found
 
 
@@ -369,7 +372,7 @@ def acknowledge_pages(project: Project, strings: Strings) -> Iterable[Page]:
                        "person": page_data.person_block("ack", project.roles, strings=strings),
                        "since": since,
                        "data": page_data.acknowledgement_data(policy, needs, hrefs, project.roles, refs,
-                                                              [version.version for version, _ in since])}
+                                                              [version.version for version, _, _ in since])}
             title = strings.text("nav.acknowledge_policy", number=policy.number)
             nav_title = strings.text("nav.acknowledge")
             yield Page(path, "acknowledge.md.j2", title, sections[policy.id], context, nav_title)

@@ -11,17 +11,8 @@ import io
 from pathlib import Path
 
 from handbook.build import build
+from tests import lifecycle_kit as kit
 from tests.conftest import copy_project
-from tests.lifecycle_kit import (
-    NEW_WORDS,
-    OLD_WORDS,
-    add_reminders,
-    change_words,
-    cli,
-    parts,
-    publish,
-    smtp_server,
-)
 from tests.records_kit import Service, acknowledgement, project_at
 
 AS_OF = "2026-03-01"
@@ -34,7 +25,7 @@ ACK = "acknowledge/admin-policy-6.html"
 
 
 def statuses(root: Path, db: Path, roster: Path) -> dict[str, tuple[str, str]]:
-    code, out, err = cli("report", str(root), "--roster", str(roster), "--db", str(db), "--as-of", AS_OF)
+    code, out, err = kit.cli("report", str(root), "--roster", str(roster), "--db", str(db), "--as-of", AS_OF)
     assert code == 0, err
     return {row["employee_id"]: (row["status"], row["detail"]) for row in csv.DictReader(io.StringIO(out))}
 
@@ -48,9 +39,9 @@ def test_material_change_then_editorial_fix(tmp_path):
     root = copy_project(tmp_path / "project")
     db, roster = tmp_path / "records.sqlite", tmp_path / "roster.csv"
     roster.write_text(ROSTER, encoding="utf-8")
-    with smtp_server() as (inbox, port):
-        add_reminders(root, port)
-        publish(root)  # version 1, as shipped
+    with kit.smtp_server() as (inbox, port):
+        kit.add_reminders(root, port)
+        kit.publish(root)  # version 1, as shipped
         service = served(root, db, roster)
         v1 = project_at(root)
         for who, name in (("E4", "Dana Reader"), ("E5", "Eli Early")):
@@ -59,8 +50,8 @@ def test_material_change_then_editorial_fix(tmp_path):
         assert {who: status for who, (status, _) in statuses(root, db, roster).items()} == {
             "E4": "complete", "E5": "complete"}
 
-        change_words(root, OLD_WORDS, NEW_WORDS, "2")
-        publish(root, "--note", "Social media is vital, not merely valuable")
+        kit.change_words(root, kit.OLD_WORDS, kit.NEW_WORDS, "2")
+        kit.publish(root, "--note", "Social media is vital, not merely valuable")
         service = served(root, db, roster)
         status, _, page = service.get(f"/{CHANGES}")
         assert status == 200
@@ -78,9 +69,10 @@ def test_material_change_then_editorial_fix(tmp_path):
                                       "current; the current version is '2': reload the page, read what "
                                       "changed and acknowledge that version"]
 
-        code, _, err = cli("remind", str(root), "--roster", str(roster), "--db", str(db), "--as-of", AS_OF)
+        code, _, err = kit.cli("remind", str(root), "--roster", str(roster), "--db", str(db),
+                               "--as-of", AS_OF)
         assert code == 0, err
-        text, _ = parts(inbox.to("e4@example.org")[0])
+        text, _ = kit.parts(inbox.to("e4@example.org")[0])
         link = next(line.split(": ", 1)[1] for line in text.splitlines() if "Do it here:" in line)
         assert link == f"https://handbook.example.org/{ACK}?since=1"
         page = service.get(f"/{ACK}?since=1")[2]
@@ -93,8 +85,8 @@ def test_material_change_then_editorial_fix(tmp_path):
         assert statuses(root, db, roster)["E4"] == ("complete", "policy admin-policy-6 version 2")
         service.close()
 
-        change_words(root, NEW_WORDS, "vital communications tool", "2.1")
-        publish(root, "--editorial", "--note", "Plural, as the Town writes it")
+        kit.change_words(root, kit.NEW_WORDS, "vital communications tool", "2.1")
+        kit.publish(root, "--editorial", "--note", "Plural, as the Town writes it")
         service = served(root, db, roster)
         after = statuses(root, db, roster)
         assert after["E4"] == ("complete", "policy admin-policy-6 version 2.1 (read version 2; the changes "
