@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from handbook.citations import citations
+from handbook.history import as_policy, current_refs, is_current
+from handbook.models.history import PublishedVersion
 from handbook.models.policy import Clause, Policy
+from handbook.models.quiz import Quiz
+from handbook.project import Project
 
 ChangeKind = Literal["added", "removed", "changed"]
 PieceKind = Literal["same", "added", "removed"]
@@ -125,3 +129,31 @@ def compare(old: Policy, new: Policy) -> Changes:
             text, head = _whole("removed", clause_text(clause)), _whole("removed", clause_head(clause))
             found.append(Change("removed", clause.id, cited_old[clause.id], text, head=head))
     return Changes(old, new, tuple(found))
+
+
+def outdated_versions(project: Project, policy: Policy) -> list[tuple[int, PublishedVersion, Changes]]:
+    """Each earlier published version whose acknowledgements are outdated now (newest first),
+    with its place in the history and what changed from it to the current words."""
+    published = project.history.get(policy.id, [])
+    refs = current_refs(policy, published)
+    found = []
+    for i, version in reversed(list(enumerate(published))):
+        old = as_policy(version)
+        if old is not None and not is_current(refs, version.version, version.hash):
+            found.append((i, version, compare(old, policy)))
+    return found
+
+
+def changed_questions(project: Project, quiz: Quiz) -> dict[str, list[str]]:
+    """For a quiz with ``reacknowledge: changed``: earlier version -> the ids of the questions
+    that cite a clause changed since it (versions no question covers are left out)."""
+    if quiz.reacknowledge != "changed":
+        return {}
+    policy = next((p for p in project.policies if p.id == quiz.policy), None)
+    found = {}
+    for _, version, changes in outdated_versions(project, policy) if policy else []:
+        touched = changes.clause_ids()
+        ids = [question.id for question in quiz.questions if touched & set(question.cites)]
+        if ids:
+            found[version.version] = ids
+    return found

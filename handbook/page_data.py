@@ -52,9 +52,11 @@ def records_data(project: Project) -> str:
     return html_json({"contract": browser_contract(), "endpoint": project.handbook.records.endpoint or ""})
 
 
-def quiz_data(quiz: Quiz, policy: Policy, policy_href: str, cited: Mapping[str, str]) -> str:
+def quiz_data(quiz: Quiz, policy: Policy, policy_href: str, cited: Mapping[str, str],
+              changed: Mapping[str, list[str]] | None = None) -> str:
     """What quiz.js needs, answer key included: the page is a self-check, and says so.
-    Each question's clauses come with their citations (``cited``: clause id -> citation)."""
+    Each question's clauses come with their citations (``cited``: clause id -> citation);
+    ``changed`` maps an earlier policy version to the questions on what changed since it."""
     questions = [
         {
             "id": q.id,
@@ -80,6 +82,7 @@ def quiz_data(quiz: Quiz, policy: Policy, policy_href: str, cited: Mapping[str, 
         "draw": quiz.presented,
         "attempts": quiz.attempts,
         "questions": questions,
+        "changed": dict(changed or {}),
     })
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handbook import page_data
-from handbook.changes import Changes, compare
+from handbook.changes import Changes, changed_questions, compare, outdated_versions
 from handbook.citations import citations
-from handbook.history import as_policy, current_refs, is_current
+from handbook.history import as_policy, current_refs
 from handbook.links import html_href, page_path, parse_link, relative
 from handbook.models.forms import Form
 from handbook.models.handbook import Audience, Step
@@ -222,14 +222,8 @@ def changes_since(project: Project, policy: Policy
     """For each earlier published version whose acknowledgements are outdated now, what
     changed from it to the current words, and the later versions that say why (newest first)."""
     published = project.history.get(policy.id, [])
-    refs = current_refs(policy, published)
-    found = []
-    for i, version in reversed(list(enumerate(published))):
-        old = as_policy(version)
-        if old is not None and not is_current(refs, version.version, version.hash):
-            later = [after for after in reversed(published[i + 1 :]) if after.note]
-            found.append((version, compare(old, policy), later))
-    return found
+    return [(version, changes, [after for after in reversed(published[i + 1 :]) if after.note])
+            for i, version, changes in outdated_versions(project, policy)]
 
 
 def changes_pages(project: Project, strings: Strings) -> Iterable[Page]:
@@ -352,7 +346,8 @@ def quiz_pages(project: Project, strings: Strings) -> Iterable[Page]:
             "quiz": quiz, "policy": policy, "audience": roles, "records": records, "unlocks": unlocks,
             "person": page_data.person_block(f"quiz-{quiz.id}", project.roles, quiz.audience[0], strings),
             "data": (page_data.exam_data(quiz, project, policy_href, citations(policy)) if quiz.exam
-                     else page_data.quiz_data(quiz, policy, policy_href, citations(policy))),
+                     else page_data.quiz_data(quiz, policy, policy_href, citations(policy),
+                                              changed_questions(project, quiz))),
             "self_checks": [q for q in project.quizzes if q.policy == policy.id and not q.exam],
         }
         yield Page(path, "exam.md.j2" if quiz.exam else "quiz.md.j2", quiz.title, section, context)

@@ -12,9 +12,9 @@ import pytest
 
 from handbook.build import build
 from tests.conftest import axe_violations, copy_project
-from tests.lifecycle_kit import NEW_WORDS, OLD_WORDS, change_words, edit, publish
-from tests.quiz_driver import ACKNOWLEDGE, EMPLOYEE, fill_person, pass_quiz
-from tests.records_kit import Service, project_at
+from tests.lifecycle_kit import NEW_WORDS, OLD_WORDS, change_words, edit, publish, store_records
+from tests.quiz_driver import ACKNOWLEDGE, EMPLOYEE, fill_person, pass_quiz, presented
+from tests.records_kit import Service, acknowledgement, project_at
 
 pytestmark = pytest.mark.browser
 
@@ -27,18 +27,23 @@ NEW_SECTION = """  - id: review
 
 acknowledgement:"""
 WIDTHS = (375, 1280)
+QUIZ = "quizzes/admin-policy-6-employee.yaml"
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """Version 1 published; version 2 changes a word and adds a section (material)."""
+    """Version 1 published and acknowledged by W375 and W1280; version 2 changes a word and adds
+    a section (material); the employees' self-check asks again only about what changed."""
     base = tmp_path_factory.mktemp("lifecycle-browser")
-    root = copy_project(base / "project")
+    root, db = copy_project(base / "project"), base / "records.sqlite"
+    edit(root, 'version: "2"\n', 'version: "2"\nreacknowledge: changed\n', QUIZ)
     publish(root)
+    v1 = project_at(root)
+    store_records(db, root, *[acknowledgement(v1, f"W{width}", "Dana Reader") for width in WIDTHS])
     change_words(root, OLD_WORDS, NEW_WORDS, "2")
     edit(root, "\nacknowledgement:", "\n" + NEW_SECTION)
     publish(root, "--note", "Social media is vital; a yearly review")
-    app = Service(root, build(root).site_dir, base / "records.sqlite")
+    app = Service(root, build(root).site_dir, db)
     app.listen()
     yield app
     app.close()
@@ -98,7 +103,11 @@ def test_an_outdated_acknowledgement_shows_what_changed_then_acknowledges_again(
     assert no_sideways_scroll(page)
     assert axe_violations(page) == []
 
-    pass_quiz(page, f"{service.address}/{EMPLOYEE}", employee_id=f"W{width}", name="Dana Reader")
+    answered = pass_quiz(page, f"{service.address}/{EMPLOYEE}?since=1", employee_id=f"W{width}",
+                         name="Dana Reader")
+    assert list(answered) == ["who-it-guides"] and [q for q, _ in presented(page)] == ["who-it-guides"]
+    round_heading = page.locator("[data-hb-quiz-round]").inner_text()
+    assert "the questions on what changed since version 1" in round_heading
     page.goto(f"{service.address}/{ACKNOWLEDGE}")
     fill_person(page, "[data-hb-ack-form]", name="Dana Reader", employee_id=f"W{width}", department="Library",
                 role="employee")
@@ -108,7 +117,9 @@ def test_an_outdated_acknowledgement_shows_what_changed_then_acknowledges_again(
     page.locator("[data-hb-certificate]").wait_for()
     assert not since.is_visible()
     stored = [row for row in service.store.rows("acknowledgement") if row["employee_id"] == f"W{width}"]
-    assert [(row["policy_version"], row["policy_hash"]) for row in stored] == [("2", policy.content_hash())]
+    assert [row["policy_version"] for row in stored] == ["1", "2"]  # version 1 from the fixture
+    assert stored[-1]["policy_hash"] == policy.content_hash()
+    assert json.loads(stored[-1]["questions"]) == ["who-it-guides"]
 
 
 def test_a_reminder_link_shows_what_changed_on_any_browser(service, page):

@@ -17,12 +17,15 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from handbook.changes import changed_questions
 from handbook.grading import GradingError, grade_attempt
 from handbook.history import current_refs, is_current
 from handbook.models.forms import FormField
+from handbook.models.quiz import Quiz
 from handbook.project import Project
 from handbook.records.cleantext import email_problem, text_problem
 from handbook.records.contract import PERSON_FIELDS, normalise_employee_id
+from handbook.records.earlier import acknowledged_versions
 from handbook.records.errors import Conflict, InvalidRecord, NotCurrent, UnknownReference, Unreadable
 from handbook.records.model import Record, error_messages
 from handbook.records.store import Store, Stored
@@ -134,7 +137,19 @@ def check_person(project: Project, record: Record) -> None:
         raise InvalidRecord("person.employee_id: an employee id needs letters or digits, not only spaces")
 
 
-def grade(project: Project, record: Record, source: str = "api") -> Grading:
+def _changed_only(project: Project, store: Store | None, record: Record, quiz: Quiz, asked: list[str]
+                  ) -> bool:
+    """An attempt of only the questions on what changed since a version this person
+    acknowledged, for a quiz that allows it (``reacknowledge: changed``)."""
+    changed = changed_questions(project, quiz)
+    versions = [version for version, ids in changed.items() if sorted(ids) == sorted(asked)]
+    if not versions or store is None:
+        return False
+    mine = acknowledged_versions(store, record.policy.id, str(record.person.value("employee_id")))
+    return bool(mine & set(versions))
+
+
+def grade(project: Project, record: Record, source: str = "api", store: Store | None = None) -> Grading:
     """Re-grade the attempt against the quiz of the stated version; report a forged score."""
     if record.quiz is None:
         return Grading()
@@ -142,7 +157,8 @@ def grade(project: Project, record: Record, source: str = "api") -> Grading:
     if quiz.exam and source != "exam":  # its attempts are drawn, counted and graded by the service
         raise InvalidRecord(f"quiz: '{quiz.id}' is an exam: take it on its page, where the service grades it")
     asked = list(record.questions or [])
-    if len(asked) != quiz.presented:  # a client picks no easier, shorter attempt than others sit
+    if len(asked) != quiz.presented and not _changed_only(project, store, record, quiz, asked):
+        # a client picks no easier, shorter attempt than others sit
         raise InvalidRecord(f"questions: an attempt of quiz '{quiz.id}' presents {quiz.presented} "
                             f"questions, not {len(asked)}")
     try:
@@ -253,7 +269,7 @@ def accept(project: Project, store: Store, record: Record, source: str) -> Store
     says why it cannot be."""
     check_policy(project, store, record, source)
     check_person(project, record)
-    grading = grade(project, record, source)
+    grading = grade(project, record, source, store)
     check_acknowledgement(project, record, grading)
     check_form(project, record)
     stored = store.add(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source)
