@@ -85,7 +85,7 @@ def link(project: Project, row: StatusRow, settings: ReminderSettings) -> str:
     requirement = row.requirement
     if requirement.acknowledge:
         target = html_href(page_path("acknowledge", requirement.acknowledge))
-        if row.read_version:
+        if row.status == "outdated" and row.read_version:
             target += f"?since={row.read_version}"
     else:
         target = html_href(page_path("quiz", requirement.pass_quiz))

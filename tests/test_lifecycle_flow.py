@@ -93,6 +93,8 @@ def test_material_change_then_editorial_fix(tmp_path):
                                            "since are editorial)")
         assert after["E5"][0] == "outdated"  # still on version 1: the material change stands
         assert sum(status == "outdated" for status, _ in after.values()) == 1
+        status, _, html = service.get("/hr", service.auth())
+        assert status == 200 and "(version 2; editorial changes since)" in html
         assert service.post("/api/records", acknowledgement(v2, "E5", "Eli Early"))[0] == 201  # v2 counts
         assert statuses(root, db, roster)["E5"][0] == "complete"
         page = service.get(f"/{ACK}")[2]

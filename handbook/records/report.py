@@ -74,7 +74,8 @@ class StatusRow:
     completed: date | None
     detail: str
     read_version: str | None = None
-    """For ``outdated``: the version the person acknowledged or passed."""
+    """The version the person acknowledged, when not the current one: ``outdated``, or complete
+    through an editorial lineage."""
 
     def as_dict(self) -> dict[str, object]:
         person = {column: getattr(self.person, column) for column in PERSON_COLUMNS}
@@ -201,14 +202,16 @@ def status(project: Project, requirement: Requirement, person: Person, done: lis
     what = f"{kind} {target} version {version}"
     if passes:
         last = max(d.on for d in passes)
-        read = max(passes, key=lambda d: d.on).version
-        what += f" (read version {read}; the changes since are editorial)" if read != version else ""
+        newest = max(passes, key=lambda d: d.on).version
+        read = newest if newest != version else None  # an earlier version, only editorial changes since
+        what += f" (read version {read}; the changes since are editorial)" if read else ""
         if requirement.renew_every_months:
             renew = add_months(last, requirement.renew_every_months)
             if renew < as_of:
                 return StatusRow(person, requirement, "overdue", renew, last, f"renewal of {what} was due")
-            return StatusRow(person, requirement, "complete", renew, last, f"renew by {renew.isoformat()}")
-        return StatusRow(person, requirement, "complete", due, last, what)
+            renewal = f"renew by {renew.isoformat()}"
+            return StatusRow(person, requirement, "complete", renew, last, renewal, read)
+        return StatusRow(person, requirement, "complete", due, last, what, read)
     if current:
         last = max(d.on for d in current)
         return StatusRow(person, requirement, "failed", due, None,
