@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from handbook.build import build
@@ -61,6 +62,11 @@ def test_material_change_then_editorial_fix(tmp_path):
         assert f'href="../{CHANGES}"' in service.get("/policies/admin-policy-6.html")[2]
         outdated = ("outdated", "has version 1; current is 2")
         assert statuses(root, db, roster) == {"E4": outdated, "E5": outdated}
+
+        code, out, _ = kit.cli("records", "evidence", str(root), "E5", "--json", "--db", str(db))
+        shown = json.loads(out)["records"][0]["policy"]  # the words E5 read, from the history
+        assert shown["available"] and shown["note"].startswith("The text of version 1 as published")
+        assert any(kit.OLD_WORDS in line["text"] for line in shown["text"])
 
         stale = acknowledgement(v1, "E4", "Dana Reader")  # a page loaded before version 2
         status, _, answer = service.post("/api/records", stale)
