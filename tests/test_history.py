@@ -3,6 +3,7 @@ versions only go up, and an editorial publication records the lineage that keeps
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from handbook.project import load_project
@@ -102,3 +103,33 @@ def test_publish_names_an_unknown_policy(tmp_path):
     root = copy_project(tmp_path)
     result = run("publish", str(root), "--policy", "no-such")
     assert result.returncode == 2 and "unknown policy 'no-such'; known: admin-policy-6" in result.stderr
+
+
+BROKEN = [
+    ("version: '1'", "version: 1", "version: 1 is read as the number 1; quote it"),
+    ("published: '", "published: 'not-a-day' #", "'not-a-day' is not a valid date"),
+    ("change: material", "change: sweeping", "change: Input should be 'material' or 'editorial'"),
+    ("hash: ", "hash: abc #", "hash: String should match pattern"),
+    ("words:\n", "words: 5\nunused:\n", "unknown field 'unused'"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), BROKEN, ids=[case[2][:20] for case in BROKEN])
+def test_a_broken_history_file_is_one_located_line(tmp_path, old, new, message):
+    root = copy_project(tmp_path)
+    publish(root)
+    edit(root / HISTORY / "v1.yaml", old, new)
+    lines = problem_lines(run("check", str(root)))
+    assert any(line.startswith(f"{HISTORY}/v1.yaml:") and message in line for line in lines), lines
+
+
+def test_words_that_are_no_policy_are_located(tmp_path):
+    root = copy_project(tmp_path)
+    publish(root)
+    path = root / HISTORY / "v1.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("words:")] + "words: {id: admin-policy-6}\n", encoding="utf-8")
+    line = line_in(path, "words:")
+    assert problem_lines(run("check", str(root))) == [
+        f"{HISTORY}/v1.yaml:{line}:8: words: not the words of this policy version; restore the file from "
+        "version control"]
