@@ -17,6 +17,7 @@ from handbook.records.roster import COLUMNS as ROSTER_COLUMNS
 
 if TYPE_CHECKING:
     from handbook.project import Project
+    from handbook.records.report import Report
     from handbook.records.store import Store
 
 PROJECT_DIR = click.Path(file_okay=False, dir_okay=True, exists=True, path_type=Path)
@@ -49,8 +50,9 @@ def check(directory: Path) -> None:
         _fail([str(problem) for problem in problems] + [f"{len(problems)} problem(s) found"])
     assert project is not None
     from handbook.checks.quizzes import certification_warnings
+    from handbook.checks.review import review_warnings
 
-    for warning in certification_warnings(project):
+    for warning in [*certification_warnings(project), *review_warnings(project, date.today())]:
         click.echo(str(warning), err=True)
     click.echo(f"ok: {len(project.policies)} policies, {len(project.roles)} roles")
     click.echo(coverage_line(project))
@@ -282,19 +284,10 @@ def records_import(paths: tuple[Path, ...], db: Path | None) -> None:
     click.echo(summary)
 
 
-@main.command()
-@PROJECT_ARGUMENT
-@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
-              help=f"Staff roster CSV: {', '.join(ROSTER_COLUMNS)} [DIR/{layout.ROSTER}].")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Status CSV [standard output].")
-@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML report.")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), help="Date to judge deadlines by [today].")
-@DB_OPTION
-def report(directory: Path, roster: Path | None, out: Path | None, html: Path | None, as_of: datetime | None,
-           db: Path | None) -> None:
-    """Who is complete, missing, outdated, failed or overdue against the roster."""
-    from handbook.records.html import render_report
-    from handbook.records.report import build_report, status_csv
+def _judge(directory: Path, roster: Path | None, as_of: datetime | None, db: Path | None
+           ) -> tuple[Project, Report, list[str], Path]:
+    """The project, the completion report as of a day, the roster's problem lines, the store's path."""
+    from handbook.records.report import build_report
     from handbook.records.roster import read_roster
 
     roster = roster or directory / layout.ROSTER
@@ -308,12 +301,37 @@ def report(directory: Path, roster: Path | None, out: Path | None, html: Path | 
         result = build_report(project, people, store.rows(), day)
     finally:
         store.close()
+    return project, result, problems, store.path
+
+
+ROSTER_OPTION = click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
+                             help=f"Staff roster CSV: {', '.join(ROSTER_COLUMNS)} [DIR/{layout.ROSTER}].")
+AS_OF_OPTION = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]),
+                            help="Date to judge deadlines by [today].")
+
+
+@main.command()
+@PROJECT_ARGUMENT
+@ROSTER_OPTION
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Status CSV [standard output].")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path), help="Also write an HTML report.")
+@AS_OF_OPTION
+@DB_OPTION
+def report(directory: Path, roster: Path | None, out: Path | None, html: Path | None, as_of: datetime | None,
+           db: Path | None) -> None:
+    """Who is complete, missing, outdated, failed or overdue against the roster."""
+    from handbook.checks.review import reviews_due
+    from handbook.records.html import render_report
+    from handbook.records.report import status_csv
+
+    project, result, problems, _ = _judge(directory, roster, as_of, db)
     _write_csv(status_csv(result), out)
     if out is not None:
         click.echo(f"wrote the status CSV to {out}", err=True)
     if html is not None:
         title = f"Completion report: {project.handbook.organization}"
-        page = render_report(result, title, roster_problems=problems, site_title=project.handbook.site_title)
+        page = render_report(result, title, roster_problems=problems, site_title=project.handbook.site_title,
+                             reviews=reviews_due(project, result.as_of))
         html.write_text(page, encoding="utf-8")
         click.echo(f"wrote the HTML report to {html.resolve()} (open it in a browser)", err=True)
     for stranger in result.strangers:
@@ -441,3 +459,83 @@ def records_evidence(paths: tuple[str, ...], out: Path | None, as_json: bool, db
     problems += evidence.chain_problems
     if problems:
         _fail(problems)
+
+
+@main.command()
+@PROJECT_ARGUMENT
+@click.option("--policy", "policy_id", required=True, help="The id of the policy to publish.")
+@click.option("--editorial", is_flag=True,
+              help="A typo or formatting fix: earlier acknowledgements stay current (default: material, "
+                   "everyone acknowledges again).")
+@click.option("--note", help="What changed and why, shown on the 'what changed' page.")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="Publication date [today].")
+def publish(directory: Path, policy_id: str, editorial: bool, note: str | None, on: datetime | None) -> None:
+    """Record the policy's current version and words in its history (policy_source/history/);
+    commit the file written. The version in the policy file must be new, or the same words."""
+    from handbook.history import PublishRefused
+    from handbook.history import publish as write
+
+    project = _project(directory)
+    policies = {policy.id: policy for policy in project.policies}
+    if policy_id not in policies:
+        _fail([f"unknown policy '{policy_id}'; known: {', '.join(sorted(policies))}"], 2)
+    policy = policies[policy_id]
+    try:
+        done = write(project.root, policy, project.history.get(policy_id, []),
+                     "editorial" if editorial else "material", note, on.date() if on else date.today())
+    except PublishRefused as refused:
+        _fail(refused.lines)
+    where = done.path.relative_to(project.root)
+    if done.already:
+        click.echo(f"version {policy.version} of {policy_id} is already published with these words ({where})")
+        return
+    change = done.version.change
+    click.echo(f"published {policy_id} version {policy.version} ({change}) to {where}; commit it")
+
+
+@main.command()
+@PROJECT_ARGUMENT
+@ROSTER_OPTION
+@click.option("--dry-run", is_flag=True, help="Print the messages that would be sent; send, record nothing.")
+@AS_OF_OPTION
+@DB_OPTION
+def remind(directory: Path, roster: Path | None, dry_run: bool, as_of: datetime | None,
+           db: Path | None) -> None:
+    """Email each person what they still have to do (missing, outdated, failed, overdue, or a
+    renewal soon due), with a link to the page; tell managers of people long overdue.
+
+    SMTP settings come from the handbook file's reminders: block; the user name and password from
+    HANDBOOK_SMTP_USER and HANDBOOK_SMTP_PASSWORD. The same reminder is not sent twice within
+    interval_days (the records file keeps what was sent)."""
+    import smtplib
+
+    from handbook.records.reminders import ReminderLog
+    from handbook.remind import plan, render, send
+    from handbook.templatefiles import TemplateFailed
+
+    project, result, problems, store_path = _judge(directory, roster, as_of, db)
+    settings = project.handbook.reminders
+    if settings is None:
+        source = project.handbook.source.display
+        _fail([f"{source}:1:1: add a reminders: block (site_url, host, port, from) to send reminders"], 2)
+    for line in problems:
+        click.echo(line, err=True)
+    log = ReminderLog(store_path)
+    reminders = plan(project, result, settings, log)
+    try:
+        render(project, reminders, result.as_of)
+    except TemplateFailed as failed:
+        _fail([str(failed.problem)])
+    escalations = sum(reminder.escalation for reminder in reminders)
+    summary = f"{len(reminders)} reminder(s), {escalations} to managers"
+    if dry_run:
+        for reminder in reminders:
+            click.echo(f"To: {reminder.to}\nSubject: {reminder.subject}\n\n{reminder.text}\n")
+        click.echo(f"dry run: would send {summary}; nothing sent", err=True)
+        return
+    try:
+        send(reminders, settings, log, result.as_of,
+             sent=lambda reminder: click.echo(f"sent to {reminder.to}: {reminder.subject}"))
+    except (smtplib.SMTPException, OSError) as error:
+        _fail([f"cannot send through {settings.host}:{settings.port}: {error}"])
+    click.echo(f"sent {summary}", err=True)

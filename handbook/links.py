@@ -27,6 +27,7 @@ PAGES: dict[str, str] = {
     "quizzes": "quizzes/index.md",
     "quiz": "quizzes/{id}.md",
     "acknowledge": "acknowledge/{id}.md",
+    "changes": "changes/{id}.md",
 }
 
 
@@ -73,6 +74,10 @@ def known_links(project: Project) -> dict[str, str]:
     targets.update({f"checklist:{c.id}": page_path("checklist", c.id) for c in project.checklists})
     targets.update({f"form:{f.id}": page_path("form", f.id) for f in project.forms})
     targets.update({f"quiz:{q.id}": page_path("quiz", q.id) for q in project.quizzes})
+    for policy in project.policies:  # a "what changed" page per published version after the first
+        for version in project.history.get(policy.id, [])[1:]:
+            ident = f"{policy.id}/v{version.version}"
+            targets[f"changes:{ident}"] = page_path("changes", ident)
     acknowledged = [p for p in project.policies if p.acknowledgement]
     targets.update({f"acknowledge:{p.id}": page_path("acknowledge", p.id) for p in acknowledged})
     return targets

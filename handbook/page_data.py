@@ -13,12 +13,13 @@ error, and the wrapping ``div`` keeps the name the script lost. The person block
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from handbook.models.checklists import Checklist
 from handbook.models.forms import Form
+from handbook.models.history import VersionRef
 from handbook.models.policy import Policy
 from handbook.models.quiz import Quiz
 from handbook.models.roles import Role
@@ -51,9 +52,11 @@ def records_data(project: Project) -> str:
     return html_json({"contract": browser_contract(), "endpoint": project.handbook.records.endpoint or ""})
 
 
-def quiz_data(quiz: Quiz, policy: Policy, policy_href: str, cited: Mapping[str, str]) -> str:
+def quiz_data(quiz: Quiz, policy: Policy, policy_href: str, cited: Mapping[str, str],
+              changed: Mapping[str, list[str]] | None = None) -> str:
     """What quiz.js needs, answer key included: the page is a self-check, and says so.
-    Each question's clauses come with their citations (``cited``: clause id -> citation)."""
+    Each question's clauses come with their citations (``cited``: clause id -> citation);
+    ``changed`` maps an earlier policy version to the questions on what changed since it."""
     questions = [
         {
             "id": q.id,
@@ -79,6 +82,7 @@ def quiz_data(quiz: Quiz, policy: Policy, policy_href: str, cited: Mapping[str, 
         "draw": quiz.presented,
         "attempts": quiz.attempts,
         "questions": questions,
+        "changed": dict(changed or {}),
     })
 
 
@@ -99,15 +103,19 @@ def exam_data(quiz: Quiz, project: Project, policy_href: str, cited: Mapping[str
 
 
 def acknowledgement_data(policy: Policy, needs: list[tuple[Quiz, list[Role]]], hrefs: Mapping[str, str],
-                         roles: list[Role]) -> str:
+                         roles: list[Role], current: Sequence[VersionRef] = (),
+                         since: Sequence[str] = ()) -> str:
     """What acknowledge.js puts in the record, and the self-checks whose pass it needs: each
-    quiz the rule names, and for every role the quiz that role passes (null: none)."""
+    quiz the rule names, and for every role the quiz that role passes (null: none). ``current``
+    are the versions whose acknowledgements still count (an editorial lineage); ``since`` the
+    earlier versions the page can show the changes from."""
     assert policy.acknowledgement is not None, "only policies with an acknowledgement have the page"
     quizzes = [{"id": quiz.id, "version": quiz.version, "title": quiz.title, "href": hrefs[quiz.id],
                 "roles": [role.id for role in passing]} for quiz, passing in needs]
     by_role = {role.id: next((quiz.id for quiz, passing in needs if role in passing), None) for role in roles}
     return html_json({"policy": policy_ref(policy), "statement": policy.acknowledgement.statement,
-                      "quizzes": quizzes, "by_role": by_role})
+                      "quizzes": quizzes, "by_role": by_role, "since": list(since),
+                      "current": [ref.model_dump() for ref in current] or [policy_ref(policy)]})
 
 
 def form_data(form: Form, policy: Policy, send_to: str) -> str:

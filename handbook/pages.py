@@ -12,6 +12,7 @@ comes next on a person's path), so templates only lay out what they are given.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -19,10 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handbook import page_data
+from handbook.changes import Changes, changed_questions, compare, outdated_versions
 from handbook.citations import citations
+from handbook.history import as_policy, current_refs
 from handbook.links import html_href, page_path, parse_link, relative
 from handbook.models.forms import Form
 from handbook.models.handbook import Audience, Step
+from handbook.models.history import PublishedVersion
 from handbook.models.policy import Clause, Policy
 from handbook.models.quiz import Quiz
 from handbook.project import Project
@@ -202,12 +206,53 @@ def home_pages(project: Project, strings: Strings) -> Iterable[Page]:
     yield Page(page_path("home"), "home.md.j2", strings.text("nav.home"), (), context)
 
 
+def changes_id(policy_id: str, version: str) -> str:
+    """The id of the page saying what changed in ``version`` (``changes:<this>`` links to it)."""
+    return f"{policy_id}/v{version}"
+
+
+def versions(project: Project, policy: Policy) -> list[tuple[PublishedVersion, str | None]]:
+    """The policy's published versions, newest first, each with the id of its "what changed"
+    page (None for the first, which has nothing to compare with)."""
+    published = project.history.get(policy.id, [])
+    return [(version, changes_id(policy.id, version.version) if i else None)
+            for i, version in reversed(list(enumerate(published)))]
+
+
+def changes_since(project: Project, policy: Policy
+                  ) -> list[tuple[PublishedVersion, Changes, list[PublishedVersion]]]:
+    """For each earlier published version whose acknowledgements are outdated now, what
+    changed from it to the current words, and the later versions that say why (newest first)."""
+    published = project.history.get(policy.id, [])
+    return [(version, changes, [after for after in reversed(published[i + 1 :]) if after.note])
+            for i, version, changes in outdated_versions(project, policy)]
+
+
+def changes_pages(project: Project, strings: Strings) -> Iterable[Page]:
+    """A page per published version that has one before it: what changed, and the note."""
+    sections = policy_sections(project, strings)
+    for policy in project.policies:
+        published = project.history.get(policy.id, [])
+        for previous, version in itertools.pairwise(published):
+            old, new = as_policy(previous), as_policy(version)
+            if old is None or new is None:
+                continue  # a history file handbook check refuses
+            title = strings.text("nav.changes_title", citation=policy.short_citation, version=version.version)
+            context = {"policy": policy, "version": version, "previous": previous,
+                       "changes": compare(old, new), "current": version.version == policy.version}
+            section = (*sections[policy.id], strings.text("nav.changes"))
+            nav_title = strings.text("nav.changes_version", version=version.version)
+            path = page_path("changes", changes_id(policy.id, version.version))
+            yield Page(path, "changes.md.j2", title, section, context, nav_title, policy.id)
+
+
 def policy_pages(project: Project, strings: Strings) -> Iterable[Page]:
     sections = policy_sections(project, strings)
     for policy in project.policies:
         title = strings.text("nav.policy", citation=policy.short_citation, title=policy.title)
         path = page_path("policy", policy.id)
-        context = {"policy": policy, "training": training(project, [policy]), "clauses": clause_views(policy)}
+        context = {"policy": policy, "training": training(project, [policy]), "clauses": clause_views(policy),
+                   "versions": versions(project, policy)}
         yield Page(path, "policy.md.j2", title, sections[policy.id], context, strings.text("nav.the_policy"),
                    policy.id)
 
@@ -326,7 +371,8 @@ def quiz_pages(project: Project, strings: Strings) -> Iterable[Page]:
             "quiz": quiz, "policy": policy, "audience": roles, "records": records, "unlocks": unlocks,
             "person": page_data.person_block(f"quiz-{quiz.id}", project.roles, quiz.audience[0], strings),
             "data": (page_data.exam_data(quiz, project, policy_href, citations(policy)) if quiz.exam
-                     else page_data.quiz_data(quiz, policy, policy_href, citations(policy))),
+                     else page_data.quiz_data(quiz, policy, policy_href, citations(policy),
+                                              changed_questions(project, quiz))),
             "self_checks": [q for q in project.quizzes if q.policy == policy.id and not q.exam],
         }
         yield Page(path, "exam.md.j2" if quiz.exam else "quiz.md.j2", quiz.title, section, context,
@@ -341,9 +387,13 @@ def acknowledge_pages(project: Project, strings: Strings) -> Iterable[Page]:
             path = page_path("acknowledge", policy.id)
             needs = required_quizzes(project, policy)
             hrefs = {quiz.id: html_href(relative(path, page_path("quiz", quiz.id))) for quiz, _ in needs}
+            since = changes_since(project, policy)
+            refs = current_refs(policy, project.history.get(policy.id, []))
             context = {"policy": policy, "needs": needs, "gate": gate_lines(needs), "records": records,
                        "person": page_data.person_block("ack", project.roles, strings=strings),
-                       "data": page_data.acknowledgement_data(policy, needs, hrefs, project.roles)}
+                       "since": since,
+                       "data": page_data.acknowledgement_data(policy, needs, hrefs, project.roles, refs,
+                                                              [version.version for version, _, _ in since])}
             title = strings.text("nav.acknowledge_policy", citation=policy.short_citation)
             nav_title = strings.text("nav.acknowledge")
             yield Page(path, "acknowledge.md.j2", title, sections[policy.id], context, nav_title, policy.id)
@@ -354,6 +404,7 @@ PAGE_KINDS: list[Callable[[Project, Strings], Iterable[Page]]] = [
     policy_pages,
     quiz_pages,
     acknowledge_pages,
+    changes_pages,
     checklist_pages,
     form_pages,
     role_pages,

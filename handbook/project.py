@@ -18,6 +18,7 @@ from handbook.models.base import ID_HINT, ID_PATTERN, Document
 from handbook.models.checklists import Checklist
 from handbook.models.forms import Form
 from handbook.models.handbook import HandbookFile
+from handbook.models.history import PublishedVersion
 from handbook.models.policy import Policy
 from handbook.models.quiz import Quiz
 from handbook.models.requirements import RequirementsFile
@@ -60,6 +61,8 @@ class Project:
     checklists: list[Checklist] = field(default_factory=list)
     forms: list[Form] = field(default_factory=list)
     requirements_file: RequirementsFile = field(default_factory=RequirementsFile)
+    history: dict[str, list[PublishedVersion]] = field(default_factory=dict)
+    """Policy id -> its published versions, oldest first (handbook.history)."""
 
     @property
     def roles(self) -> list[Role]:
@@ -173,6 +176,10 @@ def load_project(root: Path) -> tuple[Project | None, list[Problem]]:
     # Cross-check what did load, so one run reports schema and reference problems alike.
     fields = {k.field: loaded[k.name] if k.many else _first(loaded[k.name], k) for k in SOURCE_KINDS}
     project = Project(root=root, **fields)  # type: ignore[arg-type]
+    from handbook.history import read_history
+
+    project.history, history_problems = read_history(root)
+    problems += history_problems
     problems += check_project(project, frozenset(failed))
     return (project, []) if not problems else (None, sorted(set(problems)))
 

@@ -27,11 +27,14 @@ from handbook.projectfiles import (
 )
 from handbook.resources import builtin_templates
 
-PARTS = ("pages", "assets", "overrides")
-"""The folders of ``site_templates/``: page templates, files copied into the site, theme overrides."""
+PARTS = ("pages", "assets", "overrides", "mail")
+"""The folders of ``site_templates/``: page templates, files copied into the site, theme overrides,
+and the reminder emails (``handbook remind``)."""
 
-LIMITS = {"pages": MAX_TEMPLATE_BYTES, "assets": MAX_ASSET_BYTES, "overrides": MAX_ASSET_BYTES}
-TEMPLATE_SUFFIXES = {"pages": (".j2", ".md", ".html"), "assets": (), "overrides": (".html", ".xml", ".j2")}
+LIMITS = {"pages": MAX_TEMPLATE_BYTES, "assets": MAX_ASSET_BYTES, "overrides": MAX_ASSET_BYTES,
+          "mail": MAX_TEMPLATE_BYTES}
+TEMPLATE_SUFFIXES = {"pages": (".j2", ".md", ".html"), "assets": (), "overrides": (".html", ".xml", ".j2"),
+                     "mail": (".j2",)}
 """Files of each part that are Jinja templates, so must be UTF-8 text (the rest are copied as bytes)."""
 
 
@@ -73,9 +76,10 @@ class PageTemplates(jinja2.BaseLoader):
     template runs can be reported at that file's line.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, part: str = "pages") -> None:
         self.root = root
-        self.folders = template_dirs(root, "pages")
+        self.part = part
+        self.folders = template_dirs(root, part)
         self.names: dict[str, str] = {}
         """Jinja's file name of each loaded template -> how problems name it."""
 
@@ -88,7 +92,7 @@ class PageTemplates(jinja2.BaseLoader):
             if not (path.exists() or path.is_symlink()):
                 continue
             display = display_path(path, self.root)
-            text, problem = decode_utf8(read_template_file(path, base, self.root, "pages"), display)
+            text, problem = decode_utf8(read_template_file(path, base, self.root, self.part), display)
             if problem or text is None:
                 raise TemplateFailed(problem or Problem(display, 1, 1, "cannot read template"))
             self.names[str(path)] = display
@@ -102,7 +106,7 @@ class PageTemplates(jinja2.BaseLoader):
         where = _innermost(error, self.names)
         if isinstance(error, jinja2.TemplateSyntaxError) and error.filename in self.names:
             where = (self.names[error.filename], error.lineno)
-        name, line = where or ("site_templates/pages", 1)
+        name, line = where or (f"site_templates/{self.part}", 1)
         return Problem(name, line, 1, f"template error: {one_line(error)}")
 
 

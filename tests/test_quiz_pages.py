@@ -16,7 +16,7 @@ from tests.paperwork import page_data, person_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "handbook" / "site_templates" / "assets"
-BUDGET = 20_000  # bytes, unminified
+BUDGET = 20_500  # bytes, unminified (20,000 before asking only the questions on what changed, issue 16)
 
 
 def test_quiz_runtime_stays_under_its_size_budget():

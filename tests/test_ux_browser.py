@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from handbook.build import build
 from handbook.links import PAGES
 from handbook.project import load_project
-from tests.conftest import ROOT, axe_violations
+from tests.conftest import ROOT, axe_violations, copy_project, served_folder
+from tests.lifecycle_kit import NEW_WORDS, OLD_WORDS, change_words, publish
 from tests.quiz_driver import ACKNOWLEDGE, EMPLOYEE, SMA, check_answers, key, presented, quiz_data
 
 pytestmark = pytest.mark.browser
@@ -32,8 +34,11 @@ KINDS = {
     "role": "roles/sma.html",
     "requirements": "requirements.html",
     "glossary": "glossary.html",
+    "changes": "changes/admin-policy-6/v2.html",
 }
 PATHS = {**KINDS, "exam": SMA}
+PUBLISHED_ONLY = {"changes"}
+"""Page kinds only a handbook with published versions has: looked at on ``published_url``."""
 """Every page kind, and the exam page (a quiz graded by the service: a page of its own)."""
 SIZES = {"phone": (375, 740), "desktop": (1280, 800)}
 SHIPPED, _ = load_project(ROOT)
@@ -44,6 +49,23 @@ CHECKLIST_KEY = f"handbook:checklist:employee:{EMPLOYEE_CHECKLIST.version}"
 
 def test_every_page_kind_is_looked_at():
     assert set(KINDS) == set(PAGES)
+
+
+@pytest.fixture(scope="module")
+def published_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The shipped handbook with version 1 published, a clause changed and version 2 published."""
+    root = copy_project(tmp_path_factory.mktemp("published") / "project")
+    publish(root)
+    change_words(root, OLD_WORDS, NEW_WORDS, "2")
+    publish(root, "--note", "Vital, not merely valuable")
+    with served_folder(build(root).site_dir) as url:
+        yield url
+
+
+@pytest.fixture
+def base_for(site_url: str, request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """The site a page kind is looked at on (the published one only when needed: it is built)."""
+    return lambda kind: request.getfixturevalue("published_url") if kind in PUBLISHED_ONLY else site_url
 
 
 @pytest.fixture(params=sorted(SIZES), ids=sorted(SIZES))
@@ -137,8 +159,8 @@ def arrive(tab, base: str, kind: str, stored: dict[str, Any], action: Callable[[
 
 
 @pytest.mark.parametrize(("kind", "state", "stored", "action"), CASES, ids=[f"{c[0]}, {c[1]}" for c in CASES])
-def test_no_overflow_and_no_wcag_violations_in_any_state(screen, site_url, kind, state, stored, action):
-    arrive(screen, site_url, kind, stored, action)
+def test_no_overflow_and_no_wcag_violations_in_any_state(screen, base_for, kind, state, stored, action):
+    arrive(screen, base_for(kind), kind, stored, action)
     overflow = screen.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"{kind} ({state}) is {overflow}px wider than the {screen.size} screen"
     assert axe_violations(screen) == []
@@ -200,9 +222,9 @@ def keyboard_stops(tab) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("kind", sorted(PATHS))
-def test_every_control_the_keyboard_reaches_shows_it_has_focus(screen, site_url, kind):
+def test_every_control_the_keyboard_reaches_shows_it_has_focus(screen, base_for, kind):
     """Tab through the page: each stop is on screen and its outline or shadow changes."""
-    screen.goto(f"{site_url}/{PATHS[kind]}")
+    screen.goto(f"{base_for(kind)}/{PATHS[kind]}")
     stops = keyboard_stops(screen)
     assert len(stops) > 5
     hidden = [stop["name"] for stop in stops if not stop["shown"]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from handbook.checks.history import check_history
 from handbook.checks.paperwork import check_checklists, check_forms
 from handbook.checks.policies import check_acknowledgements, check_handbook, check_policies, check_roles
 from handbook.checks.quizzes import check_quizzes
@@ -24,6 +25,7 @@ CHECKS: list[Callable[[Project], list[Problem]]] = [
     check_checklists,
     check_forms,
     check_requirements,
+    check_history,
 ]
 
 

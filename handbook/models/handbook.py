@@ -80,6 +80,22 @@ class Wording(Model):
                                            "password vault.")
 
 
+class ReminderSettings(Model):
+    """How ``handbook remind`` emails people. The SMTP user name and password come from the
+    environment only (HANDBOOK_SMTP_USER, HANDBOOK_SMTP_PASSWORD), never from this file."""
+
+    site_url: Text = Field(description="Where people open the handbook, e.g. https://handbook.example.org/.")
+    host: Text = Field(default="localhost", description="The SMTP server.")
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS before sending.")
+    from_: Text = Field(alias="from", description="The sender, e.g. Handbook <handbook@example.org>.")
+    lead_days: int = Field(default=14, ge=0, le=365, description="Remind of a renewal this many days ahead.")
+    escalate_after_days: int = Field(
+        default=14, ge=1, le=365, description="Tell the manager too once this many days overdue.")
+    interval_days: int = Field(
+        default=7, ge=1, le=365, description="Send one reminder again only after this many days.")
+
+
 class HandbookFile(Document):
     organization: Text
     site_title: Text
@@ -88,3 +104,4 @@ class HandbookFile(Document):
     audiences: list[Audience] = Field(default_factory=list)
     records: RecordsSettings = Field(default_factory=RecordsSettings)
     wording: Wording = Field(default_factory=Wording)
+    reminders: ReminderSettings | None = None

@@ -194,6 +194,11 @@ class Policy(Document):
                                     "(http:// or https://).")
     citation: CitationStyle = Field(default_factory=CitationStyle,
                                     description="How the policy and its clauses are cited.")
+    # Review dates (handbook.checks.review): when the policy is next looked at by its owner.
+    review_every_months: int | None = Field(
+        default=None, ge=1, le=120,
+        description="Review the policy this many months after it took effect or was last published.")
+    next_review: date | None = Field(default=None, description="The date of the next review, YYYY-MM-DD.")
 
     @field_validator("source_url")
     @classmethod
@@ -247,6 +252,11 @@ class Policy(Document):
         return self._content_hash
 
     def _compute_hash(self) -> str:
+        return words_hash(self.words())
+
+    def words(self) -> dict[str, object]:
+        """The words a reader sees, as plain data: what the hash covers and a published
+        version keeps (handbook.history), so a history file's hash can be recomputed."""
 
         def words(clause: Clause) -> dict[str, object]:
             keep = clause.model_dump(include={"id", "label", "title", "term", "abbreviation", "text"})
@@ -254,7 +264,7 @@ class Policy(Document):
                 keep["history"] = clause.history
             return {**keep, "clauses": [words(child) for child in clause.clauses]}
 
-        canonical = {
+        canonical: dict[str, object] = {
             "id": self.id,
             "series": self.series,
             "number": self.number,
@@ -268,5 +278,10 @@ class Policy(Document):
             canonical["adopted_by"] = self.adopted_by.model_dump(mode="json")
         if self.amendments:
             canonical["amendments"] = [entry.model_dump(mode="json") for entry in self.amendments]
-        blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        return canonical
+
+
+def words_hash(words: Mapping[str, object]) -> str:
+    """SHA-256 of a policy's :meth:`Policy.words` in one canonical JSON form."""
+    blob = json.dumps(words, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()

@@ -119,6 +119,11 @@ class Quiz(Document):
         ),
     )
     questions: list[Question] = Field(min_length=1)
+    reacknowledge: Literal["all", "changed"] = Field(
+        default="all",
+        description=("changed: a person acknowledging again after a material change (the page opened with "
+                     "?since=their version) answers only the questions citing clauses changed since; "
+                     "all: the whole quiz, as anyone."))
 
     @property
     def exam(self) -> bool:

@@ -35,6 +35,11 @@ class Conflict(RecordError):
     """A different record with the same id is already stored."""
 
 
+class NotCurrent(Conflict):
+    """An acknowledgement of a version that is no longer current: the person read words that
+    have since changed materially, so they acknowledge the current version instead."""
+
+
 class StoreUnavailable(RecordError):
     """The store cannot keep a record now (removed, replaced, read-only, full, locked), so
     nothing was stored and nobody may be told otherwise; ``retry_after`` (seconds) is set when

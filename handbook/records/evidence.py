@@ -20,6 +20,8 @@ from typing import Any
 
 import jinja2
 
+from handbook.history import as_policy
+from handbook.models.policy import Policy
 from handbook.project import Project
 from handbook.records import chain
 from handbook.records.contract import PERSON_IDS, normalise_employee_id
@@ -147,6 +149,15 @@ def _policy_text(project: Project | None, policy_id: str, version: str, content_
                       "The text is not available: the project's sources did not load.")
         return shown
     shown.title = policy.heading
+    published = next((p for p in project.history.get(policy_id, []) if p.version == version
+                      and p.hash == content_hash), None) if project else None
+    earlier = as_policy(published) if published else None
+    if published and earlier and (policy.version != version or policy.content_hash() != content_hash):
+        shown.available, shown.title = True, earlier.heading
+        shown.note = (f"The text of version {version} as published ({published.source.display}); its SHA-256 "
+                      "content hash matches the record.")
+        shown.text = _lines(earlier)
+        return shown
     if policy.version != version or policy.content_hash() != content_hash:
         shown.note = (f"The text of version {version} (hash {content_hash}) is not available: the current "
                       f"project has version {policy.version} (hash {policy.content_hash()}). The hash above "
@@ -156,9 +167,13 @@ def _policy_text(project: Project | None, policy_id: str, version: str, content_
     shown.available = True
     shown.note = (f"The current project's text of version {version}; its SHA-256 content hash matches "
                   "the record.")
-    shown.text = [PolicyLine(depth, clause.label or "", clause.title or clause.term or "", clause.text or "")
-                  for clause, depth in policy.walk()]
+    shown.text = _lines(policy)
     return shown
+
+
+def _lines(policy: Policy) -> list[PolicyLine]:
+    return [PolicyLine(depth, clause.label or "", clause.title or clause.term or "", clause.text or "")
+            for clause, depth in policy.walk()]
 
 
 def _questions(labels: Labels, quiz_id: str | None, asked: list[str] | None,

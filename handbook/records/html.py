@@ -33,6 +33,7 @@ def what_is_needed(row: StatusRow, as_of: date) -> str:
     due, left = ENGLISH.long_date(row.due), (row.due - as_of).days
     done = ENGLISH.long_date(row.completed) if row.completed else ""
     if row.status == "complete":
+        done += f" (version {row.read_version}; editorial changes since)" if row.read_version else ""
         return f"Done on {done}; renew by {due}" if row.requirement.renew_every_months else f"Done on {done}"
     if row.status == "outdated":
         return f"Done on {done} for an earlier version; the current version is needed (due {due})"
@@ -65,7 +66,7 @@ def render_report(report: Report | None, title: str, **extra: Any) -> str:
                  "by_requirement": by_requirement(report)}
     context = {"report": report, "title": title, "live": False, "generated": None, "totals": None,
                "exports": (), "no_report": "", "as_of": "", "roster_problems": (), "csrf": "",
-               "site_title": title, "home_href": "", "statuses": STATUSES,
+               "site_title": title, "home_href": "", "statuses": STATUSES, "reviews": (),
                "as_of_words": ENGLISH.long_date(as_of), **views, **extra}
     return _environment.get_template("report.html.j2").render(context)
 

@@ -17,12 +17,16 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from handbook.changes import changed_questions
 from handbook.grading import GradingError, grade_attempt
+from handbook.history import current_refs, is_current
 from handbook.models.forms import FormField
+from handbook.models.quiz import Quiz
 from handbook.project import Project
 from handbook.records.cleantext import email_problem, text_problem
 from handbook.records.contract import PERSON_FIELDS, normalise_employee_id
-from handbook.records.errors import Conflict, InvalidRecord, UnknownReference, Unreadable
+from handbook.records.earlier import acknowledged_versions
+from handbook.records.errors import Conflict, InvalidRecord, NotCurrent, UnknownReference, Unreadable
 from handbook.records.model import Record, error_messages
 from handbook.records.store import Store, Stored
 
@@ -95,19 +99,29 @@ def _current(items: Sequence[V], kind: str, ident: str, version: str, policy_id:
     return item
 
 
-def check_policy(project: Project, store: Store, record: Record) -> None:
-    """The policy must be one this project has, at its current text or one already on record."""
+def check_policy(project: Project, store: Store, record: Record, source: str = "api") -> None:
+    """The policy must be one this project has, at its current text or one already on record
+    (stored, or published in its history). Through the service, an acknowledgement must be of
+    the current version (or one its editorial lineage keeps current): :class:`NotCurrent` says
+    which version is."""
     ref = record.policy
     policy = _by_id(project.policies, ref.id)
     if policy is None:
         known = ", ".join(p.id for p in project.policies)
         raise UnknownReference(f"policy.id: unknown policy '{ref.id}' (known: {known})")
-    if ref.version == policy.version:
-        if ref.hash != policy.content_hash():
-            raise UnknownReference(f"policy.hash: does not match the text of policy '{ref.id}' version "
-                                   f"'{ref.version}' (edited, or the policy changed without a new version)")
+    published = project.history.get(policy.id, [])
+    if is_current(current_refs(policy, published), ref.version, ref.hash):
         return
-    if store.knows_policy_version(ref.id, ref.version, ref.hash):
+    if ref.version == policy.version:
+        raise UnknownReference(f"policy.hash: does not match the text of policy '{ref.id}' version "
+                               f"'{ref.version}' (edited, or the policy changed without a new version)")
+    known_version = (any(p.version == ref.version and p.hash == ref.hash for p in published)
+                     or store.knows_policy_version(ref.id, ref.version, ref.hash))
+    if known_version and record.kind == "acknowledgement" and source == "api":
+        raise NotCurrent(f"policy.version: version '{ref.version}' of policy '{ref.id}' is no longer "
+                         f"current; the current version is '{policy.version}': reload the page, read what "
+                         "changed and acknowledge that version")
+    if known_version:
         return  # an earlier version, accepted while it was current: still a true record of it
     raise UnknownReference(f"policy.version: unknown version '{ref.version}' of policy '{ref.id}' "
                            f"(current: '{policy.version}')")
@@ -123,7 +137,19 @@ def check_person(project: Project, record: Record) -> None:
         raise InvalidRecord("person.employee_id: an employee id needs letters or digits, not only spaces")
 
 
-def grade(project: Project, record: Record, source: str = "api") -> Grading:
+def _changed_only(project: Project, store: Store | None, record: Record, quiz: Quiz, asked: list[str]
+                  ) -> bool:
+    """An attempt of only the questions on what changed since a version this person
+    acknowledged, for a quiz that allows it (``reacknowledge: changed``)."""
+    changed = changed_questions(project, quiz)
+    versions = [version for version, ids in changed.items() if sorted(ids) == sorted(asked)]
+    if not versions or store is None:
+        return False
+    mine = acknowledged_versions(store, record.policy.id, str(record.person.value("employee_id")))
+    return bool(mine & set(versions))
+
+
+def grade(project: Project, record: Record, source: str = "api", store: Store | None = None) -> Grading:
     """Re-grade the attempt against the quiz of the stated version; report a forged score."""
     if record.quiz is None:
         return Grading()
@@ -131,7 +157,8 @@ def grade(project: Project, record: Record, source: str = "api") -> Grading:
     if quiz.exam and source != "exam":  # its attempts are drawn, counted and graded by the service
         raise InvalidRecord(f"quiz: '{quiz.id}' is an exam: take it on its page, where the service grades it")
     asked = list(record.questions or [])
-    if len(asked) != quiz.presented:  # a client picks no easier, shorter attempt than others sit
+    if len(asked) != quiz.presented and not _changed_only(project, store, record, quiz, asked):
+        # a client picks no easier, shorter attempt than others sit
         raise InvalidRecord(f"questions: an attempt of quiz '{quiz.id}' presents {quiz.presented} "
                             f"questions, not {len(asked)}")
     try:
@@ -240,9 +267,9 @@ def answer_problem(field: FormField, answer: object) -> str | None:
 def accept(project: Project, store: Store, record: Record, source: str) -> Stored:
     """Check, re-grade and store one record; a :class:`~handbook.records.errors.RecordError`
     says why it cannot be."""
-    check_policy(project, store, record)
+    check_policy(project, store, record, source)
     check_person(project, record)
-    grading = grade(project, record, source)
+    grading = grade(project, record, source, store)
     check_acknowledgement(project, record, grading)
     check_form(project, record)
     stored = store.add(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source)

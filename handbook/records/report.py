@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from sqlite3 import Row
 
+from handbook.history import current_refs, is_current
 from handbook.models.requirements import Requirement
 from handbook.project import Project
 from handbook.records.contract import normalise_employee_id
@@ -72,6 +73,9 @@ class StatusRow:
     due: date
     completed: date | None
     detail: str
+    read_version: str | None = None
+    """The version the person acknowledged, when not the current one: ``outdated``, or complete
+    through an editorial lineage."""
 
     def as_dict(self) -> dict[str, object]:
         person = {column: getattr(self.person, column) for column in PERSON_COLUMNS}
@@ -187,20 +191,27 @@ def _current(project: Project, requirement: Requirement) -> tuple[str, str, str]
 def status(project: Project, requirement: Requirement, person: Person, done: list[Done], as_of: date
            ) -> StatusRow:
     kind, target, version = _current(project, requirement)
-    current_hash = project.policy(target).content_hash() if kind == "policy" else ""
     mine = [d for d in done if d.kind == kind and d.target == target]
-    current = [d for d in mine if d.version == version and d.content_hash == current_hash]
+    if kind == "policy":  # the current version, or an earlier one only editorial changes separate from it
+        refs = current_refs(project.policy(target), project.history.get(target, []))
+        current = [d for d in mine if is_current(refs, d.version, d.content_hash)]
+    else:
+        current = [d for d in mine if d.version == version]
     passes = [d for d in current if d.passed]
     due = person.deadlines_from + timedelta(days=requirement.within_days_of_hire)
     what = f"{kind} {target} version {version}"
     if passes:
         last = max(d.on for d in passes)
+        newest = max(passes, key=lambda d: d.on).version
+        read = newest if newest != version else None  # an earlier version, only editorial changes since
+        what += f" (read version {read}; the changes since are editorial)" if read else ""
         if requirement.renew_every_months:
             renew = add_months(last, requirement.renew_every_months)
             if renew < as_of:
                 return StatusRow(person, requirement, "overdue", renew, last, f"renewal of {what} was due")
-            return StatusRow(person, requirement, "complete", renew, last, f"renew by {renew.isoformat()}")
-        return StatusRow(person, requirement, "complete", due, last, what)
+            renewal = f"renew by {renew.isoformat()}"
+            return StatusRow(person, requirement, "complete", renew, last, renewal, read)
+        return StatusRow(person, requirement, "complete", due, last, what, read)
     if current:
         last = max(d.on for d in current)
         return StatusRow(person, requirement, "failed", due, None,
@@ -209,7 +220,7 @@ def status(project: Project, requirement: Requirement, person: Person, done: lis
     if older:
         latest = max(older, key=lambda d: d.on)
         return StatusRow(person, requirement, "outdated", due, latest.on,
-                         f"has version {latest.version}; current is {version}")
+                         f"has version {latest.version}; current is {version}", latest.version)
     late = as_of > due
     return StatusRow(person, requirement, "overdue" if late else "missing", due, None,
                      f"{what} {'was' if late else 'is'} due {due.isoformat()}")

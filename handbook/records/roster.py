@@ -24,9 +24,9 @@ _FIELDS = {field.id: field for field in contract.PERSON_FIELDS}
 PERSON_COLUMNS = tuple(_column(_FIELDS[name]) for name in contract.PERSON_COLUMNS)
 """The record's person fields as roster columns, in the exports' order."""
 COLUMNS = (*PERSON_COLUMNS, "hire_date")
-OPTIONAL = ("role_since",)
-"""Columns a roster may have: the date the person took on their current role(s); deadlines run
-from it, falling back to ``hire_date``."""
+OPTIONAL = ("role_since", "manager_email")
+"""Columns a roster may have: the date the person took on their current role(s) (deadlines run
+from it, falling back to ``hire_date``), and whom ``handbook remind`` tells when they are overdue."""
 REQUIRED = tuple(_column(field) for field in contract.PERSON_FIELDS if field.required)
 """Columns that may not be empty in any row."""
 
@@ -38,6 +38,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "department": ("dept", "department name", "division", "board", "board/commission"),
     "roles": ("role", "role ids", "handbook roles"),
     "hire_date": ("hire date", "date of hire", "hired", "start date", "date hired"),
+    "manager_email": ("manager email", "manager", "manager e-mail", "supervisor email", "supervisor"),
     "role_since": ("role since", "role start", "role start date", "in role since", "position start date",
                    "date in role"),
 }
@@ -74,6 +75,7 @@ class Person:
     roles: tuple[str, ...]
     hire_date: date
     role_since: date | None = None
+    manager_email: str = ""
 
     @property
     def deadlines_from(self) -> date:
@@ -140,5 +142,5 @@ def _person(line: int, row: dict[str, str], role_ids: set[str], seen: dict[str, 
     hired = dates["hire_date"]
     assert hired is not None
     person = Person(line, values["employee_id"], values["name"], values["email"], values["department"],
-                    roles, hired, dates["role_since"])
+                    roles, hired, dates["role_since"], values["manager_email"])
     return person, []

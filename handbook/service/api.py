@@ -25,6 +25,7 @@ from handbook.records.errors import (
     Expired,
     InvalidRecord,
     NotAllowed,
+    NotCurrent,
     NotFound,
     RecordError,
     StoreBusy,
@@ -47,6 +48,7 @@ STATUS: dict[type[Exception], int] = {
     TooLarge: 413,
     InvalidRecord: 422,  # UnknownReference too: it is an InvalidRecord
     Conflict: 409,  # an exam attempt answered twice too
+    NotCurrent: 409,  # an acknowledgement of a policy version no longer current (says which is)
     NotFound: 404,  # an unknown exam or exam attempt
     NotAllowed: 403,  # another person's attempt, or every attempt used
     Expired: 410,

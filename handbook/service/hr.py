@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from handbook.checks.review import reviews_due
 from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS
 from handbook.records.html import SITE_HOME, render_login, render_report
@@ -90,6 +91,7 @@ def hr_routes(state: ServiceState) -> list[Route]:
                              site_title=state.project.handbook.site_title, home_href=SITE_HOME,
                              exports=tuple(EXPORTS), totals=totals, no_report=no_report,
                              as_of=date.today().isoformat(), roster_problems=problems,
+                             reviews=reviews_due(state.project, date.today()),
                              csrf=session.csrf if session else "")
         return HTMLResponse(html, headers=HEADERS)
 

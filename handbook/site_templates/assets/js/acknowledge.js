@@ -16,6 +16,8 @@
     var form = this.form = box.querySelector("[data-hb-ack-form]"), started = records.now();
     this.box = box;
     this.key = store.keys.acknowledged(data.policy.id);
+    /* A reminder links here with ?since=<the version the person acknowledged>. */
+    this.asked = new URLSearchParams(window.location.search).get("since");
     this.pass = null;
     this.submission = new records.Submission(box, form, function () { return self.build(started); });
     ["input", "change"].forEach(function (type) { form.addEventListener(type, function () { self.lookUp(); }); });
@@ -98,6 +100,7 @@
   Acknowledgement.prototype.startOver = function () {
     this.form.reset();
     this.submission.clear();
+    this.showSince(null);
     ["[data-hb-certificate]", "[data-hb-ack-done]", "[data-hb-ack-earlier]"].forEach(function (part) {
       this.box.querySelector(part).hidden = true;
     }, this);
@@ -114,8 +117,19 @@
       at: receivedAt || record.submitted_at, id: record.id};
     store.set(this.key, all);
   };
+  /* Current: this version, or an earlier one only editorial changes separate from it. */
   Acknowledgement.prototype.current = function (entry) {
-    return entry.version === this.data.policy.version && entry.hash === this.data.policy.hash;
+    return this.data.current.some(function (ref) { return ref.version === entry.version && ref.hash === entry.hash; });
+  };
+  /* What changed since ``version`` (one section per earlier version, made by the build), shown
+     alone; none when ``version`` is null or has no section. */
+  Acknowledgement.prototype.showSince = function (version) {
+    var shown = null;
+    this.box.querySelectorAll("[data-hb-ack-since]").forEach(function (section) {
+      section.hidden = section.getAttribute("data-hb-ack-since") !== version;
+      if (!section.hidden) shown = section;
+    });
+    return shown;
   };
   /* On arrival: the latest acknowledgement of this version made here, if any; true when shown. */
   Acknowledgement.prototype.showDone = function () {
@@ -139,6 +153,7 @@
     var ids = employeeId ? [employeeId].filter(function (id) { return all[id]; }) : Object.keys(all);
     var entry = ids.length ? all[ids[0]] : null;
     slot.hidden = !entry;
+    this.showSince(entry && !this.current(entry) ? entry.version : this.asked);
     if (!entry) return;
     slot.textContent = text(this.current(entry) ? "ack.already" : "ack.earlier", {name: entry.name, employee_id: ids[0],
       version: entry.version, current: this.data.policy.version, when: text.when(entry.at)});
@@ -156,6 +171,7 @@
     this.remember(record, receivedAt);
     this.form.hidden = true;
     box.querySelector("[data-hb-ack-earlier]").hidden = true;
+    this.showSince(null);
     var certificate = box.querySelector("[data-hb-certificate]");
     certificate.hidden = false;
     certificate.querySelector("h2").focus();

@@ -200,6 +200,9 @@
     this.spent = box.querySelector("[data-hb-quiz-spent]");
     this.offer = box.querySelector("[data-hb-quiz-practice-offer]");
     this.state = load(this.data.id, this.data.version);
+    /* ?since=V: acknowledging again, only the questions on what changed since V (page data). */
+    this.since = new URLSearchParams(location.search).get("since");
+    this.only = this.data.changed[this.since];
     this.submission = new window.handbookRecords.Submission(recordForm, recordForm, function () { return self.record(recordForm); });
     this.view.form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(false); });
     box.querySelector("[data-hb-quiz-confirm-go]").addEventListener("click", function () { self.submit(true); });
@@ -243,8 +246,9 @@
     this.offer.hidden = practice || !this.missed() || (focus && !this.limitReached());
     this.box.querySelector("[data-hb-quiz-practice-text]").textContent = text("quiz.practice_offer", {count: this.missed()});
     if (!practice && this.limitReached()) { this.view.form.hidden = true; return; }
-    var pool = d.questions.filter(function (q) { return practice ? ids.indexOf(q.id) >= 0 : true; });
-    if (!practice && d.draw < pool.length) {
+    var only = practice ? ids : this.only;
+    var pool = d.questions.filter(function (q) { return only ? only.indexOf(q.id) >= 0 : true; });
+    if (!only && d.draw < pool.length) {
       var drawn = shuffled(pool).slice(0, d.draw);
       pool = pool.filter(function (q) { return drawn.indexOf(q) >= 0; });
     }
@@ -252,7 +256,8 @@
     if (!practice) this.submission.clear();  // nothing said of the last attempt's record stays
     this.round = {practice: practice, questions: pool, started_at: window.handbookRecords.now()};
     this.view.show(pool, d.shuffle.options);
-    this.box.querySelector("[data-hb-quiz-round]").textContent = practice ? text("quiz.practice_round") : text("quiz.round");
+    this.box.querySelector("[data-hb-quiz-round]").textContent = practice ? text("quiz.practice_round") :
+      this.only ? text("quiz.changed_round", {version: this.since}) : text("quiz.round");
     this.box.querySelector("[data-hb-quiz-footer]").hidden = false;
     this.view.form.hidden = false;
     if (focus) this.box.querySelector("[data-hb-quiz-round]").focus();
