@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,5 +186,6 @@ def discover(settings: SignInSettings | None, environ: Mapping[str, str]) -> Pro
         raise ProviderUnavailable(f"set the client secret in {settings.client_secret_env} where the service "
                                   "runs (the handbook's sign_in.client_secret_env names that variable)")
     provider = Provider(settings, secret)
-    asyncio.run(provider.discover())
+    with ThreadPoolExecutor(1) as thread:  # an event loop of its own, whether or not the caller runs one
+        thread.submit(asyncio.run, provider.discover()).result()
     return provider
