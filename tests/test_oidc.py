@@ -175,7 +175,7 @@ def test_hr_signs_in_and_exports_and_the_audit_names_them(service: Service,
     cookies = signed_in(service, "hana", "/hr")
     assert me(service, cookies)["hr"] is True
     status, _, page = service.get("/hr", headers=cookie_header(cookies))
-    assert status == 200 and "Downloads" in page
+    assert status == 200 and "Downloads" in page and "Signed in as Hana Reyes (hana@example.org)" in page
     with caplog.at_level(logging.INFO, logger="handbook.audit"):
         status, _, text = service.get("/api/export/acknowledgements.csv", headers=cookie_header(cookies))
     assert status == 200 and text.startswith('"record_id"')

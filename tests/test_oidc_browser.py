@@ -120,3 +120,22 @@ def test_a_refused_sign_in_ends_on_a_clear_accessible_page(page, signed_site: Se
     assert again.get_attribute("href") == "/auth/login?next=/"
     assert settled_axe_violations(page) == []
     shots(page, tmp_path, "sign-in-refused")
+
+
+def test_hr_signs_in_with_their_account_and_downloads(page, signed_site: Service, tmp_path: Path) -> None:
+    hana, base = account("hana"), signed_site.address
+    page.goto(f"{base}/hr")
+    assert settled_axe_violations(page) == []
+    shots(page, tmp_path, "hr-sign-in")
+    page.get_by_role("link", name="Sign in with your organisation account").click()
+    page.locator("#login").fill("hana")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/hr")
+    expect(page.locator("#signed-in")).to_have_text(f"Signed in as {hana['name']} ({hana['email']}).")
+    assert settled_axe_violations(page) == []
+    shots(page, tmp_path, "hr-signed-in")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="acknowledgements.csv").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8-sig").startswith('"record_id"')
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("link", name="Sign in with your organisation account")).to_be_visible()

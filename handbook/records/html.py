@@ -65,7 +65,7 @@ def render_report(report: Report | None, title: str, **extra: Any) -> str:
                  "by_requirement": by_requirement(report)}
     context = {"report": report, "title": title, "live": False, "generated": None, "totals": None,
                "exports": (), "no_report": "", "as_of": "", "roster_problems": (), "csrf": "",
-               "site_title": title, "home_href": "", "statuses": STATUSES,
+               "signed_in": "", "site_title": title, "home_href": "", "statuses": STATUSES,
                "as_of_words": ENGLISH.long_date(as_of), **views, **extra}
     return _environment.get_template("report.html.j2").render(context)
 

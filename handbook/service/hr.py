@@ -93,6 +93,13 @@ def hr_routes(state: ServiceState) -> list[Route]:
         found = state.signed_in_session(request)
         return state.session(request) or (found[0] if found else None)
 
+    def who(request: Request) -> str:
+        """Who the page says is signed in: the person's account, or the access code."""
+        if state.session(request) is not None:
+            return "Signed in with the HR access code"
+        signed = state.signed_in(request)
+        return f"Signed in as {signed.label}" if signed is not None else ""
+
     async def page(request: Request) -> Response:
         if not state.hr_enabled:
             return login_page(TURNED_OFF, 503,
@@ -109,7 +116,7 @@ def hr_routes(state: ServiceState) -> list[Route]:
                              site_title=state.project.handbook.site_title, home_href=SITE_HOME,
                              exports=tuple(EXPORTS), totals=totals, no_report=no_report,
                              as_of=date.today().isoformat(), roster_problems=problems,
-                             csrf=session.csrf if session else "")
+                             csrf=session.csrf if session else "", signed_in=who(request))
         return HTMLResponse(html, headers=HEADERS)
 
     async def login(request: Request) -> Response:
