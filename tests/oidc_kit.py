@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
+import yaml
 
 from handbook.models.handbook import SignInSettings
 from handbook.service.oidc import Provider, discover
@@ -95,6 +96,14 @@ def settings(issuer: str, client_id: str = "handbook", redirect_url: str | None 
         "claims": {"employee_id": "employee_id", "name": "name", "email": "email"},
         "hr": {"group_claim": "groups", "groups": [HR_GROUP]}, **changes}
     return SignInSettings.model_validate(data)
+
+
+def configure(project: Path, settings: SignInSettings) -> None:
+    """Write ``settings`` as the ``sign_in:`` block of a project copy's handbook file."""
+    path = project / "policy_source" / "handbook.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["sign_in"] = settings.model_dump()
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def provider(issuer: str, client_id: str = "handbook", redirect_url: str | None = None,

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -287,3 +288,13 @@ def test_signed_out_records_stay_self_asserted_when_sign_in_is_on(service: Servi
     status, _, body = service.post("/api/records", record)
     assert status == 201, body
     assert stored_rows(tmp_path / "records.sqlite")[-1]["identity"] == "self-asserted"
+
+
+@pytest.mark.parametrize(("asked", "goes_to"), [
+    ("/hr", "/hr"), ("/quizzes/x.html?a=1", "/quizzes/x.html?a=1"), ("//evil.example/x", "/"),
+    ("https://evil.example/", "/"), ("/\\evil.example", "/"), ("evil", "/"), ("", "/")])
+def test_after_sign_in_the_browser_goes_only_to_a_page_of_this_site(service: Service, asked: str,
+                                                                     goes_to: str) -> None:
+    status, headers, body, _ = sign_in(service, "ann", quote(asked, safe=""))
+    assert status == 303, body
+    assert headers["location"] == goes_to

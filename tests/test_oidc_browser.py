@@ -11,8 +11,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from handbook.build import build
+from handbook.service.oidc import discover
 from tests.conftest import copy_project
-from tests.oidc_kit import account, free_port, oidc_issuer, provider  # noqa: F401 (the session fixture)
+from tests.oidc_kit import (
+    SECRET_VARIABLE,
+    account,
+    client,
+    configure,
+    free_port,
+    oidc_issuer,  # noqa: F401 (the session fixture)
+    settings,
+)
 from tests.quiz_driver import (
     ACKNOWLEDGE,
     EMPLOYEE,
@@ -22,19 +32,24 @@ from tests.quiz_driver import (
     quiz_data,
     settled_axe_violations,
 )
-from tests.records_kit import Service
+from tests.records_kit import Service, project_at
 
 pytestmark = pytest.mark.browser
 WIDTHS = (375, 1280)
 
 
 @pytest.fixture(scope="module")
-def signed_site(built_site: Path, tmp_path_factory: pytest.TempPathFactory,
+def signed_site(tmp_path_factory: pytest.TempPathFactory,
                 oidc_issuer: str) -> Iterator[Service]:  # noqa: F811
+    """The shipped handbook with a sign_in block, built, served with its provider discovered."""
     base = tmp_path_factory.mktemp("signin-browser")
-    port = free_port()
-    found = provider(oidc_issuer, "handbook", f"http://127.0.0.1:{port}/auth/callback")
-    service = Service(copy_project(base / "project"), built_site, base / "records.sqlite", provider=found)
+    port, project = free_port(), copy_project(base / "project")
+    redirect = f"http://127.0.0.1:{port}/auth/callback"
+    configure(project, settings(oidc_issuer, "handbook", redirect))
+    site = build(project).site_dir
+    secret = {SECRET_VARIABLE: client("handbook")["client_secret"]}
+    found = discover(project_at(project).handbook.sign_in, secret)  # as handbook serve does at start
+    service = Service(project, site, base / "records.sqlite", provider=found)
     service.listen(port)
     yield service
     service.close()
@@ -103,6 +118,14 @@ def test_staff_sign_in_fills_and_locks_the_person_and_records_them(page, signed_
     assert rows == [("quiz-attempt", "E100", "oidc", ann["sub"]),
                     ("acknowledgement", "E100", "oidc", ann["sub"])]
 
+    for other in ("forms/violation-report.html", "quizzes/admin-policy-6-sma.html"):  # a form, the exam
+        page.goto(f"{base}/{other}")
+        expect(page.locator("[data-hb-signin]")).to_contain_text(f"Signed in as {ann['name']}")
+        first = page.locator("fieldset.hb-person").first
+        expect(first.locator("[data-hb-person='employee_id'] input")).to_have_value(ann["employee_id"])
+        assert first.locator("[data-hb-person='name'] input").evaluate("input => input.readOnly") is True
+
+    page.goto(f"{base}/{ACKNOWLEDGE}")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{base}/{ACKNOWLEDGE}")
     expect(page.locator("[data-hb-signin]")).to_contain_text("Sign in so the record shows it was you")

@@ -133,6 +133,9 @@ class Provider:
                                                            leeway=self.settings.clock_skew_seconds))
         except (jose.JoseError, ValueError) as error:
             raise _refusal(error, self.issuer) from None
+        except httpx.HTTPError as error:  # the keys, fetched again for a key id not seen before
+            raise SignInRefused("The provider's signing keys could not be read to check the sign-in "
+                                f"({type(error).__name__}).", "provider-unreachable") from None
         return self.person(await self._with_userinfo(claims, token))
 
     async def _with_userinfo(self, claims: dict[str, Any], token: dict[str, Any]) -> dict[str, Any]:

@@ -227,12 +227,13 @@
   };
 
   /* ---- sign-in ---- */
-  /* Who the records service says is signed in, asked once per page load: null when no service
-     of this site answers (a page opened from a file, no endpoint, one on another site). */
+  /* Who the records service says is signed in, asked once per page load: null when the handbook
+     has no sign-in or no service of this site answers (a page opened from a file, no endpoint,
+     one on another site). */
   var whoAsked = null;
   function signedIn() {
     var target = endpoint(), url = target.url && new URL(target.url, location.href);
-    if (!url || url.origin !== location.origin || !/\/records$/.test(url.pathname)) return Promise.resolve(null);
+    if (!settings().sign_in || !url || url.origin !== location.origin || !/\/records$/.test(url.pathname)) return Promise.resolve(null);
     if (!whoAsked) {
       whoAsked = fetch(url.pathname.replace(/\/records$/, "/me"), {headers: {Accept: "application/json"}, cache: "no-store"})
         .then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
