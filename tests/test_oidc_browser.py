@@ -103,6 +103,7 @@ def test_staff_sign_in_fills_and_locks_the_person_and_records_them(page, signed_
     note = page.locator(f"{form} [data-hb-signin-note]")
     expect(note).to_contain_text("come from your organisation account")
     assert locked(page, form, "employee_id") == ann["employee_id"]
+    assert page.locator("[data-hb-ack-restart]").is_hidden()  # "Not you?": sign out instead
     page.locator(f"{form} [name='department']").fill("Parks")
     page.locator(f"{form} [name='role']").select_option("employee")
     page.locator("#ack-agree").check()

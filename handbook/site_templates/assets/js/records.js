@@ -293,6 +293,7 @@
     signedIn().then(function (me) {
       if (!me || !me.sign_in) return;
       showSignIn(root, me, !!root.querySelector("[data-hb-exam]"));
+      document.body.classList.toggle("hb-signed-in", !!me.signed_in);  // no "Not you?": sign out instead
       if (me.signed_in) blocks.forEach(function (block) { lockPerson(block, me); });
     });
   });
