@@ -7,15 +7,17 @@ it on first use. Under CI=true a missing Node fails the tests instead of skippin
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -29,6 +31,7 @@ from tests.records_kit import wait_for
 FOLDER = Path(__file__).resolve().parent / "oidc"
 ACCOUNTS = json.loads((FOLDER / "accounts.json").read_text(encoding="utf-8"))
 SECRET_VARIABLE = "HANDBOOK_OIDC_SECRET"
+T = TypeVar("T")
 HR_GROUP = "town-hr"
 
 
@@ -104,6 +107,12 @@ def configure(project: Path, settings: SignInSettings) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["sign_in"] = settings.model_dump()
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """A coroutine's result, on an event loop of its own (Playwright's may run in this thread)."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def provider(issuer: str, client_id: str = "handbook", redirect_url: str | None = None,

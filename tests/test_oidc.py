@@ -28,6 +28,7 @@ from tests.oidc_kit import (
     cookies_of,
     oidc_issuer,  # noqa: F401  (the session fixture)
     provider,
+    run,
 )
 from tests.records_kit import Service, acknowledgement, project_at
 
@@ -149,6 +150,16 @@ def test_signed_in_person_cannot_file_as_someone_else(service: Service, project_
     assert status == 403 and "signed in as Ann Example" in body["detail"]
 
 
+def test_a_sign_in_that_makes_no_valid_person_is_refused_as_json(service: Service, project_root: Path,
+                                                                  tmp_path: Path) -> None:
+    cookies = signed_in(service, "odd")  # the provider says the email is "odd at example"
+    record = acknowledgement(project_at(project_root), employee_id="E300", name="Odd Address")
+    del record["person"]["email"]
+    status, _, body = service.post("/api/records", record, headers=cookie_header(cookies))
+    assert status == 422 and body["detail"].startswith("person (from your sign-in).email:"), body
+    assert stored_rows(tmp_path / "records.sqlite") == []
+
+
 def test_exams_require_sign_in_and_record_who_sat_them(service: Service, project_root: Path,
                                                        tmp_path: Path) -> None:
     project = project_at(project_root)
@@ -246,12 +257,10 @@ def test_bad_id_tokens_are_refused_with_a_clear_page(project_root: Path, built_s
                                                      changes: dict[str, Any], expected: str) -> None:
     if client_id == "handbook-audience":  # the token the provider hands over: one it issued to other-app
         other = provider(oidc_issuer, "other-app")
-        import asyncio
-
-        flow = asyncio.run(other.authorization())
+        flow = run(other.authorization())
         back = at_provider(flow.url, "ann", client("other-app")["redirect_uri"])
         code = dict(p.split("=", 1) for p in back.url.split("?", 1)[1].split("&"))["code"]
-        assert asyncio.run(other.signed_in(code, flow)).subject == account("ann")["sub"]
+        assert run(other.signed_in(code, flow)).subject == account("ann")["sub"]
     db = tmp_path / "records.sqlite"
     app = make_service(project_root, built_site, db, oidc_issuer, client_id, **changes)
     try:

@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+from pydantic import ValidationError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -36,7 +37,7 @@ from handbook.records.errors import (
 )
 from handbook.records.intake import accept, parse
 from handbook.records.labels import Labels
-from handbook.records.model import Person
+from handbook.records.model import Person, PersonBlock, Record, error_messages
 from handbook.records.store import Stored
 from handbook.service.identity import SignedIn, bound_person
 from handbook.service.openapi import openapi_document
@@ -177,6 +178,17 @@ async def admitted_body(state: ServiceState, request: Request) -> tuple[dict[str
         return problem(400, "the client went away before sending the whole body")
 
 
+def signed_person(signed: SignedIn, record: Record) -> PersonBlock:
+    """The record's person block with the sign-in's fields; :class:`InvalidRecord` when what the
+    provider says does not make a valid one (an email that is not one)."""
+    try:
+        person: PersonBlock = Person.model_validate(bound_person(signed, record.person.model_dump()))
+    except ValidationError as error:
+        problems = [f"person (from your sign-in).{line}" for line in error_messages(error)]
+        raise InvalidRecord(problems) from None
+    return person
+
+
 def signed_in_here(state: ServiceState, request: Request) -> SignedIn | None:
     """Who sign-in says sends this request: only for a post from the site's own pages (a
     permitted other origin posts without the cookie's say)."""
@@ -198,8 +210,7 @@ def record_routes(state: ServiceState) -> list[Route]:
         project = state.project  # read once: the project of the pages on screen now
         signed = signed_in_here(state, request)
         if signed is not None:
-            record = record.model_copy(update={"person": Person.model_validate(
-                bound_person(signed, record.person.model_dump()))})
+            record = record.model_copy(update={"person": signed_person(signed, record)})
         stored = await run_store(accept, project, state.store, record, "api",
                                  signed.record_identity if signed else None)
         return JSONResponse(stored_answer(stored), status_code=201,

@@ -35,6 +35,7 @@ from handbook.service.state import SIGN_IN_COOKIE, ServiceState
 FLOW_COOKIE = "handbook_signin_flow"
 FLOW_SECONDS = 600
 MAX_FLOWS = 10_000
+MAX_FORM = 4096
 LOGIN, CALLBACK, LOGOUT, ME = "/auth/login", "/auth/callback", "/auth/logout", "/api/me"
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -88,6 +89,16 @@ def local_path(target: str | None) -> str:
         return "/"
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else "/"
+
+
+async def small_body(request: Request) -> bytes:
+    """A posted form of at most MAX_FORM bytes ("" past that: its fields are then missing)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM:
+            return b""
+    return body
 
 
 def signin_routes(state: ServiceState) -> list[Route]:
@@ -151,7 +162,7 @@ def signin_routes(state: ServiceState) -> list[Route]:
 
     async def logout(request: Request) -> Response:
         """Ends the local session (the provider's own stays: signing out there is its business)."""
-        body = await request.body() if int(request.headers.get("content-length") or 0) <= 4096 else b""
+        body = await small_body(request)
         target = local_path(csrf.form_value(body, "next"))
         response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
         response.delete_cookie(SIGN_IN_COOKIE, path="/", httponly=True, samesite="lax")
