@@ -21,8 +21,10 @@ from handbook.service.exams import exam_routes
 from handbook.service.headers import SecurityHeaders
 from handbook.service.hr import hr_routes
 from handbook.service.logs import AccessLog
+from handbook.service.oidc import Provider
 from handbook.service.ratelimit import RateLimiter
 from handbook.service.sessions import Clock, SessionPolicy, Sessions, SqliteSessions
+from handbook.service.signin import signin_routes
 from handbook.service.site import ServedSite
 from handbook.service.state import SIGN_INS_PER_MINUTE, ServiceState
 from handbook.static import site_routes
@@ -32,19 +34,23 @@ DEFAULT_POLICY = SessionPolicy()
 
 def create_app(site: ServedSite, store: Store, *, token: str | None = None, roster: Path | None = None,
                routes: Sequence[BaseRoute] = (), on_html: Callable[[str], str] | None = None,
-               sessions: SessionPolicy = DEFAULT_POLICY, clock: Clock = time.time) -> Starlette:
+               sessions: SessionPolicy = DEFAULT_POLICY, clock: Clock = time.time,
+               provider: Provider | None = None) -> Starlette:
     """The service over ``site`` (the build on screen and its project) and ``store``.
 
     ``token`` enables the exports and the HR page; ``roster`` is the CSV the HR page reports
     on. ``routes`` go first and ``on_html`` changes each page served: the preview adds its
     reload endpoints and script that way, so production never has them. HR sessions live in
     the records file under the ``sessions`` policy; ``clock`` is what they (and the sign-in
-    throttle) read the time from, so tests can move it on.
+    throttle) read the time from, so tests can move it on. ``provider`` is the organisation's
+    OpenID provider, already discovered (:func:`handbook.service.oidc.discover`): with it,
+    people sign in and records name who sent them.
     """
     hr_sessions = Sessions(SqliteSessions(store.path), sessions, clock)
     state = ServiceState(store, site, roster, token, sessions=hr_sessions,
-                         sign_in_limiter=RateLimiter(SIGN_INS_PER_MINUTE, clock))
-    every = [*routes, *record_routes(state), *exam_routes(state), *export_routes(state), *fallback_routes(),
+                         sign_in_limiter=RateLimiter(SIGN_INS_PER_MINUTE, clock), provider=provider)
+    every = [*routes, *record_routes(state), *exam_routes(state), *export_routes(state),
+             *signin_routes(state), *fallback_routes(),
              *hr_routes(state), *site_routes(site.folder, on_html)]
     # Outermost first: every answer is logged and carries the security headers, the JSON 500 too.
     middleware = [Middleware(AccessLog), Middleware(SecurityHeaders), Middleware(CatchAll)]

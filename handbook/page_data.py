@@ -48,8 +48,10 @@ def policy_ref(policy: Policy) -> dict[str, str]:
 
 
 def records_data(project: Project) -> str:
-    """The record contract and where records go: once on every page that makes records."""
-    return html_json({"contract": browser_contract(), "endpoint": project.handbook.records.endpoint or ""})
+    """The record contract and where records go: once on every page that makes records; and
+    whether the handbook has sign-in, so pages ask the service who is signed in only then."""
+    return html_json({"contract": browser_contract(), "endpoint": project.handbook.records.endpoint or "",
+                      "sign_in": project.handbook.sign_in is not None})
 
 
 def quiz_data(quiz: Quiz, policy: Policy, policy_href: str, cited: Mapping[str, str],

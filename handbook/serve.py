@@ -7,6 +7,7 @@ is ever shown to a visitor (a broken build stops the start with its problems ins
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from handbook.app import DEFAULT_POLICY, create_app
 from handbook.project import load_project
 from handbook.server import DEFAULT_OPTIONS, Fail, Options, Workspace
 from handbook.service import logs
+from handbook.service.oidc import Provider, ProviderUnavailable, discover
 from handbook.service.sessions import SessionPolicy
 from handbook.service.site import Served, ServedSite
 
@@ -36,6 +38,19 @@ def build_once(root: Path, workspace: Workspace) -> Served:
     return Served(result.site_dir, result.project)
 
 
+def sign_in(served: Served) -> Provider | None:
+    """The organisation's OpenID provider, discovered now; a provider that cannot be used stops
+    the start with one line, so records are never marked self-asserted by surprise."""
+    settings = served.project.handbook.sign_in
+    try:
+        provider = discover(settings, os.environ)
+    except ProviderUnavailable as error:
+        raise Fail([f"sign-in: {error}"], 2) from None
+    if provider is not None:
+        server.say(f"Sign-in through {provider.issuer} (client {provider.settings.client_id})")
+    return provider
+
+
 def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = None, token: str | None = None,
           site_dir: Path | None = None, options: Options = DEFAULT_OPTIONS,
           sessions: SessionPolicy = DEFAULT_POLICY) -> int:
@@ -52,7 +67,9 @@ def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = N
             served = build_once(root, resources.enter_context(Workspace(root)))
         else:
             served = prebuilt(root, site_dir)
-        app = create_app(ServedSite(served), store, token=token, roster=roster, sessions=sessions)
+        provider = sign_in(served)
+        app = create_app(ServedSite(served), store, token=token, roster=roster, sessions=sessions,
+                         provider=provider)
         server.run(app, listener, token, store.path, options)
 
     return server.serving(command)

@@ -169,10 +169,10 @@ class Service:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def listen(self) -> str:
-        """Serve the same app on 127.0.0.1 (an ephemeral port) too; returns its base URL."""
+    def listen(self, port: int = 0) -> str:
+        """Serve the same app on 127.0.0.1 (``port``, else an ephemeral one) too; returns its base URL."""
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        listener.bind(("127.0.0.1", 0))
+        listener.bind(("127.0.0.1", port))
         listener.listen(64)
         self._server = uvicorn.Server(uvicorn.Config(self.app, log_level="warning"))
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [listener]}, daemon=True)

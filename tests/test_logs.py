@@ -78,11 +78,12 @@ def test_each_request_is_one_access_line_without_query_or_person(session):
 
 
 def test_sign_ins_refusals_sign_outs_and_exports_are_audited_with_the_client_address(session):
+    """Each export names who took it: the HR page's session, or a script's bearer token."""
     expected = ["sign-in failed client=127.0.0.1 method=admin-token",
                 "sign-in ok client=127.0.0.1 method=admin-token",
-                "export client=127.0.0.1 file=acknowledgements.csv",
+                "export client=127.0.0.1 file=acknowledgements.csv who=admin-token",
                 "sign-out client=127.0.0.1 method=admin-token",
-                "export client=127.0.0.1 file=forms.csv"]
+                "export client=127.0.0.1 file=forms.csv who=bearer-token"]
     assert lines(session["output"], "audit") == expected
     assert lines(session["audit.log"], "audit") == expected  # and in the file beside the records
 

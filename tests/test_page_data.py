@@ -63,7 +63,9 @@ def test_every_person_block_is_the_one_the_contract_declares(built_site, project
     assert html.count("<legend>About you</legend>") == 1
     data = page_data(html)
     endpoint = project.handbook.records.endpoint or ""
-    assert data["records"] == {"contract": browser_contract(), "endpoint": endpoint}
+    assert data["records"] == {"contract": browser_contract(), "endpoint": endpoint,
+                               "sign_in": project.handbook.sign_in is not None}
+    assert data["records"]["sign_in"] is False  # the shipped handbook has no sign_in block
 
 
 def test_a_quiz_offers_every_role_and_starts_at_its_audience(built_site, project):

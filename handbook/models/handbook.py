@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from handbook.models.base import Document, Id, Model, Text
 
@@ -96,6 +98,75 @@ class ReminderSettings(Model):
         default=7, ge=1, le=365, description="Send one reminder again only after this many days.")
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+CALLBACK_PATH = "/auth/callback"
+
+
+def _web_address(value: str) -> str:
+    """An https address (plain http only on this machine, for trying sign-in out): tokens and
+    the client secret never cross a network in the clear."""
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return value
+    if parts.scheme == "http" and parts.hostname in LOOPBACK:
+        return value
+    raise ValueError(f"'{value}' must be an https:// address (http:// only for 127.0.0.1 or localhost)")
+
+
+def _callback(value: str) -> str:
+    if urlsplit(value).path != CALLBACK_PATH or urlsplit(value).query:
+        raise ValueError(f"the redirect URL is this service's address followed by {CALLBACK_PATH}, "
+                         f"e.g. https://handbook.example.org{CALLBACK_PATH}")
+    return value
+
+
+def _variable_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise ValueError(f"'{value}' is not an environment variable name (letters, digits and _), "
+                         "e.g. HANDBOOK_OIDC_SECRET")
+    return value
+
+
+WebAddress = Annotated[Text, AfterValidator(_web_address)]
+
+
+class ClaimMap(Model):
+    """Which claim of the provider's ID token (or user info) holds each person field."""
+
+    employee_id: Text = Field(default="preferred_username",
+                              description="e.g. employeeid (Entra optional claim) or email (Google).")
+    name: Text = "name"
+    email: Text = "email"
+
+
+class HrMembers(Model):
+    """Who is HR when signed in: anyone whose ``group_claim`` lists one of ``groups``, or
+    whose email is one of ``emails``."""
+
+    group_claim: Text = "groups"
+    groups: list[Text] = Field(default_factory=list)
+    emails: list[Text] = Field(default_factory=list)
+
+
+class SignInSettings(Model):
+    """Sign-in through the organisation's OpenID Connect provider (README, "Sign-in").
+
+    The client secret never lives in this file: ``client_secret_env`` names the environment
+    variable ``handbook serve`` reads it from."""
+
+    issuer: WebAddress = Field(
+        description="The provider's issuer URL, e.g. https://login.microsoftonline.com/TENANT/v2.0.")
+    client_id: Text
+    client_secret_env: Annotated[Text, AfterValidator(_variable_name)] = "HANDBOOK_OIDC_SECRET"
+    redirect_url: Annotated[WebAddress, AfterValidator(_callback)] = Field(
+        description="This service's callback as registered: https://HOST/auth/callback.")
+    scopes: list[Text] = Field(default_factory=lambda: ["openid", "profile", "email"])
+    claims: ClaimMap = Field(default_factory=ClaimMap)
+    hr: HrMembers = Field(default_factory=HrMembers)
+    exams_require_sign_in: bool = True
+    clock_skew_seconds: int = Field(default=60, ge=0, le=300)
+
+
 class HandbookFile(Document):
     organization: Text
     site_title: Text
@@ -105,3 +176,4 @@ class HandbookFile(Document):
     records: RecordsSettings = Field(default_factory=RecordsSettings)
     wording: Wording = Field(default_factory=Wording)
     reminders: ReminderSettings | None = None
+    sign_in: SignInSettings | None = None

@@ -38,6 +38,9 @@ RECORD_FIELDS: tuple[str, ...] = (
     "score_note", "started_at", "submitted_at", "user_agent", "received_at", "source", "body", "identity",
 )
 """The record columns the chain covers (fixed: a later column is not chained until a new version)."""
+CHAINED_WHEN_SET: tuple[str, ...] = ("identity_issuer", "identity_subject")
+"""Later record columns the chain covers when they hold a value: a row without one (every row
+written before they existed) has the content it always had, so its chain value stands."""
 VOID_FIELDS: tuple[str, ...] = ("record_id", "reason", "voided_by", "voided_at")
 
 META = """
@@ -52,6 +55,25 @@ CREATE TABLE IF NOT EXISTS voids (
 );
 CREATE INDEX IF NOT EXISTS voids_record ON voids (record_id);
 """
+
+
+def chained(row: dict[str, Any]) -> dict[str, Any]:
+    """What the chain covers of a record row: every ``RECORD_FIELDS`` column, and each
+    ``CHAINED_WHEN_SET`` column that holds a value."""
+    return {**{name: row.get(name) for name in RECORD_FIELDS},
+            **{name: row[name] for name in CHAINED_WHEN_SET if row.get(name) is not None}}
+
+
+def add_later_columns(db: sqlite3.Connection) -> None:
+    """Give a store made before them the ``CHAINED_WHEN_SET`` columns (nullable, so no row changes)."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(records)")}
+    for name in CHAINED_WHEN_SET:
+        if name not in present:
+            try:
+                db.execute(f"ALTER TABLE records ADD COLUMN {name} TEXT")
+            except sqlite3.OperationalError as error:  # another process added it just now
+                if "duplicate column" not in str(error):
+                    raise
 
 
 def content(table: str, seq: int, values: dict[str, Any]) -> str:
@@ -108,7 +130,7 @@ def append_record(db: sqlite3.Connection, columns: Sequence[str], values: Sequen
     """Insert one record row with its seq and chain; inside the writer's transaction."""
     row = dict(zip(columns, values, strict=True))
     row.setdefault("identity", SELF_ASSERTED)
-    seq, chain = _advance(db, "records", {name: row.get(name) for name in RECORD_FIELDS})
+    seq, chain = _advance(db, "records", chained(row))
     names = ["seq", *row, "chain"]
     db.execute(f"INSERT INTO records ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                (seq, *row.values(), chain))
@@ -127,6 +149,7 @@ def migrate(db: sqlite3.Connection) -> None:
     """Bring a store to ``SCHEMA_VERSION``: add the identity and chain columns and the voids
     table, and chain the rows already there in seq order. Safe to run at every open."""
     db.executescript(META)
+    add_later_columns(db)
     if int(_meta(db, "version") or 1) >= SCHEMA_VERSION:
         return
     db.execute("BEGIN IMMEDIATE")
@@ -147,9 +170,10 @@ def migrate(db: sqlite3.Connection) -> None:
 
 def _chain_existing(db: sqlite3.Connection) -> None:
     previous, count, last = GENESIS, 0, 0
-    rows = db.execute(f"SELECT seq, {', '.join(RECORD_FIELDS)} FROM records ORDER BY seq").fetchall()
+    names = (*RECORD_FIELDS, *CHAINED_WHEN_SET)
+    rows = db.execute(f"SELECT seq, {', '.join(names)} FROM records ORDER BY seq").fetchall()
     for row in rows:
-        previous = link(previous, content("records", row[0], dict(zip(RECORD_FIELDS, row[1:], strict=True))))
+        previous = link(previous, content("records", row[0], chained(dict(zip(names, row[1:], strict=True)))))
         db.execute("UPDATE records SET chain = ? WHERE seq = ?", (previous, row[0]))
         count, last = count + 1, row[0]
     _set_meta(db, chain_seq=last, chain_head=previous, chain_rows=count)
@@ -178,18 +202,20 @@ class Link:
 
 def links(db: sqlite3.Connection) -> Iterator[Link]:
     """Every chained row in seq order, each with the chain value its predecessor implies."""
+    record_fields = (*RECORD_FIELDS, *CHAINED_WHEN_SET)
     cursor = db.execute(
-        f"SELECT 'records' AS tbl, seq, chain, {', '.join(RECORD_FIELDS)}, "
+        f"SELECT 'records' AS tbl, seq, chain, {', '.join(record_fields)}, "
         f"{', '.join('NULL' for _ in VOID_FIELDS)} FROM records "
-        f"UNION ALL SELECT 'voids', seq, chain, {', '.join('NULL' for _ in RECORD_FIELDS)}, "
+        f"UNION ALL SELECT 'voids', seq, chain, {', '.join('NULL' for _ in record_fields)}, "
         f"{', '.join(VOID_FIELDS)} FROM voids ORDER BY seq")
     previous = GENESIS
     while batch := cursor.fetchmany(500):
         for row in batch:
             table, seq, stored = row[0], row[1], row[2]
-            fields = RECORD_FIELDS if table == "records" else VOID_FIELDS
-            offset = 3 if table == "records" else 3 + len(RECORD_FIELDS)
+            fields = record_fields if table == "records" else VOID_FIELDS
+            offset = 3 if table == "records" else 3 + len(record_fields)
             values = dict(zip(fields, row[offset:offset + len(fields)], strict=True))
+            values = chained(values) if table == "records" else values
             ident = values["id"] if table == "records" else values["record_id"]
             yield Link(seq, table, str(ident), stored, previous, content(table, seq, values))
             previous = stored or ""

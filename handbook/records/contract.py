@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, NamedTuple, get_args
 
 RecordFormat = Literal["handbook-record/1"]
 FORMAT: Final[str] = get_args(RecordFormat)[0]
@@ -100,8 +100,22 @@ RECORD_EXTRA: tuple[str, ...] = ("submitted_on", "identity", "void_reason")
 sort and filter by day), how identity was established, and why a record is void (only exports
 asked to include voided records have any)."""
 
-IDENTITIES: tuple[str, ...] = ("self-asserted", "signed-in")
-"""How a record's person was established: typed by them, or from the organisation's sign-in."""
+IDENTITIES: tuple[str, ...] = ("self-asserted", "signed-in", "oidc")
+"""How a record's person was established: typed by them, or from the organisation's sign-in
+(``oidc``: its OpenID Connect provider; "signed-in" is not written by this version)."""
+
+IDENTITY_EXTRA: tuple[str, ...] = ("identity_issuer", "identity_subject")
+"""Columns appended after every export's others: for a signed-in record, the provider that
+confirmed the person (its issuer URL) and who they are there (its subject); empty otherwise."""
+
+
+class SignedInAs(NamedTuple):
+    """How sign-in established a record's person: the method, the provider's issuer and the
+    person's subject there (stable for that person at that provider)."""
+
+    method: str
+    issuer: str
+    subject: str
 
 EXPORTS: dict[str, Export] = {
     export.name: export
@@ -109,18 +123,18 @@ EXPORTS: dict[str, Export] = {
         Export("acknowledgements", "acknowledgement", (
             "record_id", "received_at", "submitted_at", *PERSON_COLUMNS, "policy_id", "policy_version",
             "policy_hash", "statement", "signature", "quiz_id", "quiz_version", "score", "passed", "source",
-            *RECORD_EXTRA,
+            *RECORD_EXTRA, *IDENTITY_EXTRA,
         )),
         Export("quiz-attempts", "quiz-attempt", (
             "record_id", "received_at", "started_at", "submitted_at", *PERSON_COLUMNS, "policy_id",
             "policy_version", "quiz_id", "quiz_version", "attempt", "score", "pass_mark", "passed",
             "client_score", "score_mismatch", "questions", "answers", "source",
-            *RECORD_EXTRA, "answer_labels",
+            *RECORD_EXTRA, "answer_labels", *IDENTITY_EXTRA,
         )),
         Export("forms", "form", (
             "record_id", "received_at", "submitted_at", *PERSON_COLUMNS, "policy_id", "policy_version",
             "form_id", "form_version", "field_id", "answer", "source",
-            *RECORD_EXTRA, "answer_id",
+            *RECORD_EXTRA, "answer_id", *IDENTITY_EXTRA,
         )),
     )
 }

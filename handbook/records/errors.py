@@ -68,6 +68,11 @@ class NotAllowed(RecordError):
     """The person may not do this: another person's attempt, or every attempt used."""
 
 
+class SignInRequired(RecordError):
+    """This needs the person signed in through the organisation's provider (an exam, when the
+    handbook's sign-in says so)."""
+
+
 class Expired(RecordError):
     """An exam attempt past its expiry: its answers can no longer be graded."""
 

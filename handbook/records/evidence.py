@@ -35,6 +35,8 @@ IDENTITY_MEANING = {
     "self-asserted": "Self-asserted: the person typed their employee id and name; no sign-in confirmed them.",
     "signed-in": "Signed in: the organisation's sign-in provider confirmed the person before the record "
                  "was sent.",
+    "oidc": "Signed in: the organisation's OpenID Connect provider confirmed the person before the record "
+            "was sent.",
 }
 
 
@@ -199,6 +201,14 @@ def _fields(labels: Labels, form_id: str | None, answers: dict[str, Any]) -> lis
     return out
 
 
+def _signed_in_by(row: sqlite3.Row) -> str:
+    """Which provider confirmed the person, and who they are there, when sign-in did."""
+    keys = row.keys()
+    issuer = row["identity_issuer"] if "identity_issuer" in keys else None
+    subject = row["identity_subject"] if "identity_subject" in keys else None
+    return f" Provider: {issuer}; subject there: {subject}." if issuer and subject else ""
+
+
 def _record(row: sqlite3.Row, project: Project | None, labels: Labels) -> RecordEvidence:
     answers = json.loads(row["answers"])
     asked = json.loads(row["questions"]) if row["questions"] else None
@@ -206,7 +216,7 @@ def _record(row: sqlite3.Row, project: Project | None, labels: Labels) -> Record
     return RecordEvidence(
         id=row["id"], kind=row["kind"], seq=row["seq"],
         person={name: row[name] for name in PERSON_IDS},
-        identity=identity, identity_meaning=IDENTITY_MEANING.get(identity, identity),
+        identity=identity, identity_meaning=IDENTITY_MEANING.get(identity, identity) + _signed_in_by(row),
         started_at=row["started_at"], submitted_at=row["submitted_at"], received_at=row["received_at"],
         user_agent=row["user_agent"], source=row["source"],
         policy=_policy_text(project, row["policy_id"], row["policy_version"], row["policy_hash"]),

@@ -66,13 +66,22 @@ def render_report(report: Report | None, title: str, **extra: Any) -> str:
                  "by_requirement": by_requirement(report)}
     context = {"report": report, "title": title, "live": False, "generated": None, "totals": None,
                "exports": (), "no_report": "", "as_of": "", "roster_problems": (), "csrf": "",
-               "site_title": title, "home_href": "", "statuses": STATUSES, "reviews": (),
+               "signed_in": "", "site_title": title, "home_href": "", "statuses": STATUSES, "reviews": (),
                "as_of_words": ENGLISH.long_date(as_of), **views, **extra}
     return _environment.get_template("report.html.j2").render(context)
 
 
-def render_login(title: str, message: str, error: bool, enabled: bool, csrf: str = "") -> str:
-    """The HR sign-in page (a form that POSTs the token; never a link that carries it)."""
+def render_login(title: str, message: str, error: bool, enabled: bool, csrf: str = "",
+                 sign_in_href: str = "") -> str:
+    """The HR sign-in page: a form that POSTs the token (never a link that carries it), and
+    the organisation's sign-in when it is configured (``sign_in_href``)."""
     context = {"title": title, "site_title": title, "home_href": SITE_HOME, "message": message,
-               "error": error, "enabled": enabled, "csrf": csrf}
+               "error": error, "enabled": enabled, "csrf": csrf, "sign_in_href": sign_in_href}
     return _environment.get_template("login.html.j2").render(context)
+
+
+def render_signin_error(title: str, message: str, retry_href: str) -> str:
+    """The page a refused OpenID sign-in ends on: what went wrong, in words, and a way on."""
+    context = {"title": title, "site_title": title, "home_href": SITE_HOME, "message": message,
+               "retry_href": retry_href}
+    return _environment.get_template("signin_error.html.j2").render(context)

@@ -24,7 +24,7 @@ from handbook.models.forms import FormField
 from handbook.models.quiz import Quiz
 from handbook.project import Project
 from handbook.records.cleantext import email_problem, text_problem
-from handbook.records.contract import PERSON_FIELDS, normalise_employee_id
+from handbook.records.contract import PERSON_FIELDS, SignedInAs, normalise_employee_id
 from handbook.records.earlier import acknowledged_versions
 from handbook.records.errors import Conflict, InvalidRecord, NotCurrent, UnknownReference, Unreadable
 from handbook.records.model import Record, error_messages
@@ -264,15 +264,17 @@ def answer_problem(field: FormField, answer: object) -> str | None:
     return check(answer) if check else None
 
 
-def accept(project: Project, store: Store, record: Record, source: str) -> Stored:
+def accept(project: Project, store: Store, record: Record, source: str,
+           identity: SignedInAs | None = None) -> Stored:
     """Check, re-grade and store one record; a :class:`~handbook.records.errors.RecordError`
-    says why it cannot be."""
+    says why it cannot be. ``identity``: who sign-in says sent it (None: self-asserted)."""
     check_policy(project, store, record, source)
     check_person(project, record)
     grading = grade(project, record, source, store)
     check_acknowledgement(project, record, grading)
     check_form(project, record)
-    stored = store.add(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source)
+    stored = store.add(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source,
+                       identity)
     if stored.conflict:
         raise Conflict(f"id: a different record with id {record.id} is already stored")
     return stored

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from handbook.records import chain
-from handbook.records.contract import PERSON_FIELDS
+from handbook.records.contract import PERSON_FIELDS, SignedInAs
 from handbook.records.errors import StoreBusy, StoreFull, StoreUnavailable
 from handbook.records.model import Record
 
@@ -115,6 +115,8 @@ class _Pending:
     body: str
     received: str = ""
     identity: str = chain.SELF_ASSERTED
+    identity_issuer: str | None = None
+    identity_subject: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
     result: Stored | None = None
     error: BaseException | None = None
@@ -178,6 +180,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("source", "TEXT NOT NULL", "source"),
     Column("body", "TEXT NOT NULL", "body"),
     Column("identity", f"TEXT NOT NULL DEFAULT '{chain.SELF_ASSERTED}'", "identity"),
+    *(Column(name, "TEXT", name) for name in chain.CHAINED_WHEN_SET),
 )
 """The records table, declared once: the schema, the insert and the column list derive from it.
 Add columns only at the end (an existing store keeps its table)."""
@@ -224,12 +227,15 @@ class Store:
         self._writer.close()
 
     def add(self, record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
-            score_note: str | None, source: str) -> Stored:
+            score_note: str | None, source: str, identity: SignedInAs | None = None) -> Stored:
         """Insert, or tell a replay (same body: same answer) from a conflict (same id, other body).
+        ``identity`` is who the organisation's sign-in says sent it (None: self-asserted).
 
         Returns only once the record is committed to disk (or was already there)."""
         pass_mark = pass_mark if pass_mark is not None else record.pass_mark
         pending = _Pending(record, score, passed, pass_mark, score_note, source, record.canonical())
+        if identity is not None:
+            pending.identity, pending.identity_issuer, pending.identity_subject = identity
         self._queue.put(pending)
         pending.done.wait()
         if isinstance(pending.error, sqlite3.Error):

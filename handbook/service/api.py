@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
+from pydantic import ValidationError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -28,6 +29,7 @@ from handbook.records.errors import (
     NotCurrent,
     NotFound,
     RecordError,
+    SignInRequired,
     StoreBusy,
     StoreUnavailable,
     TooLarge,
@@ -36,7 +38,9 @@ from handbook.records.errors import (
 )
 from handbook.records.intake import accept, parse
 from handbook.records.labels import Labels
+from handbook.records.model import Person, PersonBlock, Record, error_messages
 from handbook.records.store import Stored
+from handbook.service.identity import SignedIn, bound_person
 from handbook.service.openapi import openapi_document
 from handbook.service.site import NothingServed
 from handbook.service.state import TOKEN_VARIABLE, ServiceState
@@ -50,7 +54,8 @@ STATUS: dict[type[Exception], int] = {
     Conflict: 409,  # an exam attempt answered twice too
     NotCurrent: 409,  # an acknowledgement of a policy version no longer current (says which is)
     NotFound: 404,  # an unknown exam or exam attempt
-    NotAllowed: 403,  # another person's attempt, or every attempt used
+    NotAllowed: 403,  # another person's attempt, every attempt used, or a record for someone else
+    SignInRequired: 401,  # an exam when the handbook's sign-in requires it
     Expired: 410,
     TooSoon: 429,  # an exam's waiting period (with Retry-After)
     StoreUnavailable: 503,
@@ -175,6 +180,26 @@ async def admitted_body(state: ServiceState, request: Request) -> tuple[dict[str
         return problem(400, "the client went away before sending the whole body")
 
 
+def signed_person(signed: SignedIn, record: Record) -> PersonBlock:
+    """The record's person block with the sign-in's fields; :class:`InvalidRecord` when what the
+    provider says does not make a valid one (an email that is not one)."""
+    try:
+        person: PersonBlock = Person.model_validate(bound_person(signed, record.person.model_dump()))
+    except ValidationError as error:
+        problems = [f"person (from your sign-in).{line}" for line in error_messages(error)]
+        raise InvalidRecord(problems) from None
+    return person
+
+
+def signed_in_here(state: ServiceState, request: Request) -> SignedIn | None:
+    """Who sign-in says sends this request: only for a post from the site's own pages (a
+    permitted other origin posts without the cookie's say)."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != own_origin(request):
+        return None
+    return state.signed_in(request)
+
+
 def record_routes(state: ServiceState) -> list[Route]:
     run_store = store_runner()
 
@@ -185,7 +210,11 @@ def record_routes(state: ServiceState) -> list[Route]:
         cors, body = admitted
         record = parse(body)
         project = state.project  # read once: the project of the pages on screen now
-        stored = await run_store(accept, project, state.store, record, "api")
+        signed = signed_in_here(state, request)
+        if signed is not None:
+            record = record.model_copy(update={"person": signed_person(signed, record)})
+        stored = await run_store(accept, project, state.store, record, "api",
+                                 signed.record_identity if signed else None)
         return JSONResponse(stored_answer(stored), status_code=201,
                             headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
 
@@ -214,10 +243,15 @@ def export_routes(state: ServiceState) -> list[Route]:
     async def export(request: Request) -> Response:
         name = request.path_params["name"]
         kind = name.removesuffix(".csv")
-        if not state.token:
+        if not state.hr_enabled:
             return problem(503, f"exports are disabled: set {TOKEN_VARIABLE} where the service runs")
         if not state.authorised(request):
-            return problem(401, "a valid bearer token (HANDBOOK_ADMIN_TOKEN) is required",
+            signed = state.signed_in(request)
+            if signed is not None:
+                return problem(403, f"you are signed in as {signed.label}, who is not HR: "
+                                    "the exports are HR's")
+            also = ", or an HR sign-in," if state.provider is not None else ""
+            return problem(401, f"a valid bearer token (HANDBOOK_ADMIN_TOKEN){also} is required",
                            {"WWW-Authenticate": 'Bearer realm="handbook-hr"'})
         if not name.endswith(".csv") or kind not in EXPORTS:
             return problem(404, f"no export '{name}'; choose {', '.join(EXPORTS)} (.csv)")
@@ -235,7 +269,7 @@ def export_routes(state: ServiceState) -> list[Route]:
     return [Route("/api/export/{name}", export, methods=["GET"])]
 
 
-API_METHODS = {"/api/records": "POST, OPTIONS", "/api/openapi.json": "GET"}
+API_METHODS = {"/api/records": "POST, OPTIONS", "/api/openapi.json": "GET", "/api/me": "GET"}
 API_PATTERNS = (("/api/exams/", "/attempts", "POST"), ("/api/exams/attempts/", "/answers", "POST"))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Literal
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
@@ -51,7 +52,9 @@ def form_token(request: Request) -> str:
     return held if 20 <= len(held) <= 100 and held.isascii() else secrets.token_urlsafe(32)
 
 
-def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int) -> None:
-    """An HR cookie: HttpOnly, SameSite=Strict, and Secure whenever the page came over HTTPS."""
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="strict",
+def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int,
+               samesite: Literal["strict", "lax"] = "strict") -> None:
+    """An HR cookie: HttpOnly, SameSite=Strict (Lax for OpenID sign-in, whose callback arrives
+    from the provider's site), and Secure whenever the page came over HTTPS."""
+    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite=samesite,
                         secure=request.url.scheme == "https")

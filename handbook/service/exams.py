@@ -28,8 +28,15 @@ from handbook.records.attempts import Attempt, AttemptBook, Draw, stamp
 from handbook.records.contract import FORMAT
 from handbook.records.errors import Expired, InvalidRecord, NotFound, RecordError, Unreadable
 from handbook.records.intake import accept, validate
-from handbook.service.api import admitted_body, store_runner, stored_answer
-from handbook.service.identity import acting_employee, acting_person
+from handbook.service.api import admitted_body, signed_in_here, store_runner, stored_answer
+from handbook.service.identity import (
+    SignedIn,
+    acting_employee,
+    acting_person,
+    bound_person,
+    only_own_attempt,
+    signed_in_if_required,
+)
 from handbook.service.state import ServiceState
 
 _random = secrets.SystemRandom()
@@ -116,6 +123,13 @@ def exam_record(project: Project, quiz: Quiz, attempt: Attempt, answers: dict[st
     })
 
 
+def exam_taker(state: ServiceState, request: Request) -> SignedIn | None:
+    """Who sign-in says is taking the exam; :class:`SignInRequired` when the handbook's
+    sign-in requires it and nobody is signed in."""
+    required = state.provider is not None and state.provider.settings.exams_require_sign_in
+    return signed_in_if_required(signed_in_here(state, request), required)
+
+
 def exam_routes(state: ServiceState) -> list[Route]:
     book = AttemptBook(state.store.path)
     run_store = store_runner()  # exam work waits on the database too: never the static files' threads
@@ -127,7 +141,10 @@ def exam_routes(state: ServiceState) -> list[Route]:
         cors, body = admitted
         project = state.project
         quiz = exam_of(project, request.path_params["quiz_id"])
-        person = acting_person(project, json_of(body))
+        data, signed = json_of(body), exam_taker(state, request)
+        if signed is not None and isinstance(data, dict) and isinstance(data.get("person"), dict):
+            data = {**data, "person": bound_person(signed, data["person"])}
+        person = acting_person(project, data)
         attempt, resumed = await run_store(
             book.start, quiz, person["employee_id"], person, draw(quiz), datetime.now(UTC))
         return JSONResponse({**attempt_view(quiz, attempt), "resumed": resumed},
@@ -139,7 +156,8 @@ def exam_routes(state: ServiceState) -> list[Route]:
             return admitted
         cors, body = admitted
         project, data, now = state.project, json_of(body), datetime.now(UTC)
-        employee, answers = acting_employee(data), answers_of(data)
+        employee, answers, signed = acting_employee(data), answers_of(data), exam_taker(state, request)
+        only_own_attempt(signed, employee)
         attempt = await run_store(book.claimable, request.path_params["attempt_id"], employee, now)
         quiz = exam_of(project, attempt.quiz_id)
         if quiz.version != attempt.quiz_version:
@@ -154,7 +172,8 @@ def exam_routes(state: ServiceState) -> list[Route]:
                              request.headers.get("user-agent", "unknown"))
         await run_store(book.claim, attempt.id, employee, record_id, now)
         try:
-            stored = await run_store(accept, project, state.store, record, "exam")
+            stored = await run_store(accept, project, state.store, record, "exam",
+                                     signed.record_identity if signed else None)
         except (RecordError, OSError):
             await run_store(book.release, attempt.id)
             raise

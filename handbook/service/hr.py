@@ -5,6 +5,8 @@ and starts a server-side session (:mod:`handbook.service.sessions`) whose random
 an HttpOnly, SameSite=Strict cookie (Secure over HTTPS). Sign-in and sign-out are refused
 from other sites and without their CSRF token (:mod:`handbook.service.csrf`). A bearer
 header with the token works too, for scripts. Each sign-in, refusal and sign-out is audited.
+With the organisation's sign-in on (:mod:`handbook.service.signin`), a person its HR rule
+names opens the page and the exports without the token.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from handbook.records.report import STATUS_EXCEL_FILE, Report, build_report, sta
 from handbook.records.roster import read_roster
 from handbook.service import csrf
 from handbook.service.logs import audit
-from handbook.service.sessions import SessionsUnavailable
-from handbook.service.state import SESSION_COOKIE, TOKEN_VARIABLE, ServiceState
+from handbook.service.sessions import Session, SessionsUnavailable
+from handbook.service.signin import LOGIN
+from handbook.service.state import SESSION_COOKIE, SIGN_IN_COOKIE, TOKEN_VARIABLE, ServiceState
 
 MAX_LOGIN_BODY = 4096
 TURNED_OFF = (f"The HR page is turned off on this server: IT turns it on by setting an HR access code "
-              f"({TOKEN_VARIABLE}) where the records service runs.")
+              f"({TOKEN_VARIABLE}) where the records service runs, or the handbook's sign_in settings.")
 NO_ROSTER = ("No staff roster yet: IT starts the service with --roster roster.csv (or puts roster.csv in the "
              "project folder) to show who still has to act.")
 WRONG_CODE = "That access code is not right: check it and try again."
@@ -49,7 +52,9 @@ def hr_routes(state: ServiceState) -> list[Route]:
                    request: Request | None = None, headers: dict[str, str] | None = None) -> HTMLResponse:
         """The sign-in page; given the ``request``, with the form's CSRF token (and its cookie)."""
         token = csrf.form_token(request) if request is not None and state.token else ""
-        html = render_login(state.project.handbook.site_title, message, error, bool(state.token), token)
+        sign_in = f"{LOGIN}?next=/hr" if state.provider is not None else ""
+        html = render_login(state.project.handbook.site_title, message, error, bool(state.token), token,
+                            sign_in)
         response = HTMLResponse(html, status_code=status, headers={**HEADERS, **(headers or {})})
         if request is not None and token:
             csrf.set_cookie(response, request, csrf.FORM_COOKIE, token, FORM_SECONDS)
@@ -75,13 +80,34 @@ def hr_routes(state: ServiceState) -> list[Route]:
         report = build_report(project, people, state.store.rows(), datetime.now(UTC).date())
         return report, problems
 
+    def not_hr(request: Request) -> HTMLResponse | None:
+        """The refusal for a person signed in who is not HR (None when nobody is signed in)."""
+        signed = state.signed_in(request)
+        if signed is None:
+            return None
+        return login_page(f"You are signed in as {signed.label}, who is not HR, so this page is not open to "
+                          "you. If you should be, ask IT to add you to HR's group.", 403, error=True,
+                          request=request)
+
+    def hr_session(request: Request) -> Session | None:
+        """The session whose CSRF token the page's forms carry: the admin token's, or the sign-in's."""
+        found = state.signed_in_session(request)
+        return state.session(request) or (found[0] if found else None)
+
+    def who(request: Request) -> str:
+        """Who the page says is signed in: the person's account, or the access code."""
+        if state.session(request) is not None:
+            return "Signed in with the HR access code"
+        signed = state.signed_in(request)
+        return f"Signed in as {signed.label}" if signed is not None else ""
+
     async def page(request: Request) -> Response:
-        if not state.token:
+        if not state.hr_enabled:
             return login_page(TURNED_OFF, 503,
                               error=True)
-        if not state.authorised(request):
-            return login_page(request=request)
-        session = await run_in_threadpool(state.session, request)
+        if not await run_in_threadpool(state.authorised, request):
+            return not_hr(request) or login_page(request=request)
+        session = await run_in_threadpool(hr_session, request)
         report, problems = await run_in_threadpool(current_report)
         totals = [(name, await run_in_threadpool(state.store.count, export.kind))
                   for name, export in EXPORTS.items()]
@@ -92,7 +118,7 @@ def hr_routes(state: ServiceState) -> list[Route]:
                              exports=tuple(EXPORTS), totals=totals, no_report=no_report,
                              as_of=date.today().isoformat(), roster_problems=problems,
                              reviews=reviews_due(state.project, date.today()),
-                             csrf=session.csrf if session else "")
+                             csrf=session.csrf if session else "", signed_in=who(request))
         return HTMLResponse(html, headers=HEADERS)
 
     async def login(request: Request) -> Response:
@@ -135,7 +161,8 @@ def hr_routes(state: ServiceState) -> list[Route]:
     async def logout(request: Request) -> Response:
         response = RedirectResponse("/hr", status_code=303, headers=HEADERS)
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
-        session = await run_in_threadpool(state.session, request)
+        response.delete_cookie(SIGN_IN_COOKIE, path="/", httponly=True, samesite="lax")
+        session = await run_in_threadpool(hr_session, request)
         if session is None or state.sessions is None:
             return response  # nothing to end: the cookie is cleared all the same
         foreign = csrf.foreign_origin(request)
@@ -145,7 +172,8 @@ def hr_routes(state: ServiceState) -> list[Route]:
             return login_page("Sign-out refused: that form did not come from this HR page.", 403, error=True,
                               request=request)
         try:
-            await run_in_threadpool(state.sessions.end, request.cookies.get(SESSION_COOKIE, ""))
+            for cookie in (SESSION_COOKIE, SIGN_IN_COOKIE):
+                await run_in_threadpool(state.sessions.end, request.cookies.get(cookie, ""))
         except SessionsUnavailable as error:
             return login_page(f"Sign-out failed: {error}.", 503, error=True)
         audit("sign-out", client(request), method=session.subject)
@@ -158,8 +186,9 @@ def hr_routes(state: ServiceState) -> list[Route]:
         return await status_file(request, excel=True)
 
     async def status_file(request: Request, excel: bool) -> Response:
-        if not state.token or not state.authorised(request):
-            return login_page("Sign in first.", 401 if state.token else 503, error=True)
+        if not state.hr_enabled or not state.authorised(request):
+            status = 401 if state.hr_enabled else 503
+            return not_hr(request) or login_page("Sign in first.", status, error=True)
         report, _ = await run_in_threadpool(current_report)
         if report is None:
             return login_page("No roster is configured (--roster).", 404, error=True)

@@ -1,20 +1,25 @@
 """Who is acting: the one place the service decides which person a request speaks for.
 
-Today identity is self-asserted: the person block the page sends, with the employee id
-normalised so "e 100" and "E100" are one person. Sign-in (issue 13) replaces
-:func:`acting_person` with the signed-in person; everything bound to a person (exam attempts,
-their limits) asks here.
+Without sign-in identity is self-asserted: the person block the page sends, with the employee
+id normalised so "e 100" and "E100" are one person. A person signed in through the
+organisation's OpenID provider (:class:`SignedIn`) speaks only for themselves: the fields their
+sign-in gives come from it, and a block naming someone else is refused
+(:func:`bound_person`). Everything bound to a person (records, exam attempts and their limits)
+asks here.
 """
 
 from __future__ import annotations
 
+import json
 import unicodedata
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from handbook.project import Project
-from handbook.records.errors import InvalidRecord, UnknownReference
+from handbook.records.contract import PERSON_FIELDS, SignedInAs, in_sentence
+from handbook.records.errors import InvalidRecord, NotAllowed, SignInRequired, UnknownReference
 from handbook.records.model import Person, error_messages
 
 
@@ -48,3 +53,70 @@ def acting_employee(body: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidRecord("employee_id: send the employee id of the person answering")
     return employee_key(value)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A person the organisation's OpenID provider confirmed: the person fields its claims fill
+    (``person``: employee id, name, email as the handbook's claim mapping says), the provider
+    (``issuer``) and who they are there (``subject``), and whether they are HR."""
+
+    issuer: str
+    subject: str
+    person: dict[str, str]
+    hr: bool = False
+
+    @property
+    def label(self) -> str:
+        """How pages and refusals name them: their name, and their email or employee id."""
+        name = self.person.get("name") or self.person.get("employee_id", "")
+        other = self.person.get("email") or self.person.get("employee_id", "")
+        return f"{name} ({other})" if other and other != name else name
+
+    @property
+    def record_identity(self) -> SignedInAs:
+        return SignedInAs("oidc", self.issuer, self.subject)
+
+    def dumps(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def loads(cls, text: str) -> SignedIn | None:
+        """The signed-in person a session keeps; None for a session without one (the admin token)."""
+        if not text:
+            return None
+        data = json.loads(text)
+        return cls(str(data["issuer"]), str(data["subject"]), dict(data["person"]), bool(data["hr"]))
+
+
+def _same(field_id: str, given: object, known: str) -> bool:
+    if field_id == "employee_id":
+        return isinstance(given, str) and employee_key(given) == employee_key(known)
+    return isinstance(given, str) and " ".join(given.split()).casefold() == " ".join(known.split()).casefold()
+
+
+def bound_person(signed: SignedIn, person: dict[str, Any]) -> dict[str, Any]:
+    """The person block a signed-in person sends, with every field their sign-in gives taken
+    from the sign-in; :class:`NotAllowed` when the block names someone else."""
+    differing = [f"{in_sentence(field.label)} '{person[field.id]}'" for field in PERSON_FIELDS
+                 if field.id in signed.person and person.get(field.id) not in (None, "")
+                 and not _same(field.id, person[field.id], signed.person[field.id])]
+    if differing:
+        raise NotAllowed(f"you are signed in as {signed.label}: a record you send is filed as you, not as "
+                         f"{', '.join(differing)}")
+    return {**person, **signed.person}
+
+
+def signed_in_if_required(signed: SignedIn | None, required: bool) -> SignedIn | None:
+    """``signed``, or :class:`SignInRequired` when nobody is signed in and sign-in is ``required``
+    (an exam, when the handbook's sign-in says so)."""
+    if signed is None and required:
+        raise SignInRequired("sign in first (Sign in, at the top of the page): exams are taken signed in, "
+                             "so HR knows who sat them")
+    return signed
+
+
+def only_own_attempt(signed: SignedIn | None, employee_id: str) -> None:
+    """A signed-in person answers only attempts of their own employee id."""
+    if signed is not None and employee_id != employee_key(signed.person["employee_id"]):
+        raise NotAllowed(f"you are signed in as {signed.label}: you answer only your own attempts")

@@ -25,6 +25,8 @@ EXPORT_PATHS = ("/api/export/", "/hr/status")  # status.csv, status-excel.csv (o
 AUDIT_FILE = "audit.log"
 FORMAT = logging.Formatter("%(asctime)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S%z")
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
+WHO_SAFE = ":@.+-_"
+"""Who exported, as the audit line names them (an email from a provider's claim, quoted)."""
 
 
 def configure(verbosity: int, audit_file: Path | None = None) -> None:
@@ -100,4 +102,5 @@ class AccessLog(HttpMiddleware):
             milliseconds = (time.perf_counter() - started) * 1000
             ACCESS.info("%s %s %d %.1fms", scope.get("method", ""), path, status, milliseconds)
             if status == 200 and path.startswith(EXPORT_PATHS):
-                audit("export", client_of(scope), file=path.rsplit("/", 1)[-1])
+                who = quote(str(scope.get("state", {}).get("who", "unknown")), safe=WHO_SAFE)
+                audit("export", client_of(scope), file=path.rsplit("/", 1)[-1], who=who)

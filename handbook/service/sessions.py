@@ -4,7 +4,8 @@ The cookie carries only a random id; the server keeps (in the records file, in a
 own) a hash of that id, who signed in, when, when the session was last used and its CSRF token.
 The server enforces an idle and an absolute expiry and forgets a session on sign-out, so a
 signed-out or stolen-then-expired cookie is refused. Storage sits behind
-:class:`SessionStore`, so OpenID sign-in (issue 13) and several instances can share it later.
+:class:`SessionStore`; OpenID sign-in (:mod:`handbook.service.signin`) keeps its sessions here
+too, with who signed in (``identity``, JSON) beside the subject.
 """
 
 from __future__ import annotations
@@ -46,13 +47,15 @@ class SessionPolicy:
 @dataclass(frozen=True)
 class Session:
     """One signed-in person. ``subject`` says who (``admin-token`` for the token sign-in; an
-    OpenID subject later); ``csrf`` is the token every form of this session must send back."""
+    OpenID sign-in's ``oidc:`` and email); ``csrf`` is the token every form of this session must
+    send back; ``identity`` is the signed-in person as JSON ("" for the admin token)."""
 
     key: str
     subject: str
     csrf: str
     issued_at: float
     seen_at: float
+    identity: str = ""
 
 
 class SessionStore(Protocol):
@@ -67,7 +70,7 @@ class SessionStore(Protocol):
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS hr_sessions (
     key TEXT PRIMARY KEY, subject TEXT NOT NULL, csrf TEXT NOT NULL,
-    issued_at REAL NOT NULL, seen_at REAL NOT NULL)"""
+    issued_at REAL NOT NULL, seen_at REAL NOT NULL, identity TEXT NOT NULL DEFAULT '')"""
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -75,6 +78,8 @@ def _connect(path: Path) -> sqlite3.Connection:
                                  isolation_level=None)
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     connection.execute(SCHEMA)
+    if "identity" not in {row[1] for row in connection.execute("PRAGMA table_info(hr_sessions)")}:
+        connection.execute("ALTER TABLE hr_sessions ADD COLUMN identity TEXT NOT NULL DEFAULT ''")
     return connection
 
 
@@ -98,12 +103,13 @@ class SqliteSessions:
                 raise SessionsUnavailable(f"{self.path}: cannot keep HR sessions: {error}") from None
 
     def add(self, session: Session) -> None:
-        self._execute("INSERT INTO hr_sessions VALUES (?, ?, ?, ?, ?)",
-                      (session.key, session.subject, session.csrf, session.issued_at, session.seen_at))
+        self._execute("INSERT INTO hr_sessions (key, subject, csrf, issued_at, seen_at, identity) "
+                      "VALUES (?, ?, ?, ?, ?, ?)", (session.key, session.subject, session.csrf,
+                                                    session.issued_at, session.seen_at, session.identity))
 
     def get(self, key: str) -> Session | None:
-        rows = self._execute("SELECT key, subject, csrf, issued_at, seen_at FROM hr_sessions WHERE key = ?",
-                             (key,))
+        rows = self._execute("SELECT key, subject, csrf, issued_at, seen_at, identity FROM hr_sessions "
+                             "WHERE key = ?", (key,))
         if not rows:
             return None
         return Session(*rows[0])
@@ -137,12 +143,12 @@ class Sessions:
                  clock: Clock = time.time) -> None:
         self.store, self.policy, self.clock = store, policy, clock
 
-    def begin(self, subject: str) -> tuple[str, Session]:
+    def begin(self, subject: str, identity: str = "") -> tuple[str, Session]:
         """A new session: the cookie's value (a fresh random id) and what the server keeps."""
         now = self.clock()
         self.store.remove_older(now - self.policy.absolute, now - self.policy.idle)
         session_id = secrets.token_urlsafe(32)
-        session = Session(hashed(session_id), subject, secrets.token_urlsafe(32), now, now)
+        session = Session(hashed(session_id), subject, secrets.token_urlsafe(32), now, now, identity)
         self.store.add(session)
         return session_id, session
 

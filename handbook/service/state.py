@@ -11,6 +11,8 @@ from starlette.requests import Request
 from handbook.models.handbook import RecordsSettings
 from handbook.project import Project
 from handbook.records.store import Store
+from handbook.service.identity import SignedIn
+from handbook.service.oidc import Provider
 from handbook.service.ratelimit import RateLimiter
 from handbook.service.sessions import Session, Sessions, SessionsUnavailable
 from handbook.service.site import ServedSite
@@ -18,6 +20,9 @@ from handbook.service.site import ServedSite
 TOKEN_VARIABLE = "HANDBOOK_ADMIN_TOKEN"
 MIN_TOKEN_LENGTH = 16  # sign-in is throttled too, but the token must be too long to guess anyway
 SESSION_COOKIE = "handbook_hr"
+SIGN_IN_COOKIE = "handbook_signin"
+"""The OpenID sign-in's session cookie (SameSite=Lax: it is set as the provider sends the
+browser back); the admin token's stays SameSite=Strict under ``SESSION_COOKIE``."""
 SIGN_INS_PER_MINUTE = 10
 
 
@@ -38,6 +43,8 @@ class ServiceState:
     limiter: RateLimiter | None = None
     sessions: Sessions | None = None
     sign_in_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(SIGN_INS_PER_MINUTE))
+    provider: Provider | None = None
+    """The organisation's OpenID provider, discovered at start; None when sign-in is off."""
 
     @property
     def project(self) -> Project:
@@ -63,12 +70,40 @@ class ServiceState:
         except SessionsUnavailable:  # the sign-in says why; bearer scripts still work
             return None
 
+    def signed_in_session(self, request: Request) -> tuple[Session, SignedIn] | None:
+        """The live OpenID session of the request's cookie and who it is, if it has one."""
+        if self.provider is None or self.sessions is None:
+            return None
+        try:
+            session = self.sessions.current(request.cookies.get(SIGN_IN_COOKIE, ""))
+        except SessionsUnavailable:
+            return None
+        person = SignedIn.loads(session.identity) if session is not None else None
+        return (session, person) if session is not None and person is not None else None
+
+    def signed_in(self, request: Request) -> SignedIn | None:
+        found = self.signed_in_session(request)
+        return found[1] if found else None
+
+    @property
+    def hr_enabled(self) -> bool:
+        """Whether HR can get in at all: an admin token is set, or sign-in is on."""
+        return bool(self.token) or self.provider is not None
+
     def authorised(self, request: Request) -> bool:
-        """A bearer token equal to HANDBOOK_ADMIN_TOKEN (for scripts), or a live HR session."""
-        if not self.token:
-            return False
+        """A bearer token equal to HANDBOOK_ADMIN_TOKEN (for scripts), a live HR session, or a
+        person signed in through the organisation's provider whom its rule makes HR. Says who
+        in ``request.state.who``, for the audit log."""
         header = request.headers.get("authorization", "")
         scheme, _, given = header.partition(" ")
-        if scheme.lower() == "bearer" and given:
+        if self.token and scheme.lower() == "bearer" and given:
+            request.state.who = "bearer-token"
             return hmac.compare_digest(given.strip().encode(), self.token.encode())
-        return self.session(request) is not None
+        if self.session(request) is not None:
+            request.state.who = "admin-token"
+            return True
+        person = self.signed_in(request)
+        if person is not None and person.hr:
+            request.state.who = f"oidc:{person.person.get('email') or person.person['employee_id']}"
+            return True
+        return False

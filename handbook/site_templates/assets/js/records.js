@@ -4,7 +4,9 @@
    Submission keeps the record it built, and its id, until the person changes an answer, so a
    second click or a receipt after sending carries the same id. When sending fails nothing is
    downloaded by surprise: the reason is shown where the person is looking, their input stays,
-   and a button offers the receipt. The page scripts are thin controllers over this file. */
+   and a button offers the receipt. The page scripts are thin controllers over this file.
+   With the organisation's sign-in on, the service says who is signed in (GET /api/me): the
+   person block then says "Signed in as ..." and its fields come from the sign-in, locked. */
 (function () {
   "use strict";
   var EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -223,6 +225,78 @@
     this.say(text("records.saved", {name: name, note: note || text("records.receipt_note")}));
     return name;
   };
+
+  /* ---- sign-in ---- */
+  /* Who the records service says is signed in, asked once per page load: null when the handbook
+     has no sign-in or no service of this site answers (a page opened from a file, no endpoint,
+     one on another site). */
+  var whoAsked = null;
+  function signedIn() {
+    var target = endpoint(), url = target.url && new URL(target.url, location.href);
+    if (!settings().sign_in || !url || url.origin !== location.origin || !/\/records$/.test(url.pathname)) return Promise.resolve(null);
+    if (!whoAsked) {
+      whoAsked = fetch(url.pathname.replace(/\/records$/, "/me"), {headers: {Accept: "application/json"}, cache: "no-store"})
+        .then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
+    }
+    return whoAsked;
+  }
+  function here() { return location.pathname + location.search; }
+  /* Sign-out posts the session's token (a form of its own: the person block is inside another). */
+  function signOut(me) {
+    var form = document.body.appendChild(document.createElement("form"));
+    form.method = "post"; form.action = me.logout; form.hidden = true;
+    [["csrf", me.csrf], ["next", here()]].forEach(function (pair) {
+      var input = form.appendChild(document.createElement("input"));
+      input.type = "hidden"; input.name = pair[0]; input.value = pair[1];
+    });
+    form.submit();
+  }
+  /* The page says who is signed in, with a way out (or in), under its title: a quiz's person
+     block appears only once it is answered, and signing in then would lose the answers. */
+  function showSignIn(root, me, exam) {
+    var title = root.querySelector("article>h1") || root.querySelector("h1");
+    if (!title || root.querySelector("[data-hb-signin]")) return;
+    var box = title.parentNode.insertBefore(document.createElement("div"), title.nextSibling), action;
+    box.className = "hb-signin"; box.setAttribute("data-hb-signin", "");
+    var line = box.appendChild(document.createElement("p"));
+    if (me.signed_in) {
+      line.appendChild(document.createElement("strong")).textContent = text("records.signed_in", {who: me.label});
+      action = box.appendChild(document.createElement("button"));
+      action.type = "button"; action.className = "md-button"; action.textContent = text("records.sign_out");
+      action.addEventListener("click", function () { signOut(me); });
+    } else {
+      line.textContent = text(exam && me.exams_require_sign_in ? "records.sign_in_exam" : "records.sign_in_note");
+      action = box.appendChild(document.createElement("a"));
+      action.classList.add("md-button", "md-button--primary"); action.textContent = text("records.sign_in");
+      action.href = me.login + "?next=" + encodeURIComponent(here());
+    }
+  }
+  /* A person block's fields that the sign-in gives: filled from it, locked, and said so. */
+  function lockPerson(block, me) {
+    if (block.querySelector("[data-hb-signin-note]")) return;
+    var note = block.insertBefore(document.createElement("p"), block.children[1] || null);
+    note.className = "hb-signin-note"; note.setAttribute("data-hb-signin-note", "");
+    note.textContent = text("records.signed_in_note", {who: me.label});
+    Object.keys(me.person).forEach(function (id) {
+      var input = block.querySelector("[data-hb-person='" + id + "'] input");
+      if (!input) return;
+      input.value = input.defaultValue = me.person[id];
+      input.readOnly = true;
+      input.closest(".hb-field").classList.add("hb-locked");
+      input.dispatchEvent(new Event("input", {bubbles: true}));
+      input.dispatchEvent(new Event("change", {bubbles: true}));
+    });
+  }
+  window.handbookOnPage(function (root) {
+    var blocks = root.querySelectorAll("fieldset.hb-person");
+    if (!blocks.length) return;
+    signedIn().then(function (me) {
+      if (!me || !me.sign_in) return;
+      showSignIn(root, me, !!root.querySelector("[data-hb-exam]"));
+      document.body.classList.toggle("hb-signed-in", !!me.signed_in);  // no "Not you?": sign out instead
+      if (me.signed_in) blocks.forEach(function (block) { lockPerson(block, me); });
+    });
+  });
 
   window.handbookRecords = {
     contract: contract, now: now, person: person, answers: answers, build: build, receiptName: receiptName, validate: validate,
