@@ -7,11 +7,12 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, get_args
 
 import click
 
 from handbook import __version__, layout
+from handbook.models.handbook import Engine
 from handbook.records.contract import EXPORTS
 from handbook.records.roster import COLUMNS as ROSTER_COLUMNS
 
@@ -60,16 +61,18 @@ def check(directory: Path) -> None:
 @PROJECT_ARGUMENT
 @click.option("--site-dir", type=click.Path(path_type=Path),
               help=f"Where to write the site [DIR/{layout.SITE}].")
-def build(directory: Path, site_dir: Path | None) -> None:
-    """Check, generate and build the site with MkDocs."""
+@click.option("--engine", type=click.Choice(get_args(Engine)),
+              help="What builds the site [the handbook file's engine:, else mkdocs].")
+def build(directory: Path, site_dir: Path | None, engine: Engine | None) -> None:
+    """Check, generate and build the site with MkDocs or Zensical."""
     from handbook.build import BuildFailed
     from handbook.build import build as build_site
 
     try:
-        result = build_site(directory, site_dir=site_dir)
+        result = build_site(directory, site_dir=site_dir, engine=engine)
     except BuildFailed as failed:
         _fail(failed.lines)
-    for warning in result.warnings:
+    for warning in [*result.warnings, *result.notices]:
         click.echo(warning, err=True)
     click.echo(
         f"built {result.pages} pages into {result.site_dir} in {result.total_seconds:.2f} s "

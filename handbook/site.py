@@ -19,8 +19,6 @@ import yaml
 from handbook.load import FastSafeLoader, Problem, SourceFile, load_yaml
 from handbook.textfmt import html_text
 
-os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-
 REQUIRED_EXTENSIONS = ("abbr", "attr_list", "md_in_html", "toc", "tables")
 IFRAME_WORKER = "assets/vendor/iframe-worker/shim.js"
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field
 
 from handbook.models.base import Document, Id, Model, Text
+
+Engine = Literal["mkdocs", "zensical"]
+"""What builds the site: Material for MkDocs, or Zensical (its successor, by the same team)."""
 
 _EMAIL = re.compile(r"^[^\s@<>()\[\],;:\\\"]+@[^\s@<>()\[\],;:\\\"]+\.[^\s@<>()\[\],;:\\\".]+$")
 _EXTENSION = re.compile(r"\s*(?:ext\.?|x)\s*", re.IGNORECASE)
@@ -69,3 +73,6 @@ class HandbookFile(Document):
     contacts: list[Contact] = Field(default_factory=list)
     audiences: list[Audience] = Field(default_factory=list)
     records: RecordsSettings = Field(default_factory=RecordsSettings)
+    engine: Engine = Field(
+        default="mkdocs", description="What builds the site: mkdocs (Material for MkDocs) or zensical "
+                                      "(its successor); `handbook build --engine` overrides it.")
