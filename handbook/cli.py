@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, get_args
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, get_args
 
 import click
 
@@ -78,6 +78,47 @@ def build(directory: Path, site_dir: Path | None, engine: Engine | None) -> None
         f"built {result.pages} pages into {result.site_dir} in {result.total_seconds:.2f} s "
         f"(generator {result.generate_seconds:.2f} s)"
     )
+
+
+@main.group()
+def export() -> None:
+    """Packages for a learning management system (LMS): SCORM 1.2 or 2004, cmi5."""
+
+
+_EXPORT_OPTIONS = [
+    PROJECT_ARGUMENT,
+    click.option("--quiz", "quiz_id", required=True, metavar="ID", help="The self-check the LMS records."),
+    click.option("--course", is_flag=True,
+                 help="Also the policy, its checklists and the acknowledgement, around the quiz."),
+    click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+                 help="The zip to write [DIR/<quiz>[-course]-<standard>.zip]."),
+    click.option("--engine", type=click.Choice(get_args(Engine)),
+                 help="What builds the pages [the handbook file's engine:, else mkdocs]."),
+]
+
+
+def _export_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_EXPORT_OPTIONS):
+        command = option(command)
+    return command
+
+
+@export.command("scorm")
+@_export_options
+@click.option("--version", "scorm_version", type=click.Choice(["1.2", "2004"]), default="1.2",
+              show_default=True,
+              help="SCORM 1.2 (every LMS, Moodle included) or SCORM 2004 4th edition.")
+def export_scorm(directory: Path, quiz_id: str, course: bool, out: Path | None, engine: Engine | None,
+                 scorm_version: Literal["1.2", "2004"]) -> None:
+    """A SCORM package of a self-check (with --course, of its course) for an LMS."""
+    from handbook.lms.export import export_scorm as write
+    from handbook.lms.package import ExportFailed
+
+    try:
+        path = write(directory, quiz_id, scorm_version, course, out, engine)
+    except ExportFailed as failed:
+        _fail(failed.lines)
+    click.echo(f"wrote SCORM {scorm_version} package {path}")
 
 
 def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
