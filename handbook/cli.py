@@ -403,6 +403,46 @@ def records_backup(directory: Path, db: Path | None, out: Path) -> None:
     click.echo(done.line())
 
 
+@records.command("forward")
+@PROJECT_ARGUMENT
+@DB_OPTION
+@click.option("--every", type=click.FloatRange(1, 86400), metavar="SECONDS",
+              help="Keep running, one pass every SECONDS, until interrupted [one pass].")
+def records_forward(directory: Path, db: Path | None, every: float | None) -> None:
+    """Send stored records to the LRS of the handbook file's lrs: settings as xAPI statements;
+    each is retried (waiting longer each time) until the LRS accepts it. Exit 1 while any wait."""
+    import time
+
+    from handbook.project import load_project
+    from handbook.records.xapi import COLUMNS, Outbox, forward, outbox_path
+
+    project, problems = load_project(directory.resolve())
+    if project is None or problems:
+        _fail([str(problem) for problem in problems])
+    settings = project.handbook.lrs
+    if settings is None:
+        _fail(["policy_source/handbook.yaml:1:1: no lrs: settings, so there is no LRS to forward to"])
+    user, password = os.environ.get(settings.username_env), os.environ.get(settings.password_env)
+    credentials = (user, password) if user and password else None
+    store = _store(directory, db, must_exist=True)
+    outbox = Outbox(outbox_path(store.path))
+    try:
+        while True:
+            done = forward(store.rows(columns=COLUMNS), outbox, settings, credentials)
+            for error in dict.fromkeys(done.errors):
+                click.echo(f"not accepted yet: {error}", err=True)
+            click.echo(f"sent {done.sent} statement(s) to {settings.endpoint}; {done.waiting} waiting")
+            if every is None:
+                break
+            time.sleep(every)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+    if done.waiting:
+        sys.exit(1)
+
+
 @records.command("verify")
 @PROJECT_ARGUMENT
 @DB_OPTION

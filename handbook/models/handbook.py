@@ -66,6 +66,22 @@ class RecordsSettings(Model):
     rate_limit_per_minute: int = Field(default=600, ge=1)
 
 
+class LrsSettings(Model):
+    """Where stored records are forwarded as xAPI statements (optional; LMS.md, "xAPI")."""
+
+    endpoint: Text = Field(description="The LRS's xAPI base, e.g. https://lrs.example.org/xAPI/.")
+    account_home_page: Text = Field(
+        description="The home page of the system employee ids belong to (the xAPI actor's account).")
+    activity_base: Text = Field(default="urn:handbook:",
+                                description="Prefix of policy and quiz activity ids.")
+    username_env: Text = Field(default="HANDBOOK_LRS_USERNAME",
+                               description="Environment variable holding the LRS user (never the file).")
+    password_env: Text = Field(default="HANDBOOK_LRS_PASSWORD",
+                               description="Environment variable holding the LRS password.")
+    retry_seconds: int = Field(default=60, ge=1, le=3600, description="First wait after a refusal; doubles.")
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+
 class HandbookFile(Document):
     organization: Text
     site_title: Text
@@ -76,3 +92,4 @@ class HandbookFile(Document):
     engine: Engine = Field(
         default="mkdocs", description="What builds the site: mkdocs (Material for MkDocs) or zensical "
                                       "(its successor); `handbook build --engine` overrides it.")
+    lrs: LrsSettings | None = None
