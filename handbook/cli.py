@@ -121,6 +121,23 @@ def export_scorm(directory: Path, quiz_id: str, course: bool, out: Path | None, 
     click.echo(f"wrote SCORM {scorm_version} package {path}")
 
 
+@export.command("cmi5")
+@_export_options
+def export_cmi5(directory: Path, quiz_id: str, course: bool, out: Path | None, engine: Engine | None) -> None:
+    """A cmi5 package (cmi5.xml and the site) with the self-check as its assignable unit."""
+    from handbook.lms.export import export_cmi5 as write
+    from handbook.lms.package import ExportFailed
+
+    if course:
+        _fail(["--course: a cmi5 package holds the quiz as its one assignable unit; "
+               "use export scorm --course for the course"], 2)
+    try:
+        path = write(directory, quiz_id, out, engine)
+    except ExportFailed as failed:
+        _fail(failed.lines)
+    click.echo(f"wrote cmi5 package {path}")
+
+
 def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
     """``HOST:PORT`` (``[::1]:8000`` for IPv6) as (host, port)."""
     if value is None:

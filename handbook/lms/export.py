@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from handbook.lms.cmi5 import cmi5_package
 from handbook.lms.package import built_site, find_quiz, units
 from handbook.lms.scorm import ScormVersion, scorm_package
 from handbook.models.handbook import Engine
@@ -27,3 +28,19 @@ def export_scorm(root: Path, quiz_id: str, version: ScormVersion, course: bool, 
         chosen = units(project, quiz, course, strings)
         title = project.policy(quiz.policy).heading if course else quiz.title
         return scorm_package(site, version, title, chosen, out)
+
+
+def export_cmi5(root: Path, quiz_id: str, out: Path | None, engine: Engine | None = None) -> Path:
+    """The cmi5 package of the quiz (its one AU); where it was written. Activity ids are the
+    ones xAPI forwarding uses (``lrs.activity_base``), so both speak of the same quiz."""
+    root = root.resolve()
+    out = out or root / default_name(quiz_id, "cmi5", False)
+    with built_site(root, engine) as (project, site):
+        quiz = find_quiz(project, quiz_id)
+        user = read_user_config(root)[0]
+        strings, _ = load_strings(configured_language(user), root)
+        unit = units(project, quiz, False, strings)[0]
+        base = project.handbook.lrs.activity_base if project.handbook.lrs else "urn:handbook:"
+        description = quiz.intro or quiz.title
+        return cmi5_package(site, f"{base}course/{quiz.id}", quiz.title, description, unit,
+                            f"{base}quiz/{quiz.id}", configured_language(user), out)
