@@ -431,7 +431,7 @@ def records_forward(directory: Path, db: Path | None, every: float | None) -> No
     import time
 
     from handbook.project import load_project
-    from handbook.records.xapi import COLUMNS, Outbox, forward, outbox_path
+    from handbook.records.xapi import COLUMNS, Outbox, credentials, forward, outbox_path
 
     project, problems = load_project(directory.resolve())
     if project is None or problems:
@@ -439,13 +439,12 @@ def records_forward(directory: Path, db: Path | None, every: float | None) -> No
     settings = project.handbook.lrs
     if settings is None:
         _fail(["policy_source/handbook.yaml:1:1: no lrs: settings, so there is no LRS to forward to"])
-    user, password = os.environ.get(settings.username_env), os.environ.get(settings.password_env)
-    credentials = (user, password) if user and password else None
+    login = credentials(settings)
     store = _store(directory, db, must_exist=True)
     outbox = Outbox(outbox_path(store.path))
     try:
         while True:
-            done = forward(store.rows(columns=COLUMNS), outbox, settings, credentials)
+            done = forward(store.rows(columns=COLUMNS), outbox, settings, login)
             for error in dict.fromkeys(done.errors):
                 click.echo(f"not accepted yet: {error}", err=True)
             click.echo(f"sent {done.sent} statement(s) to {settings.endpoint}; {done.waiting} waiting")

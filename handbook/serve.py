@@ -13,6 +13,7 @@ from pathlib import Path
 from handbook import server
 from handbook.app import DEFAULT_POLICY, create_app
 from handbook.project import load_project
+from handbook.records.xapi import forwarding
 from handbook.server import DEFAULT_OPTIONS, Fail, Options, Workspace
 from handbook.service import logs
 from handbook.service.sessions import SessionPolicy
@@ -53,6 +54,8 @@ def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = N
         else:
             served = prebuilt(root, site_dir)
         app = create_app(ServedSite(served), store, token=token, roster=roster, sessions=sessions)
+        lrs = served.project.handbook.lrs  # records to an LRS as xAPI, when the handbook file says so
+        resources.enter_context(forwarding(store, lrs, lambda line: server.say(line, error=True)))
         server.run(app, listener, token, store.path, options)
 
     return server.serving(command)

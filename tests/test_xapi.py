@@ -17,7 +17,16 @@ import yaml
 from handbook.records import xapi
 from tests.conftest import copy_project
 from tests.lrs_kit import Lrs, lrs_venv, running_lrs
-from tests.records_kit import Service, acknowledgement, project_at, quiz_attempt, set_records_settings
+from tests.records_kit import (
+    Process,
+    Service,
+    acknowledgement,
+    post,
+    project_at,
+    quiz_attempt,
+    set_records_settings,
+    wait_for,
+)
 
 HANDBOOK = str(Path(sys.executable).with_name("handbook"))
 QUIZ = "admin-policy-6-employee"
@@ -100,3 +109,26 @@ def test_forward_without_lrs_settings_is_one_line(project_copy, tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip().endswith("no lrs: settings, so there is no LRS to forward to")
     assert "Traceback" not in done.stderr
+
+
+def test_the_running_service_forwards_what_it_stores(lrs, project_copy, tmp_path, monkeypatch):
+    """handbook serve with lrs: sends a record it stores to the LRS on its own, within the
+    retry interval; the credentials come from the environment."""
+    set_records_settings(project_copy, endpoint="/api/records")
+    with_lrs(project_copy, lrs)
+    monkeypatch.setenv("HANDBOOK_LRS_USERNAME", lrs.user)
+    monkeypatch.setenv("HANDBOOK_LRS_PASSWORD", lrs.password)
+    record = quiz_attempt(project_at(project_copy), QUIZ, employee_id="E-serve", role="employee")
+    served = Process("serve", project_copy, "--port", "0", "--db", str(tmp_path / "records.sqlite"),
+                     log=tmp_path / "serve.log").started()
+    try:
+        assert post(f"{served.url}/api/records", record)[0] == 201
+        def forwarded() -> list[dict]:
+            return [s for s in lrs.statements() if s["context"]["extensions"][xapi.RECORD_ID] == record["id"]]
+
+        wait_for(lambda: len(forwarded()) == 2)
+        found = forwarded()
+    finally:
+        assert served.stop() == 0
+    assert sorted(s["verb"]["id"] for s in found) == [xapi.ATTEMPTED, xapi.PASSED]
+    assert "xapi" not in served.output()  # nothing was refused

@@ -16,18 +16,23 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sqlite3
+import threading
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterable, Mapping
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from handbook.models.handbook import LrsSettings
+
+if TYPE_CHECKING:
+    from handbook.records.store import Store
 
 ATTEMPTED = "http://adlnet.gov/expapi/verbs/attempted"
 PASSED = "http://adlnet.gov/expapi/verbs/passed"
@@ -195,3 +200,41 @@ def forward(rows: Iterable[Row], outbox: Outbox, settings: LrsSettings,
                           timedelta(seconds=settings.retry_seconds))
             errors.append(problem)
     return Delivery(queued, sent, outbox.waiting(), errors)
+
+
+def credentials(settings: LrsSettings) -> tuple[str, str] | None:
+    """The LRS user and password from the environment variables the settings name."""
+    user, password = os.environ.get(settings.username_env), os.environ.get(settings.password_env)
+    return (user, password) if user and password else None
+
+
+@contextmanager
+def forwarding(store: Store, settings: LrsSettings | None, say: Callable[[str], None]) -> Iterator[None]:
+    """While the service runs: a pass of :func:`forward` every ``retry_seconds`` in a thread of its
+    own, so records reach the LRS within that time and refused ones are retried; each new
+    refusal is said once."""
+    if settings is None:
+        yield
+        return
+    stop, outbox, login = threading.Event(), Outbox(outbox_path(store.path)), credentials(settings)
+
+    def loop() -> None:
+        last = ""
+        while not stop.is_set():
+            try:
+                done = forward(store.rows(columns=COLUMNS), outbox, settings, login)
+                line = f"xapi: not accepted yet: {done.errors[0]}" if done.errors else ""
+            except Exception as error:  # the store or the outbox failed: say so, try again later
+                line = f"xapi: forwarding failed: {type(error).__name__}: {error}"
+            if line and line != last:
+                say(line)
+            last = line
+            stop.wait(settings.retry_seconds)
+
+    thread = threading.Thread(target=loop, name="xapi-forwarding", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=settings.timeout_seconds + 5)
