@@ -27,6 +27,8 @@ from handbook.strings import Strings
 
 ADAPTERS = "assets/js/lms"
 """Where a package keeps its adapter scripts (the site never has this folder)."""
+ANNOUNCER = "graded.js"
+"""Loaded before each adapter: turns a graded attempt into the event the adapters listen for."""
 
 
 class ExportFailed(Exception):
@@ -91,7 +93,13 @@ def built_site(root: Path, engine: Engine | None) -> Iterator[tuple[Project, Pat
 
 
 def wire_adapter(site: Path, page: str, script: str, attributes: dict[str, str]) -> str:
-    """Copy the adapter ``script`` into the package and load it at the end of ``page``; its path."""
+    """Load ``graded.js`` and then the adapter ``script`` at the end of ``page``."""
+    _load(site, page, ANNOUNCER, {})
+    return _load(site, page, script, attributes)
+
+
+def _load(site: Path, page: str, script: str, attributes: dict[str, str]) -> str:
+    """Copy ``script`` into the package and load it at the end of ``page``; its path."""
     target = site / ADAPTERS / script
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(builtin_templates() / "lms" / script, target)

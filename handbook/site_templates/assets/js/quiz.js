@@ -273,7 +273,6 @@
         attempt: this.state.attempts, started_at: round.started_at};
       this.submission.clear();  // a new attempt is a new record
       if (result.passed) this.passedNow = this.attempt;
-      this.announce(round, answers, result);
     }
     if (!round.practice) this.state.last = {score: result.score, passed: result.passed};
     this.state.missed = missed;
@@ -290,17 +289,6 @@
     this.result.hidden = false;
     this.live.textContent = summary;
     this.box.querySelector("[data-hb-quiz-result-heading]").focus();
-  };
-  /* A graded attempt, as an event other scripts may report (a learning system's adapter in an
-     exported package): the score, the pass, and each question's answer, key and value. */
-  Quiz.prototype.announce = function (round, answers, result) {
-    var d = this.data, questions = round.questions.map(function (q) {
-      return {id: q.id, prompt: q.prompt, select: q.select, chosen: answers[q.id] || [], value: result.per_question[q.id],
-        correct: q.options.filter(function (o) { return o.correct; }).map(function (o) { return o.id; })};
-    });
-    this.box.dispatchEvent(new CustomEvent("handbook:quiz-graded", {bubbles: true, detail: {
-      quiz: {id: d.id, version: d.version, title: d.title, policy: d.policy}, score: result.score, pass_mark: d.pass_mark,
-      passed: result.passed, started_at: round.started_at, questions: questions}}));
   };
   /* The attempt's record: the person on the record form, the attempt as graded here. */
   Quiz.prototype.record = function (form) {
