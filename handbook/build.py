@@ -1,4 +1,4 @@
-"""The pipeline end to end: check, generate the docs tree, build the site with MkDocs."""
+"""The pipeline end to end: check, generate the docs tree, build the site with MkDocs or Zensical."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from handbook.engines import run_engine, staging_dir
 from handbook.layout import CONFIG, GENERATED, SITE
 from handbook.load import Problem
+from handbook.models.handbook import Engine
 from handbook.pages import navigation
 from handbook.project import Project, load_project
 from handbook.render import render_docs
-from handbook.site import SiteError, read_user_config, run_mkdocs, write_config
+from handbook.site import SiteError, read_user_config, write_config
 from handbook.strings import StringsError, configured_language, load_strings
 from handbook.templatefiles import TemplateFailed, located_in_tree, one_line, site_template_problems
 
@@ -46,6 +48,9 @@ class BuildResult:
     project: Project
     warnings: list[str] = field(default_factory=list)
     """One ``mkdocs.yml:line:col: warning: ...`` line per setting the build ignored."""
+    engine: Engine = "mkdocs"
+    notices: list[str] = field(default_factory=list)
+    """What the engine itself says to the user (an end-of-life notice, a hint), passed on."""
 
 
 def _checked(root: Path) -> tuple[Project | None, dict[str, Any], list[Problem]]:
@@ -88,21 +93,23 @@ def check(root: Path) -> tuple[Project | None, list[Problem]]:
     return project, problems
 
 
-def build(root: Path, site_dir: Path | None = None, out: Path | None = None) -> BuildResult:
-    """Check, write the generated docs and config into ``out``, and run MkDocs into ``site_dir``.
+def build(root: Path, site_dir: Path | None = None, out: Path | None = None,
+          engine: Engine | None = None) -> BuildResult:
+    """Check, write the generated docs and config into ``out``, and run the engine (``engine``, else
+    the handbook file's ``engine:``, else MkDocs) into ``site_dir``.
 
     Whatever goes wrong in any stage is raised as BuildFailed, one line per problem, so the
     command line and the preview's watcher report it and carry on; nothing else escapes.
     """
     try:
-        return _build(root, site_dir, out)
+        return _build(root, site_dir, out, engine)
     except BuildFailed:
         raise
     except Exception as error:  # a failure no stage knew how to locate: still one line
         raise BuildFailed([f"{root}: build failed: {type(error).__name__}: {one_line(error)}"]) from None
 
 
-def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
+def _build(root: Path, site_dir: Path | None, out: Path | None, engine: Engine | None) -> BuildResult:
     started = time.perf_counter()
     root = root.resolve()
     project, user, problems = _checked(root)
@@ -110,10 +117,12 @@ def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
         raise BuildFailed([str(problem) for problem in problems])
     out = out or root / GENERATED
     site_dir = site_dir or root / SITE
+    engine = engine or project.handbook.engine
     strings, language_warnings = load_strings(configured_language(user), root)
     try:
         pages, changed = render_docs(project, out, strings)
-        config = write_config(root, out, site_dir, project.handbook.site_title, navigation(pages), user)
+        config = write_config(root, out, staging_dir(out, engine, site_dir), project.handbook.site_title,
+                              navigation(pages), user)
     except TemplateFailed as failed:
         raise BuildFailed([str(failed.problem)]) from None
     except OSError as error:
@@ -121,7 +130,7 @@ def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
         raise BuildFailed([f"{where}: cannot write the generated pages: {error.strerror or error}"]) from None
     generated = time.perf_counter()
     try:
-        run_mkdocs(config, root / "mkdocs.yml")
+        notices = run_engine(engine, config, root / "mkdocs.yml", site_dir)
     except SiteError as error:
         raise BuildFailed([str(error)]) from None
     except Exception as error:  # a theme override or a plugin failed: name the file when it is ours
@@ -130,4 +139,5 @@ def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
         raise BuildFailed([line]) from None
     finished = time.perf_counter()
     return BuildResult(site_dir, len(pages), changed, generated - started, finished - started, project,
-                       overridden_settings(root, user) + located_in_config(root, language_warnings))
+                       overridden_settings(root, user) + located_in_config(root, language_warnings),
+                       engine, notices)

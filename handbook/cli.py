@@ -7,11 +7,12 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, get_args
 
 import click
 
 from handbook import __version__, layout
+from handbook.models.handbook import Engine
 from handbook.records.contract import EXPORTS
 from handbook.records.roster import COLUMNS as ROSTER_COLUMNS
 
@@ -62,21 +63,81 @@ def check(directory: Path) -> None:
 @PROJECT_ARGUMENT
 @click.option("--site-dir", type=click.Path(path_type=Path),
               help=f"Where to write the site [DIR/{layout.SITE}].")
-def build(directory: Path, site_dir: Path | None) -> None:
-    """Check, generate and build the site with MkDocs."""
+@click.option("--engine", type=click.Choice(get_args(Engine)),
+              help="What builds the site [the handbook file's engine:, else mkdocs].")
+def build(directory: Path, site_dir: Path | None, engine: Engine | None) -> None:
+    """Check, generate and build the site with MkDocs or Zensical."""
     from handbook.build import BuildFailed
     from handbook.build import build as build_site
 
     try:
-        result = build_site(directory, site_dir=site_dir)
+        result = build_site(directory, site_dir=site_dir, engine=engine)
     except BuildFailed as failed:
         _fail(failed.lines)
-    for warning in result.warnings:
+    for warning in [*result.warnings, *result.notices]:
         click.echo(warning, err=True)
     click.echo(
         f"built {result.pages} pages into {result.site_dir} in {result.total_seconds:.2f} s "
         f"(generator {result.generate_seconds:.2f} s)"
     )
+
+
+@main.group()
+def export() -> None:
+    """Packages for a learning management system (LMS): SCORM 1.2 or 2004, cmi5."""
+
+
+_EXPORT_OPTIONS = [
+    PROJECT_ARGUMENT,
+    click.option("--quiz", "quiz_id", required=True, metavar="ID", help="The self-check the LMS records."),
+    click.option("--course", is_flag=True,
+                 help="Also the policy, its checklists and the acknowledgement, around the quiz."),
+    click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+                 help="The zip to write [DIR/<quiz>[-course]-<standard>.zip]."),
+    click.option("--engine", type=click.Choice(get_args(Engine)),
+                 help="What builds the pages [the handbook file's engine:, else mkdocs]."),
+]
+
+
+def _export_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(_EXPORT_OPTIONS):
+        command = option(command)
+    return command
+
+
+@export.command("scorm")
+@_export_options
+@click.option("--version", "scorm_version", type=click.Choice(["1.2", "2004"]), default="1.2",
+              show_default=True,
+              help="SCORM 1.2 (every LMS, Moodle included) or SCORM 2004 4th edition.")
+def export_scorm(directory: Path, quiz_id: str, course: bool, out: Path | None, engine: Engine | None,
+                 scorm_version: Literal["1.2", "2004"]) -> None:
+    """A SCORM package of a self-check (with --course, of its course) for an LMS."""
+    from handbook.lms.export import export_scorm as write
+    from handbook.lms.package import ExportFailed
+
+    try:
+        path = write(directory, quiz_id, scorm_version, course, out, engine)
+    except ExportFailed as failed:
+        _fail(failed.lines)
+    click.echo(f"wrote SCORM {scorm_version} package {path}")
+
+
+@export.command("cmi5")
+@_export_options
+def export_cmi5(directory: Path, quiz_id: str, course: bool, out: Path | None, engine: Engine | None) -> None:
+    """A cmi5 package (cmi5.xml and the site) with the self-check as its assignable unit."""
+    from handbook.lms.export import export_cmi5 as write
+    from handbook.lms.package import ExportFailed
+
+    if course:
+        _fail(["--course: a cmi5 package holds the quiz as its one assignable unit; "
+               "use export scorm --course for the course"], 2)
+    try:
+        path = write(directory, quiz_id, out, engine)
+    except ExportFailed as failed:
+        _fail(failed.lines)
+    click.echo(f"wrote cmi5 package {path}")
 
 
 def _address(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, int] | None:
@@ -375,6 +436,45 @@ def records_backup(directory: Path, db: Path | None, out: Path) -> None:
     except BackupError as failed:
         _fail([str(failed)], failed.code)
     click.echo(done.line())
+
+
+@records.command("forward")
+@PROJECT_ARGUMENT
+@DB_OPTION
+@click.option("--every", type=click.FloatRange(1, 86400), metavar="SECONDS",
+              help="Keep running, one pass every SECONDS, until interrupted [one pass].")
+def records_forward(directory: Path, db: Path | None, every: float | None) -> None:
+    """Send stored records to the LRS of the handbook file's lrs: settings as xAPI statements;
+    each is retried (waiting longer each time) until the LRS accepts it. Exit 1 while any wait."""
+    import time
+
+    from handbook.project import load_project
+    from handbook.records.xapi import COLUMNS, Outbox, credentials, forward, outbox_path
+
+    project, problems = load_project(directory.resolve())
+    if project is None or problems:
+        _fail([str(problem) for problem in problems])
+    settings = project.handbook.lrs
+    if settings is None:
+        _fail(["policy_source/handbook.yaml:1:1: no lrs: settings, so there is no LRS to forward to"])
+    login = credentials(settings)
+    store = _store(directory, db, must_exist=True)
+    outbox = Outbox(outbox_path(store.path))
+    try:
+        while True:
+            done = forward(store.rows(columns=COLUMNS), outbox, settings, login)
+            for error in dict.fromkeys(done.errors):
+                click.echo(f"not accepted yet: {error}", err=True)
+            click.echo(f"sent {done.sent} statement(s) to {settings.endpoint}; {done.waiting} waiting")
+            if every is None:
+                break
+            time.sleep(every)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+    if done.waiting:
+        sys.exit(1)
 
 
 @records.command("verify")

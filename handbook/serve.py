@@ -14,6 +14,7 @@ from pathlib import Path
 from handbook import server
 from handbook.app import DEFAULT_POLICY, create_app
 from handbook.project import load_project
+from handbook.records.xapi import forwarding
 from handbook.server import DEFAULT_OPTIONS, Fail, Options, Workspace
 from handbook.service import logs
 from handbook.service.oidc import Provider, ProviderUnavailable, discover
@@ -70,6 +71,8 @@ def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = N
         provider = sign_in(served)
         app = create_app(ServedSite(served), store, token=token, roster=roster, sessions=sessions,
                          provider=provider)
+        lrs = served.project.handbook.lrs  # records to an LRS as xAPI, when the handbook file says so
+        resources.enter_context(forwarding(store, lrs, lambda line: server.say(line, error=True)))
         server.run(app, listener, token, store.path, options)
 
     return server.serving(command)

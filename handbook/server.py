@@ -166,6 +166,8 @@ def built(result: BuildResult, again: bool, warn: bool = True) -> None:
     say(f"{'rebuilt' if again else 'built'} {result.pages} pages in {result.total_seconds:.2f} s")
     for warning in result.warnings if warn else ():
         say(warning, error=True)
+    for notice in () if again else result.notices:
+        say(notice, error=True)
 
 
 def build_lines(error: Exception) -> list[str]:

@@ -21,8 +21,6 @@ import yaml
 from handbook.load import FastSafeLoader, Problem, SourceFile, load_yaml
 from handbook.textfmt import html_text
 
-os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-
 PAGE_EXTENSIONS: tuple[str | dict[str, Any], ...] = (
     "abbr", "admonition", "attr_list", "md_in_html", "tables",
     {"toc": {"permalink": True, "permalink_title": "Link to this section"}},

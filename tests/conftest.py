@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -51,6 +52,16 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def answer_json(handler: http.server.BaseHTTPRequestHandler, status: int, body: object) -> None:
+    """Answer a request to a test server with ``body`` as JSON."""
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
+
+
 @contextmanager
 def served_folder(folder: Path) -> Iterator[str]:
     """A built site over real HTTP on 127.0.0.1 (an ephemeral port); yields its base URL."""
@@ -65,9 +76,39 @@ def served_folder(folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def site_url(built_site: Path) -> Iterator[str]:
-    """The built site over real HTTP on 127.0.0.1 (an ephemeral port)."""
+def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped handbook built once by the real pipeline and Zensical."""
+    project = copy_project(tmp_path_factory.mktemp("zensical") / "project")
+    return build(project, engine="zensical").site_dir
+
+
+@pytest.fixture(scope="session")
+def mkdocs_site_url(built_site: Path) -> Iterator[str]:
+    """The site MkDocs built, over HTTP: for what is checked against one engine only."""
     with served_folder(built_site) as url:
+        yield url
+
+
+BOTH_ENGINES = {"test_site_browser", "test_ux_browser", "test_quiz_browser", "test_forms_browser"}
+"""Modules whose ``site_url`` tests run on the site of each engine. What an engine changes is the
+theme around the pages: every page's axe check, search and anchors, overflow and axe in each
+state on a phone and a desktop, and the quiz and form pages. The other page suites drive the
+same scripts and markup, so they run on MkDocs' site alone (CI's time is what that saves)."""
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "site_url" in metafunc.fixturenames:
+        both = metafunc.module.__name__.rpartition(".")[2] in BOTH_ENGINES
+        metafunc.parametrize("site_url", ["mkdocs", "zensical"] if both else ["mkdocs"], indirect=True,
+                             scope="session")
+
+
+@pytest.fixture(scope="session")
+def site_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The built site over real HTTP on 127.0.0.1 (an ephemeral port), by the engine the test
+    is parametrised with (see BOTH_ENGINES)."""
+    site = request.getfixturevalue("zensical_site" if request.param == "zensical" else "built_site")
+    with served_folder(site) as url:
         yield url
 
 

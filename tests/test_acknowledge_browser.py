@@ -16,7 +16,7 @@ import pytest
 from handbook.grading import grade_attempt
 from handbook.project import load_project
 from handbook.records.contract import PERSON_FIELDS, receipt_name
-from tests.conftest import shipped_person
+from tests.conftest import answer_json, shipped_person
 from tests.quiz_driver import (
     ACKNOWLEDGE,
     BOARD,
@@ -52,12 +52,7 @@ class _RecordsHandler(http.server.SimpleHTTPRequestHandler):
         else:
             self.server.received.append(body)
             status, answer = 201, {"id": body["id"], "stored": True}
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer_json(self, status, answer)
 
 
 class _RecordsServer(http.server.ThreadingHTTPServer):

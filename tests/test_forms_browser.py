@@ -23,7 +23,7 @@ from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS, PERSON_FIELDS, receipt_name
 from handbook.records.errors import RecordError
 from handbook.records.intake import check_form, check_person, validate
-from tests.conftest import ROOT, axe_violations, copy_project, shipped_person
+from tests.conftest import ROOT, answer_json, axe_violations, copy_project, shipped_person
 from tests.quiz_driver import settle
 from tests.test_checklists_browser import tab_to
 
@@ -323,12 +323,7 @@ class _RecordsHandler(http.server.SimpleHTTPRequestHandler):
                           "message": "Recorded."})
 
     def answer(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer_json(self, status, body)
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
 from handbook.models.base import Document, Id, Model, Text
+
+Engine = Literal["mkdocs", "zensical"]
+"""What builds the site: Material for MkDocs, or Zensical (its successor, by the same team)."""
 
 _EMAIL = re.compile(r"^[^\s@<>()\[\],;:\\\"]+@[^\s@<>()\[\],;:\\\"]+\.[^\s@<>()\[\],;:\\\".]+$")
 _EXTENSION = re.compile(r"\s*(?:ext\.?|x)\s*", re.IGNORECASE)
@@ -167,6 +170,22 @@ class SignInSettings(Model):
     clock_skew_seconds: int = Field(default=60, ge=0, le=300)
 
 
+class LrsSettings(Model):
+    """Where stored records are forwarded as xAPI statements (optional; LMS.md, "xAPI")."""
+
+    endpoint: Text = Field(description="The LRS's xAPI base, e.g. https://lrs.example.org/xAPI/.")
+    account_home_page: Text = Field(
+        description="The home page of the system employee ids belong to (the xAPI actor's account).")
+    activity_base: Text = Field(default="urn:handbook:",
+                                description="Prefix of policy and quiz activity ids.")
+    username_env: Text = Field(default="HANDBOOK_LRS_USERNAME",
+                               description="Environment variable holding the LRS user (never the file).")
+    password_env: Text = Field(default="HANDBOOK_LRS_PASSWORD",
+                               description="Environment variable holding the LRS password.")
+    retry_seconds: int = Field(default=60, ge=1, le=3600, description="First wait after a refusal; doubles.")
+    timeout_seconds: float = Field(default=10, gt=0, le=120)
+
+
 class HandbookFile(Document):
     organization: Text
     site_title: Text
@@ -177,3 +196,7 @@ class HandbookFile(Document):
     wording: Wording = Field(default_factory=Wording)
     reminders: ReminderSettings | None = None
     sign_in: SignInSettings | None = None
+    engine: Engine = Field(
+        default="mkdocs", description="What builds the site: mkdocs (Material for MkDocs) or zensical "
+                                      "(its successor); `handbook build --engine` overrides it.")
+    lrs: LrsSettings | None = None
