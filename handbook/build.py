@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from handbook.layout import CONFIG, GENERATED, SITE
 from handbook.load import Problem
 from handbook.pages import navigation
-from handbook.project import Project, load_project
+from handbook.project import Project, SourceCache, load_project
 from handbook.render import render_docs
 from handbook.site import SiteError, read_user_config, run_mkdocs, write_config
 from handbook.strings import StringsError, configured_language, load_strings
@@ -48,10 +49,11 @@ class BuildResult:
     """One ``mkdocs.yml:line:col: warning: ...`` line per setting the build ignored."""
 
 
-def _checked(root: Path) -> tuple[Project | None, dict[str, Any], list[Problem]]:
+def _checked(root: Path, cache: SourceCache | None = None
+             ) -> tuple[Project | None, dict[str, Any], list[Problem]]:
     """The project, the user's mkdocs.yml settings, and every problem with either, the templates
     or the string table of the site's language."""
-    project, problems = load_project(root)
+    project, problems = load_project(root, cache)
     user, config_problems = read_user_config(root)
     try:
         load_strings(configured_language(user), root)
@@ -88,24 +90,28 @@ def check(root: Path) -> tuple[Project | None, list[Problem]]:
     return project, problems
 
 
-def build(root: Path, site_dir: Path | None = None, out: Path | None = None) -> BuildResult:
+def build(root: Path, site_dir: Path | None = None, out: Path | None = None, *,
+          cache: SourceCache | None = None, plugins: Mapping[str, Any] | None = None) -> BuildResult:
     """Check, write the generated docs and config into ``out``, and run MkDocs into ``site_dir``.
 
     Whatever goes wrong in any stage is raised as BuildFailed, one line per problem, so the
     command line and the preview's watcher report it and carry on; nothing else escapes.
+    A long-lived caller (the preview) passes a ``cache`` of parsed sources, and ``plugins`` to
+    add to MkDocs' own for this build (:class:`handbook.fastrender.WarmSite`).
     """
     try:
-        return _build(root, site_dir, out)
+        return _build(root, site_dir, out, cache, plugins or {})
     except BuildFailed:
         raise
     except Exception as error:  # a failure no stage knew how to locate: still one line
         raise BuildFailed([f"{root}: build failed: {type(error).__name__}: {one_line(error)}"]) from None
 
 
-def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
+def _build(root: Path, site_dir: Path | None, out: Path | None, cache: SourceCache | None,
+           plugins: Mapping[str, Any]) -> BuildResult:
     started = time.perf_counter()
     root = root.resolve()
-    project, user, problems = _checked(root)
+    project, user, problems = _checked(root, cache)
     if problems or project is None:
         raise BuildFailed([str(problem) for problem in problems])
     out = out or root / GENERATED
@@ -121,7 +127,7 @@ def _build(root: Path, site_dir: Path | None, out: Path | None) -> BuildResult:
         raise BuildFailed([f"{where}: cannot write the generated pages: {error.strerror or error}"]) from None
     generated = time.perf_counter()
     try:
-        run_mkdocs(config, root / "mkdocs.yml")
+        run_mkdocs(config, root / "mkdocs.yml", plugins)
     except SiteError as error:
         raise BuildFailed([str(error)]) from None
     except Exception as error:  # a theme override or a plugin failed: name the file when it is ours

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -223,10 +223,12 @@ def _located(details: str, user_config: Path | None) -> str:
     return f"{source.display}:{line}:{col}: mkdocs: {details}"
 
 
-def run_mkdocs(config_file: Path, user_config: Path | None = None) -> list[str]:
+def run_mkdocs(config_file: Path, user_config: Path | None = None, plugins: Mapping[str, Any] | None = None
+               ) -> list[str]:
     """Build with MkDocs in this process (strict: a warning fails the build); returns warnings.
 
     A problem with a setting is reported at its line in ``user_config`` (the project's mkdocs.yml).
+    ``plugins`` are added after the configured ones, so their events see the final nav and env.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -238,6 +240,8 @@ def run_mkdocs(config_file: Path, user_config: Path | None = None) -> list[str]:
     logger.propagate = False
     try:
         config = load_config(config_file=str(config_file), strict=True)
+        for name, plugin in (plugins or {}).items():
+            config.plugins[name] = plugin
         build(config)
     except MkDocsException as error:
         details = "; ".join(collector.messages) or str(error)
