@@ -18,6 +18,7 @@ import shutil
 import threading
 import time
 from contextlib import ExitStack
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from handbook import server
 from handbook.app import create_app
 from handbook.fastrender import CAPTURE, WarmSite
 from handbook.layout import CONFIG, OVERRIDES, build_inputs
-from handbook.pages import collect_pages
+from handbook.pages import PAGE_KINDS
 from handbook.project import SourceCache, load_project
 from handbook.render import Renderer, template_cache
 from handbook.server import Workspace
@@ -207,9 +208,13 @@ class Preview:
             user, _ = read_user_config(self.root)
             strings, _ = load_strings(configured_language(user), self.root)
             renderer = Renderer(project, cache=template_cache(), strings=strings)
-            pages = {warm.destination(page.path): page for page in collect_pages(project, strings)}
-            rendered = {name: warm.render(page.path, renderer.render(page))
-                        for name, page in pages.items() if name in wanted}
+            rendered: dict[str | None, str | None] = {}
+            for page in chain.from_iterable(kind(project, strings) for kind in PAGE_KINDS):
+                name = warm.destination(page.path)
+                if name in wanted:
+                    rendered[name] = warm.render(page.path, renderer.render(page))
+                    if len(rendered) == len(wanted):
+                        break  # the later kinds' pages (quizzes' data is the costliest) are not needed
         except Exception as error:  # the full build that follows reports it, at its line
             server.say(f"fast render skipped: {type(error).__name__}: {error}", error=True)
             return 0

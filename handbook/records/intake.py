@@ -237,15 +237,35 @@ def answer_problem(field: FormField, answer: object) -> str | None:
     return check(answer) if check else None
 
 
-def accept(project: Project, store: Store, record: Record, source: str) -> Stored:
-    """Check, re-grade and store one record; a :class:`~handbook.records.errors.RecordError`
-    says why it cannot be."""
+def checked(project: Project, store: Store, record: Record, source: str) -> Grading:
+    """Every check of one record and its re-grading; a :class:`~handbook.records.errors.RecordError`
+    says why it cannot be stored. Reads the store only for a policy version that is not the
+    current one (:func:`reads_store`)."""
     check_policy(project, store, record)
     check_person(project, record)
     grading = grade(project, record, source)
     check_acknowledgement(project, record, grading)
     check_form(project, record)
-    stored = store.add(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source)
+    return grading
+
+
+def reads_store(project: Project, record: Record) -> bool:
+    """Whether checking ``record`` asks the store (an earlier policy version may be on record),
+    so it must not run where blocking is not allowed (an event loop)."""
+    policy = _by_id(project.policies, record.policy.id)
+    return policy is None or policy.version != record.policy.version
+
+
+def settled(record: Record, stored: Stored) -> Stored:
+    """The store's answer, or :class:`Conflict` when another record already has this id."""
     if stored.conflict:
         raise Conflict(f"id: a different record with id {record.id} is already stored")
     return stored
+
+
+def accept(project: Project, store: Store, record: Record, source: str) -> Stored:
+    """Check, re-grade and store one record; a :class:`~handbook.records.errors.RecordError`
+    says why it cannot be."""
+    grading = checked(project, store, record, source)
+    return settled(record, store.add(record, grading.score, grading.passed, grading.pass_mark,
+                                     grading.mismatch, source))

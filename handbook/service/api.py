@@ -8,6 +8,8 @@ says which status each error gets.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -18,6 +20,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from handbook.project import Project
 from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS
 from handbook.records.errors import (
@@ -33,9 +36,10 @@ from handbook.records.errors import (
     TooSoon,
     Unreadable,
 )
-from handbook.records.intake import accept, parse
+from handbook.records.intake import accept, checked, parse, reads_store, settled
 from handbook.records.labels import Labels
-from handbook.records.store import Stored
+from handbook.records.model import Record
+from handbook.records.store import Store, Stored
 from handbook.service.openapi import openapi_document
 from handbook.service.site import NothingServed
 from handbook.service.state import TOKEN_VARIABLE, ServiceState
@@ -173,6 +177,33 @@ async def admitted_body(state: ServiceState, request: Request) -> tuple[dict[str
         return problem(400, "the client went away before sending the whole body")
 
 
+async def accept_on_loop(project: Project, store: Store, record: Record, source: str,
+                         run_store: Any) -> Stored:
+    """:func:`~handbook.records.intake.accept` without a thread per request: the checks (CPU
+    only) run here and the request awaits its commit, answered by the store's writer thread
+    through the event loop. A record of an earlier policy version needs a store read to be
+    checked, so it takes a store thread as before."""
+    if reads_store(project, record):
+        stored: Stored = await run_store(accept, project, store, record, source)
+        return stored
+    grading = checked(project, store, record, source)
+    loop = asyncio.get_running_loop()
+    committed = loop.create_future()
+
+    def settle() -> None:
+        if not committed.done():
+            committed.set_result(None)
+
+    def wake() -> None:  # on the writer thread; a loop already closed has nobody left to tell
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle)
+
+    pending = store.submit(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source,
+                           on_done=wake)
+    await asyncio.shield(committed)  # a client that leaves does not undo its record
+    return settled(record, store.answer(pending))
+
+
 def record_routes(state: ServiceState) -> list[Route]:
     run_store = store_runner()
 
@@ -183,7 +214,7 @@ def record_routes(state: ServiceState) -> list[Route]:
         cors, body = admitted
         record = parse(body)
         project = state.project  # read once: the project of the pages on screen now
-        stored = await run_store(accept, project, state.store, record, "api")
+        stored = await accept_on_loop(project, state.store, record, "api", run_store)
         return JSONResponse(stored_answer(stored), status_code=201,
                             headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
 
