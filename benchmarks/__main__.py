@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from benchmarks import build, records, reload, scaling, weight
+from benchmarks import build, preview, records, reload, scaling, weight
 from benchmarks.machine import describe
 from benchmarks.report import SuiteResult, load_results, render_markdown, save_results
 from benchmarks.workspace import OUT, ROOT
@@ -20,6 +20,7 @@ SUITES: dict[str, ModuleType] = {
     "build": build,
     "scaling": scaling,
     "reload": reload,
+    "preview": preview,
     "weight": weight,
     "records": records,
 }
@@ -30,7 +31,11 @@ INTRO = (
     "Every figure is measured on the machine below when the suite runs; none is a pass/fail test. "
     "Suites run one after another, alone on the machine as far as the benchmark can arrange, so "
     "figures from a busy machine (other builds, test suites) read slower than they are: each suite "
-    "shows the load average (1, 5 and 15 minutes) when it started."
+    "shows the load average (1, 5 and 15 minutes) when it started. So every target is judged on a "
+    "ratio to its floor or peer measured in the same run (the records service against a bare "
+    "Starlette + SQLite app in alternating rounds, a save's open page against the full rebuild it "
+    "used to wait for, `handbook build` against plain `mkdocs build` and Zensical of the same "
+    "Markdown), and repeated figures are medians."
 )
 
 

@@ -125,7 +125,8 @@ def _build(root: Path, site_dir: Path | None, out: Path | None, cache: SourceCac
     except OSError as error:
         where = error.filename or out
         raise BuildFailed([f"{where}: cannot write the generated pages: {error.strerror or error}"]) from None
-    generated = time.perf_counter()
+    generated, count = time.perf_counter(), len(pages)
+    del pages  # their contexts (quiz data and all) are written out: not held through MkDocs' build
     try:
         run_mkdocs(config, root / "mkdocs.yml", plugins)
     except SiteError as error:
@@ -135,5 +136,5 @@ def _build(root: Path, site_dir: Path | None, out: Path | None, cache: SourceCac
         line = str(problem) if problem else f"mkdocs.yml:1:1: mkdocs failed: {one_line(error)}"
         raise BuildFailed([line]) from None
     finished = time.perf_counter()
-    return BuildResult(site_dir, len(pages), changed, generated - started, finished - started, project,
+    return BuildResult(site_dir, count, changed, generated - started, finished - started, project,
                        overridden_settings(root, user) + located_in_config(root, language_warnings))

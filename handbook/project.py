@@ -186,6 +186,7 @@ def _read_one(root: Path, kind: SourceKind, path: Path) -> tuple[Document | None
         document = kind.model.model_validate(source.data)
     except ValidationError as error:
         return None, problems + validation_problems(source, error)
+    source.data = None  # the document holds it now; a large handbook's raw copy is tens of MB
     document._source = source
     return document, problems
 

@@ -210,6 +210,23 @@ class _Collector(logging.Handler):
         self.messages.append(" ".join(record.getMessage().split()))
 
 
+LEAN = "handbook-lean"
+
+
+def _lean_plugin() -> Any:
+    """A plugin that lets each page's Markdown go once MkDocs made its HTML (the search index
+    has read it by then). MkDocs renders every page before it writes any, so otherwise a large
+    handbook's whole Markdown (tens of MB) stays in memory for the whole build."""
+    from mkdocs.plugins import BasePlugin
+
+    class Lean(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+        def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
+            page.markdown = None
+            return html
+
+    return Lean()
+
+
 _CONFIG_VALUE = re.compile(r"Config value '([\w.-]+)'")
 
 
@@ -240,7 +257,7 @@ def run_mkdocs(config_file: Path, user_config: Path | None = None, plugins: Mapp
     logger.propagate = False
     try:
         config = load_config(config_file=str(config_file), strict=True)
-        for name, plugin in (plugins or {}).items():
+        for name, plugin in {LEAN: _lean_plugin(), **(plugins or {})}.items():
             config.plugins[name] = plugin
         build(config)
     except MkDocsException as error:
