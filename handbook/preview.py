@@ -45,8 +45,8 @@ SCRIPT_TAG = f'<script src="{SCRIPT_PATH}"></script>'
 OPEN_SECONDS = 2.0
 """A page that asked for the version this recently is open in a browser (pages ask every 0.4 s)."""
 MAX_OPEN = 16
-UPDATING = ("Updating: the site (navigation, search, other pages) is being rebuilt after your last save; "
-            "the page you saved is already shown.")
+UPDATING = ("Updating after your last save: pages open in a browser show it now; the navigation, search "
+            "and other pages follow when the rebuild finishes.")
 
 RELOAD_SCRIPT = """/* handbook preview: reload after each rebuild; show a failed build's problems,
    or that the rest of the site is still being rebuilt. */
