@@ -23,6 +23,7 @@ SIZES = (1, 10, 100)
 RUNS = {1: 3, 10: 3, 100: 2}
 VERSUS_MKDOCS = 1.10
 PEAK_LIMIT = 200_000_000  # bytes
+TIMEOUT = 3600.0  # seconds for one build: a 100-policy build on a machine shared by others is slow
 REPEAT_LIMIT = 60.0  # seconds: a size whose first build takes longer is built once (keeps `make bench` short)
 
 
@@ -35,7 +36,7 @@ def _plain_mkdocs(project: Path) -> tuple[float, int]:
     site = project / "site-mkdocs"
     shutil.rmtree(site, ignore_errors=True)
     command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / GENERATED / CONFIG)]
-    seconds, peak, _ = measured_run([*command, "-d", str(site)])
+    seconds, peak, _ = measured_run([*command, "-d", str(site)], timeout=TIMEOUT)
     return seconds, peak
 
 
@@ -52,8 +53,8 @@ def _zensical(project: Path) -> tuple[float, float, int]:
     text = (generated / CONFIG).read_text(encoding="utf-8")
     config.write_text(re.sub(r"(?m)^site_dir: .*$", "site_dir: zensical-site", text), encoding="utf-8")
     command = [sys.executable, "-m", "zensical", "build", "--config-file", str(config)]
-    cold, peak, _ = measured_run([*command, "--clean"], cwd=generated)
-    cached, _, _ = measured_run(command, cwd=generated)
+    cold, peak, _ = measured_run([*command, "--clean"], cwd=generated, timeout=TIMEOUT)
+    cached, _, _ = measured_run(command, cwd=generated, timeout=TIMEOUT)
     return cold, cached, peak
 
 
@@ -66,7 +67,7 @@ def run(work: Path) -> SuiteResult:
         builds: list[ColdBuild] = []
         plains: list[tuple[float, int]] = []
         while len(builds) < RUNS[count] and not (builds and builds[0].wall_seconds > REPEAT_LIMIT):
-            builds.append(cold_build(project, project / SITE))  # alternated, so drift hits both alike
+            builds.append(cold_build(project, project / SITE, timeout=TIMEOUT))  # alternated: drift hits both
             plains.append(_plain_mkdocs(project))
         runs[count] = len(builds)
         sources = len([p for p in project.rglob("*.y*ml") if GENERATED not in p.parts])

@@ -61,7 +61,8 @@ class ColdBuild:
 
 
 def cold_build(
-    project: Path, site_dir: Path, keep_generated: bool = False, cache_home: Path | None = None
+    project: Path, site_dir: Path, keep_generated: bool = False, cache_home: Path | None = None,
+    timeout: float = 300
 ) -> ColdBuild:
     """A build in a fresh process; ``keep_generated`` keeps .handbook (unchanged pages) like a
     rebuild; ``cache_home`` (an empty folder) stands in for a new machine's user cache, where
@@ -71,7 +72,7 @@ def cold_build(
     shutil.rmtree(site_dir, ignore_errors=True)
     env = {"XDG_CACHE_HOME": str(cache_home)} if cache_home else None
     command = [*HANDBOOK, "build", str(project), "--site-dir", str(site_dir)]
-    wall, peak, output = measured_run(command, env=env)
+    wall, peak, output = measured_run(command, env=env, timeout=timeout)
     match = BUILT.search(output)
     if not match:
         raise RuntimeError(f"unexpected output from handbook build: {output}")
