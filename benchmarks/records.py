@@ -27,11 +27,16 @@ from benchmarks.servers import running, server_command
 from benchmarks.workspace import HANDBOOK, copy_project, free_port, measured_run, size
 from handbook.build import build
 from handbook.project import Project, load_project
+from handbook.records.csv import STORED_COLUMNS
 from handbook.records.intake import accept, parse
 from handbook.records.store import Store
 
 TITLE = "Records service"
 CLIENTS = (1, 8, 32)
+ROUNDS = 3
+FLOOR_SHARE = 0.80
+P99_LIMIT = 50.0
+EXPORT_LIMIT = 1.0  # seconds, cold, 100,000 records
 SECONDS = 5.0
 MAX_REQUESTS = 100_000  # a safety bound far above 5 s of this machine; wrk times a capped run as 5 s
 EXPORT_RECORDS = 100_000
@@ -101,6 +106,27 @@ def _per_record(loaded: Project, work: Path, template: str, count: int = 300) ->
         store.close()
 
 
+def _one_load(command: list[str], port: int, template: str) -> Load:
+    with running(command, port):
+        run_load(port, PATH, template, 4, 1.0, 2_000)  # warm up
+        return run_load(port, PATH, template, 32, SECONDS, MAX_REQUESTS)
+
+
+def _rounds(project: Path, site: Path, work: Path, template: str) -> list[tuple[Load, Load]]:
+    """The 32-client load ROUNDS times, the service then the floor, each a fresh server on a fresh
+    file: drift and the machine's other work hit both alike, and each round gives a ratio."""
+    pairs = []
+    for n in range(ROUNDS):
+        port = free_port()
+        service = [*HANDBOOK, "serve", str(project), "--port", str(port), "--db",
+                   str(work / f"round-{n}-service.sqlite"), "--site-dir", str(site)]
+        served = _one_load(service, port, template)
+        port = free_port()
+        floor = _one_load(server_command(work / f"round-{n}-floor.sqlite", port), port, template)
+        pairs.append((served, floor))
+    return pairs
+
+
 def _throughput(result: SuiteResult, project: Path, work: Path, template: str, loaded: Project) -> None:
     site = build(project, site_dir=work / "site").site_dir
     port, database = free_port(), work / "service.sqlite"
@@ -134,18 +160,26 @@ def _throughput(result: SuiteResult, project: Path, work: Path, template: str, l
     )
     result.figure("keep-alive round trip", ", ".join(f"{name} {ms:.1f} ms" for name, ms in trips.items()),
                   f"median of 5 sequential GET {PATH} on one connection (after the first): no record work")
+    pairs = _rounds(project, site, work, template)
+    result.table(f"32 clients, {ROUNDS} rounds, the service and the floor alternately", [
+        "round", "records service", "p99", "floor", "p99", "service / floor"], [
+        [str(n + 1), f"{s.per_second:,.0f}/s", f"{s.p99_ms:.1f} ms", f"{f.per_second:,.0f}/s",
+         f"{f.p99_ms:.1f} ms", f"{s.per_second / f.per_second:.0%}"] for n, (s, f) in enumerate(pairs)])
     accept_ms = _per_record(loaded, work, template)
     result.figure("parse + accept per record, no HTTP", f"{accept_ms:.2f} ms",
                   "300 acknowledgements through intake.parse and intake.accept into a Store, in one process: "
                   "JSON, the record model, checks, re-grading and the fsync'd commit")
     at32 = {name: next(load for load, _ in loads if load.clients == 32) for name, loads in runs.items()}
-    service32, floor32 = at32[SERVICE], at32[FLOOR]
-    figure = (f"{service32.per_second:,.0f} records/s, p99 {service32.p99_ms:.1f} ms "
-              f"(floor: {floor32.per_second:,.0f}/s, p99 {floor32.p99_ms:.1f} ms")
+    floor32 = at32[FLOOR]
+    ratio = statistics.median(s.per_second / f.per_second for s, f in pairs)
+    p99 = statistics.median(s.p99_ms for s, _ in pairs)
+    figure = (f"{ratio:.0%} of the floor (median of {ROUNDS} alternating rounds: "
+              f"{statistics.median(s.per_second for s, _ in pairs):,.0f} against "
+              f"{statistics.median(f.per_second for _, f in pairs):,.0f} records/s), p99 {p99:.1f} ms "
+              f"(floor {statistics.median(f.p99_ms for _, f in pairs):.1f} ms)")
     if NODELAY in at32:
         figure += f"; with TCP_NODELAY: {at32[NODELAY].per_second:,.0f}/s, p99 {at32[NODELAY].p99_ms:.1f} ms"
-    figure += ")"
-    met = service32.per_second >= 1000 and service32.p99_ms < 50
+    met = ratio >= FLOOR_SHARE and p99 <= P99_LIMIT
     nagle = (
         f"each answer on a kept-alive connection waits about 40 ms (round trip {trips[SERVICE]:.0f} ms "
         f"against the floor's {trips[FLOOR]:.1f} ms): `handbook serve` binds its listening socket with "
@@ -161,9 +195,19 @@ def _throughput(result: SuiteResult, project: Path, work: Path, template: str, l
     note = "" if met else nagle + floor_note + (
         f"The service's own work per record (parse + accept, no HTTP) is {accept_ms:.2f} ms here, where "
         "the floor does no checks at all; and the load generator shares the 2 cores with the server, so a "
-        "busy machine (the suite's section gives the load average when it started) lowers every figure."
+        "busy machine (the suite's section gives the load average when it started) lowers every figure. "
+        "Profiled (cProfile of the serving thread and py-spy of the process under this load): the request "
+        "path had three thread hand-offs (event loop, a worker thread for accept, the writer thread, back), "
+        "each a GIL hand-over that shows as time inside socket.send and queue.put; now the checks run on "
+        "the loop and only the commit is handed to the writer (api.accept_on_loop, Store.submit). Next "
+        "in the profile: the record model's validation (pydantic, ~15 %), re-grading with exact "
+        "fractions (a true-false question's options were rebuilt as models on every call: now made "
+        "once), the hash chain's statements in the writer, and h11's pure-Python HTTP parsing, which "
+        "the floor pays too. The floor commits on the event loop, one fsync per request; the service "
+        "group-commits, so on a slow disk it can pass the floor and on a fast one the CPU decides."
     )
-    result.target("≥ 1,000 records/s at 32 clients with p99 < 50 ms", figure, met, note)
+    result.target(f"records service ≥ {FLOOR_SHARE:.0%} of the bare Starlette + SQLite floor at 32 clients, "
+                  f"p99 ≤ {P99_LIMIT:.0f} ms", figure, met, note)
 
 
 def _export(result: SuiteResult, project: Path, loaded: Project, work: Path) -> None:
@@ -172,10 +216,22 @@ def _export(result: SuiteResult, project: Path, loaded: Project, work: Path) -> 
     out = work / "acknowledgements.csv"
     command = [*HANDBOOK, "records", "export", str(project), "--kind", "acknowledgements",
                "--db", str(database), "--out", str(out)]
-    seconds, rss, _ = measured_run(command)
+    floor_command = [sys.executable, "-c", EXPORT_FLOOR, str(database), str(work / "floor.csv"),
+                     _floor_query()]
+    runs, floors = [], []
+    for _ in range(3):  # alternated, so the machine's other work hits both alike
+        runs.append(measured_run(command))
+        floors.append(measured_run(floor_command)[0])
+    seconds, rss = statistics.median(run[0] for run in runs), max(run[1] for run in runs)
+    floor = statistics.median(floors)
+    result.figure("export / its floor", f"{seconds / floor:.2f}x (floor {floor:.2f} s)",
+                  "the floor: a cold Python process that reads the stored columns of the same rows and hands "
+                  "them straight to csv.writer (no formatting, no formula neutralising), median of 3, "
+                  "alternated with the export")
     result.figure(f"CSV export of {EXPORT_RECORDS:,} records, `handbook records export`",
-                  f"{seconds:.2f} s, peak RSS {size(rss)}, {size(out.stat().st_size)} of CSV",
-                  "cold process (imports included), acknowledgements CSV; peak RSS from wait4's rusage")
+                  f"{seconds:.2f} s (min {min(run[0] for run in runs):.2f}), peak RSS {size(rss)}, "
+                  f"{size(out.stat().st_size)} of CSV",
+                  "cold process (imports included), acknowledgements CSV, median of 3; peak RSS from wait4")
     command = [sys.executable, "-m", "benchmarks.exporting", str(project), str(database), str(out)]
     _, _, output = measured_run(command)
     alone = json.loads(output.strip().splitlines()[-1])
@@ -183,16 +239,30 @@ def _export(result: SuiteResult, project: Path, loaded: Project, work: Path) -> 
                   f"{size(alone['traced_peak'])}",
                   "benchmarks/exporting.py: the same command run in a process whose imports are done; "
                   "tracemalloc peak on a second pass (streaming keeps it flat)")
-    met = seconds < 2
+    met = seconds <= EXPORT_LIMIT
     startup = (f"the export itself takes {alone['seconds']:.2f} s of the {seconds:.2f} s; the rest is "
                "starting Python and importing the CLI's modules. ")
-    slow = "" if alone["seconds"] < 2 else (
-        "The export itself is Python work per row and per cell (handbook/records/csv.py: quoting, "
-        "formula neutralising) over rows streamed from SQLite."
+    slow = "" if alone["seconds"] < EXPORT_LIMIT else (
+        "SQLite writes each CSV line (handbook/records/csv.py, CELL_SQL); what is left is stepping through "
+        "100,000 rows of a file whose rows also hold each record's body, and Python's start and imports."
     )
     note = "" if met else startup + slow
-    result.target(f"{EXPORT_RECORDS:,}-record export < 2 s", f"{seconds:.2f} s (export alone "
-                  f"{alone['seconds']:.2f} s)", met, note)
+    result.target(f"{EXPORT_RECORDS:,}-record export, cold process, ≤ {EXPORT_LIMIT:.1f} s",
+                  f"{seconds:.2f} s (export alone {alone['seconds']:.2f} s); {seconds / floor:.2f}x its "
+                  f"floor ({floor:.2f} s in the same run)", met, note)
+
+
+EXPORT_FLOOR = """import csv, sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute(sys.argv[3])
+with open(sys.argv[2], "w", newline="", encoding="utf-8") as out:
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\\r\\n").writerows(rows)
+"""
+"""The least a Python export of the same rows can do: ``python -c EXPORT_FLOOR DB OUT QUERY``."""
+
+
+def _floor_query() -> str:
+    columns = [column for column in STORED_COLUMNS["acknowledgements"] if column != "void_reason"]
+    return f"SELECT {', '.join(columns)} FROM records WHERE kind = 'acknowledgement' ORDER BY seq"
 
 
 def _roster(project: Path, loaded: Project, work: Path) -> tuple[Path, Path]:

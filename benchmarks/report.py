@@ -108,8 +108,12 @@ def _verdict(met: bool | None) -> str:
     return {True: "met", False: "**not met**", None: "not measured"}[met]
 
 
-def render_markdown(results: list[SuiteResult], machine: list[tuple[str, str]], intro: str) -> str:
-    """BENCHMARKS.md: the machine, every target at a glance, then each suite's figures."""
+def render_markdown(results: list[SuiteResult], machine: list[tuple[str, str]], intro: str,
+                    analysis: str = "") -> str:
+    """BENCHMARKS.md: the machine, every target at a glance, then each suite's figures.
+
+    ``analysis`` (benchmarks/ANALYSIS.md, written by hand: profiles and what was tried) goes
+    after the targets."""
     out = ["# Benchmarks", "", intro, "", "## Machine", "", "| | |", "| --- | --- |"]
     out += [f"| {key} | {value} |" for key, value in machine]
     targets = [(suite, target) for suite in results for target in suite.targets]
@@ -122,6 +126,8 @@ def render_markdown(results: list[SuiteResult], machine: list[tuple[str, str]], 
         if missed:
             out += ["", "What stands in the way, or why a target is judged as it is:", ""]
             out += [f"- **{t.goal}**: {t.note}" for t in missed]
+    if analysis.strip():
+        out += ["", analysis.strip()]
     for suite in results:
         out += ["", f'<a id="{suite.name}"></a>', "", f"## {suite.title}", ""]
         busy = f" (load average {suite.load_average} when it started)" if suite.load_average else ""

@@ -28,17 +28,18 @@ HOST = "127.0.0.1"
 
 
 @contextmanager
-def running(command: list[str], port: int, log_path: Path | None = None
+def running(command: list[str], port: int, log_path: Path | None = None, start_timeout: float = 60
             ) -> Iterator[subprocess.Popen[bytes]]:
     """A server process answering on 127.0.0.1:port until the block ends; then it is stopped.
 
-    Its output goes to ``log_path`` (or a temporary file), never to a pipe nobody reads.
+    Its output goes to ``log_path`` (or a temporary file), never to a pipe nobody reads;
+    ``start_timeout`` is how long its start (a preview's first build) may take.
     """
     with log_path.open("w+") if log_path else tempfile.TemporaryFile("w+") as log:
         server = subprocess.Popen(command, cwd=ROOT, env=ENV, start_new_session=True,
                                   stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_until_up(server, port, log)
+            _wait_until_up(server, port, log, start_timeout)
             yield server
         finally:
             os.killpg(server.pid, signal.SIGTERM)

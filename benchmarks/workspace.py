@@ -53,6 +53,7 @@ class ColdBuild:
     pages: int
     build_seconds: float  # as handbook.build.build reports it, inside the process
     generate_seconds: float
+    peak_bytes: int = 0  # the process's peak resident memory (wait4)
 
     @property
     def generator_share(self) -> float:
@@ -60,7 +61,8 @@ class ColdBuild:
 
 
 def cold_build(
-    project: Path, site_dir: Path, keep_generated: bool = False, cache_home: Path | None = None
+    project: Path, site_dir: Path, keep_generated: bool = False, cache_home: Path | None = None,
+    timeout: float = 300
 ) -> ColdBuild:
     """A build in a fresh process; ``keep_generated`` keeps .handbook (unchanged pages) like a
     rebuild; ``cache_home`` (an empty folder) stands in for a new machine's user cache, where
@@ -69,11 +71,12 @@ def cold_build(
         shutil.rmtree(project / GENERATED, ignore_errors=True)
     shutil.rmtree(site_dir, ignore_errors=True)
     env = {"XDG_CACHE_HOME": str(cache_home)} if cache_home else None
-    wall, output = timed_run([*HANDBOOK, "build", str(project), "--site-dir", str(site_dir)], env=env)
+    command = [*HANDBOOK, "build", str(project), "--site-dir", str(site_dir)]
+    wall, peak, output = measured_run(command, env=env, timeout=timeout)
     match = BUILT.search(output)
     if not match:
         raise RuntimeError(f"unexpected output from handbook build: {output}")
-    return ColdBuild(wall, int(match[1]), float(match[2]), float(match[3]))
+    return ColdBuild(wall, int(match[1]), float(match[2]), float(match[3]), peak)
 
 
 def free_port() -> int:
@@ -103,11 +106,13 @@ def size(n: float) -> str:
     return f"{n:.0f} B"
 
 
-def measured_run(command: list[str], cwd: Path = ROOT, timeout: float = 300) -> tuple[float, int, str]:
+def measured_run(command: list[str], cwd: Path = ROOT, timeout: float = 300, env: dict[str, str] | None = None
+                 ) -> tuple[float, int, str]:
     """Wall seconds, peak resident memory in bytes (the child's own, from wait4) and output."""
     with tempfile.TemporaryFile("w+") as output:
         started = time.perf_counter()
-        child = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=output, stderr=subprocess.STDOUT)
+        child = subprocess.Popen(command, cwd=cwd, env={**ENV, **(env or {})}, stdout=output,
+                                 stderr=subprocess.STDOUT)
         try:
             _, status, usage = _wait4(child.pid, timeout)
         except TimeoutError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from handbook.layout import CONFIG, GENERATED, SITE
 from handbook.load import Problem
 from handbook.models.handbook import Engine
 from handbook.pages import navigation
-from handbook.project import Project, load_project
+from handbook.project import Project, SourceCache, load_project
 from handbook.render import render_docs
 from handbook.site import SiteError, read_user_config, write_config
 from handbook.strings import StringsError, configured_language, load_strings
@@ -53,10 +54,11 @@ class BuildResult:
     """What the engine itself says to the user (an end-of-life notice, a hint), passed on."""
 
 
-def _checked(root: Path) -> tuple[Project | None, dict[str, Any], list[Problem]]:
+def _checked(root: Path, cache: SourceCache | None = None
+             ) -> tuple[Project | None, dict[str, Any], list[Problem]]:
     """The project, the user's mkdocs.yml settings, and every problem with either, the templates
     or the string table of the site's language."""
-    project, problems = load_project(root)
+    project, problems = load_project(root, cache)
     user, config_problems = read_user_config(root)
     try:
         load_strings(configured_language(user), root)
@@ -93,26 +95,29 @@ def check(root: Path) -> tuple[Project | None, list[Problem]]:
     return project, problems
 
 
-def build(root: Path, site_dir: Path | None = None, out: Path | None = None,
-          engine: Engine | None = None) -> BuildResult:
+def build(root: Path, site_dir: Path | None = None, out: Path | None = None, engine: Engine | None = None, *,
+          cache: SourceCache | None = None, plugins: Mapping[str, Any] | None = None) -> BuildResult:
     """Check, write the generated docs and config into ``out``, and run the engine (``engine``, else
     the handbook file's ``engine:``, else MkDocs) into ``site_dir``.
 
     Whatever goes wrong in any stage is raised as BuildFailed, one line per problem, so the
     command line and the preview's watcher report it and carry on; nothing else escapes.
+    A long-lived caller (the preview) passes a ``cache`` of parsed sources, and ``plugins`` to
+    add to MkDocs' own for this build (:class:`handbook.fastrender.WarmSite`).
     """
     try:
-        return _build(root, site_dir, out, engine)
+        return _build(root, site_dir, out, engine, cache, plugins or {})
     except BuildFailed:
         raise
     except Exception as error:  # a failure no stage knew how to locate: still one line
         raise BuildFailed([f"{root}: build failed: {type(error).__name__}: {one_line(error)}"]) from None
 
 
-def _build(root: Path, site_dir: Path | None, out: Path | None, engine: Engine | None) -> BuildResult:
+def _build(root: Path, site_dir: Path | None, out: Path | None, engine: Engine | None,
+           cache: SourceCache | None, plugins: Mapping[str, Any]) -> BuildResult:
     started = time.perf_counter()
     root = root.resolve()
-    project, user, problems = _checked(root)
+    project, user, problems = _checked(root, cache)
     if problems or project is None:
         raise BuildFailed([str(problem) for problem in problems])
     out = out or root / GENERATED
@@ -128,9 +133,10 @@ def _build(root: Path, site_dir: Path | None, out: Path | None, engine: Engine |
     except OSError as error:
         where = error.filename or out
         raise BuildFailed([f"{where}: cannot write the generated pages: {error.strerror or error}"]) from None
-    generated = time.perf_counter()
+    generated, count = time.perf_counter(), len(pages)
+    del pages  # their contexts (quiz data and all) are written out: not held through MkDocs' build
     try:
-        notices = run_engine(engine, config, root / "mkdocs.yml", site_dir)
+        notices = run_engine(engine, config, root / "mkdocs.yml", site_dir, plugins)
     except SiteError as error:
         raise BuildFailed([str(error)]) from None
     except Exception as error:  # a theme override or a plugin failed: name the file when it is ours
@@ -138,6 +144,6 @@ def _build(root: Path, site_dir: Path | None, out: Path | None, engine: Engine |
         line = str(problem) if problem else f"mkdocs.yml:1:1: mkdocs failed: {one_line(error)}"
         raise BuildFailed([line]) from None
     finished = time.perf_counter()
-    return BuildResult(site_dir, len(pages), changed, generated - started, finished - started, project,
+    return BuildResult(site_dir, count, changed, generated - started, finished - started, project,
                        overridden_settings(root, user) + located_in_config(root, language_warnings),
                        engine, notices)

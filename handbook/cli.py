@@ -289,13 +289,16 @@ def records_export(directory: Path, kind: str, out: Path | None, excel: bool, in
                    db: Path | None) -> None:
     """Write every record of one kind as CSV (columns in RECORDS.md); option labels come from
     the project in DIR (ids stand for themselves when it does not load)."""
-    from handbook.project import load_project
-    from handbook.records.csv import export_store
+    from handbook.records.csv import export_store, needs_labels
     from handbook.records.labels import Labels
     from handbook.service.logs import audit_local
 
     store = _store(directory, db, must_exist=True)
-    labels = Labels.of(load_project(directory.resolve())[0])
+    labels = None
+    if needs_labels(kind):  # loading the project is most of a small export's time: only when used
+        from handbook.project import load_project
+
+        labels = Labels.of(load_project(directory.resolve())[0])
     try:
         _write_csv(export_store(store, kind, excel=excel, include_void=include_void, labels=labels), out)
     finally:

@@ -11,8 +11,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 from handbook.models.handbook import Engine
 from handbook.site import SiteError, run_mkdocs
@@ -38,14 +39,16 @@ def staging_dir(out: Path, engine: Engine, site_dir: Path) -> Path:
     return out / ZENSICAL_STAGING if engine == "zensical" else site_dir
 
 
-def run_engine(engine: Engine, config: Path, user_config: Path, site_dir: Path) -> list[str]:
+def run_engine(engine: Engine, config: Path, user_config: Path, site_dir: Path,
+               plugins: Mapping[str, Any] | None = None) -> list[str]:
     """Build the site from the generated ``config`` into ``site_dir``; the engine's notices.
+    ``plugins`` (the preview's warm render) join MkDocs' build; Zensical runs its own process.
 
     Raises SiteError with one line per problem; a warning fails the build with either engine.
     """
     if engine == "zensical":
         return _run_zensical(config, site_dir)
-    run_mkdocs(config, user_config)
+    run_mkdocs(config, user_config, plugins)
     return [MKDOCS_NOTICE]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -91,5 +92,13 @@ def html_href(markdown_link: str) -> str:
 
 def relative(from_page: str, to_page: str, anchor: str | None = None) -> str:
     """A Markdown link from one generated page to another; MkDocs turns it into a URL."""
-    path = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    path = _relpath(to_page, posixpath.dirname(from_page) or ".")
     return f"{path}#{anchor}" if anchor else path
+
+
+@lru_cache(maxsize=65_536)
+def _relpath(to_page: str, from_folder: str) -> str:
+    """posixpath.relpath, remembered: pages sit in a handful of folders, so a large handbook's
+    80,000 links are a few thousand different ones, and each relpath asks the OS for the
+    working directory twice."""
+    return posixpath.relpath(to_page, from_folder)

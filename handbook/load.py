@@ -173,8 +173,9 @@ class _Builder:
                         Problem(self.source.display, line, col, f"duplicate key '{key}'")
                     )
                     continue
-                self.source.key_positions[(*loc, key)] = _mark(key_node)
-                result[key] = self.build(value_node, (*loc, key))
+                child = (*loc, key)  # one tuple for both maps: a large handbook has 400,000 of them
+                self.source.key_positions[child] = _mark(key_node)
+                result[key] = self.build(value_node, child)
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
@@ -231,7 +232,12 @@ _VALUE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml
 
 def _count_values(text: str, loader: type[yaml.SafeLoader]) -> None:
     """Refuse a file of more than MAX_NODES values before composing any: parser events cost a
-    tenth of nodes, so a 1 MiB list of 500,000 numbers is refused in a fraction of a second."""
+    tenth of nodes, so a 1 MiB list of 500,000 numbers is refused in a fraction of a second.
+
+    A value takes at least a character or two of YAML, so a text of fewer than MAX_NODES / 4
+    characters cannot hold too many and is not parsed twice (a tenth of loading a handbook)."""
+    if len(text) < MAX_NODES // 4:
+        return
     events = loader(text)
     try:
         count = 0

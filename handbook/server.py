@@ -17,17 +17,18 @@ import socket
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import IO
+from typing import IO, Any
 
 from starlette.types import ASGIApp
 
 from handbook.build import BuildFailed, BuildResult, build
 from handbook.layout import GENERATED
+from handbook.project import SourceCache
 from handbook.records.errors import StoreUnavailable
 from handbook.records.store import Store
 from handbook.service import logs
@@ -196,8 +197,9 @@ class Workspace:
         """A new, empty folder name for the next build's site."""
         return self.path / f"site-{next(self._numbers)}"
 
-    def build(self, root: Path) -> BuildResult:
-        return build(root, site_dir=self.next_site(), out=self.path)
+    def build(self, root: Path, cache: SourceCache | None = None,
+              plugins: Mapping[str, Any] | None = None) -> BuildResult:
+        return build(root, site_dir=self.next_site(), out=self.path, cache=cache, plugins=plugins)
 
     def close(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

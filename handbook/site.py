@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -249,6 +249,23 @@ class _Collector(logging.Handler):
         self.messages.append(" ".join(record.getMessage().split()))
 
 
+LEAN = "handbook-lean"
+
+
+def _lean_plugin() -> Any:
+    """A plugin that lets each page's Markdown go once MkDocs made its HTML (the search index
+    has read it by then). MkDocs renders every page before it writes any, so otherwise a large
+    handbook's whole Markdown (tens of MB) stays in memory for the whole build."""
+    from mkdocs.plugins import BasePlugin
+
+    class Lean(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+        def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
+            page.markdown = None
+            return html
+
+    return Lean()
+
+
 _CONFIG_VALUE = re.compile(r"Config value '([\w.-]+)'")
 
 
@@ -262,10 +279,12 @@ def _located(details: str, user_config: Path | None) -> str:
     return f"{source.display}:{line}:{col}: mkdocs: {details}"
 
 
-def run_mkdocs(config_file: Path, user_config: Path | None = None) -> list[str]:
+def run_mkdocs(config_file: Path, user_config: Path | None = None, plugins: Mapping[str, Any] | None = None
+               ) -> list[str]:
     """Build with MkDocs in this process (strict: a warning fails the build); returns warnings.
 
     A problem with a setting is reported at its line in ``user_config`` (the project's mkdocs.yml).
+    ``plugins`` are added after the configured ones, so their events see the final nav and env.
     """
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -277,6 +296,8 @@ def run_mkdocs(config_file: Path, user_config: Path | None = None) -> list[str]:
     logger.propagate = False
     try:
         config = load_config(config_file=str(config_file), strict=True)
+        for name, plugin in {LEAN: _lean_plugin(), **(plugins or {})}.items():
+            config.plugins[name] = plugin
         build(config)
     except MkDocsException as error:
         details = "; ".join(collector.messages) or str(error)

@@ -13,8 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handbook.cli import main
+from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS, PERSON_COLUMNS, PERSON_IDS
 from handbook.records.csv import formula_like, neutralise, write_rows
+from handbook.records.store import Store
 from tests.conftest import copy_project
 from tests.records_kit import Service, acknowledgement, project_at, violation_report
 
@@ -106,6 +108,7 @@ def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
                                       "--db", str(base / "records.sqlite"), "--excel"])
         assert result.exit_code == 0, result.output
         texts["cli"] = result.stdout_bytes.decode("utf-8")
+        texts["db"] = str(base / "records.sqlite")
         return texts
     finally:
         service.close()
@@ -143,3 +146,18 @@ def test_the_cli_and_the_service_export_the_same_bytes(exported):
     assert exported["cli"] == exported["excel"]
     assert "\r\n" in exported["cli"] and "\n" not in exported["cli"].replace("\r\n", "").replace(
         "\n'=1+2", "")
+
+
+def test_sqlite_writes_the_acknowledgements_csv_the_cell_by_cell_writer_would(exported):
+    """The acknowledgements export has SQLite write each line (no object per row); it must be
+    byte for byte what the cell-by-cell writer makes of the same rows, OWASP vectors included."""
+    store = Store(Path(exported["db"]))
+    try:
+        fast = "".join(records_csv.export_store(store, "acknowledgements", include_void=True, excel=True))
+        columns = records_csv.STORED_COLUMNS["acknowledgements"]
+        rows = store.rows("acknowledgement", columns, include_void=True)
+        by_cell = "".join(records_csv.export("acknowledgements", rows, excel=True))
+    finally:
+        store.close()
+    assert fast == by_cell
+    assert fast.count("\r\n") > len(OWASP) and "'=1+2" in fast

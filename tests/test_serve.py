@@ -61,6 +61,31 @@ def test_preview_serves_the_site_and_rebuilds_on_save(preview, project_copy):
     assert output.startswith("built ") and "\nrebuilt " in output and "\nbuilt " not in output
 
 
+def test_a_save_serves_the_open_page_first_and_the_full_site_follows(preview, project_copy):
+    """The page open in a browser (it asks for the version with its address) is rendered from
+    the saved sources ahead of the full build, as a whole themed page; the rest of the site
+    (here the search index) follows when the full build is swapped in, and the pages are told
+    it is updating until then."""
+    def open_page() -> dict:
+        return get(preview.url + "/__handbook/version?page=" + PAGE)[2]
+
+    before = open_page()
+    assert before["fresh"] == 0 and before["updating"] is False
+    edit(project_copy / POLICY, "(e.g. Glassdoor, Vault)", "(e.g. Glassdoor, Vault, Indeed)")
+    ahead = wait_for(lambda: (state := open_page())["fresh"] == 1 and state)
+    assert ahead["updating"] or ahead["version"] > before["version"]  # ahead of the site: said so
+    status, _, body = get(preview.url + PAGE)
+    assert status == 200 and "Indeed" in body and body.count(RELOAD) == 1
+    assert 'class="md-nav' in body and "md-search" in body  # the theme's whole page, not a fragment
+    wait_for(lambda: (state := open_page())["version"] == before["version"] + 1 and not state["updating"])
+    index = get(preview.url + "/search/search_index.json")[2]
+    assert any("Indeed" in entry["text"] for entry in index["docs"] if entry["location"].startswith(PAGE[1:]))
+    output = preview.output()
+    rendered = output.index("rendered policies/admin-policy-6.html in ")
+    assert "the rest of the site follows" in output[rendered:] and output.index("\nrebuilt ") > rendered
+    assert "Indeed" in get(preview.url + PAGE)[2]
+
+
 def test_an_invalid_edit_is_reported_and_the_last_good_site_stays(preview, project_copy):
     edit(project_copy / POLICY, "roles: [sma]\n        text: >-", "roles: [nobody]\n        text: >-")
     problems = wait_for(lambda: version(preview)["problems"])
@@ -90,7 +115,7 @@ def test_records_are_checked_against_the_project_on_screen(preview, project_copy
     status, _, body = post(records, acknowledgement(second, employee_id="E-too-early"))
     assert status == 422 and "unknown version '2' of policy 'admin-policy-6'" in body["detail"]
     edit(project_copy / POLICY, "roles: [nobody]", "roles: [sma]")
-    wait_for(lambda: version(preview) == {"version": 2, "problems": None})
+    wait_for(lambda: version(preview) == {"version": 2, "fresh": 0, "updating": False, "problems": None})
     assert post(records, acknowledgement(second, employee_id="E-after-fix"))[0] == 201
 
 
@@ -248,7 +273,7 @@ def test_preview_starts_on_broken_sources_and_serves_the_site_once_fixed(project
         assert status == 503 and "nothing was built yet" in answer["detail"]
         edit(roles, "  - id: mcs", "  - id: itm")
         wait_for(lambda: get(server.url + PAGE)[0] == 200)
-        assert version(server) == {"version": 1, "problems": None}
+        assert version(server) == {"version": 1, "fresh": 0, "updating": False, "problems": None}
         assert "\nbuilt " in server.output() and "rebuilt" not in server.output()
     finally:
         server.stop()

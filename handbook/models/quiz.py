@@ -12,6 +12,7 @@ problem points at its exact line and all are reported together with the cross-fi
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
 
 from pydantic import Field
@@ -56,8 +57,7 @@ class Question(Model):
         """The options a person picks from; a true/false question's are made from ``answer``."""
         if self.kind != "true-false":
             return self.options
-        key = "true" if self.answer else "false"
-        return [Option(id=i, text=text, correct=i == key) for i, text in TRUE_FALSE_OPTIONS]
+        return list(_true_false_options(bool(self.answer)))
 
     def shape_problems(self) -> list[tuple[str, str]]:
         """(field, message) for each rule of its kind this question breaks."""
@@ -137,3 +137,11 @@ class Quiz(Document):
     def presented(self) -> int:
         """How many questions one attempt asks."""
         return min(self.draw or len(self.questions), len(self.questions))
+
+
+@cache
+def _true_false_options(answer: bool) -> tuple[Option, ...]:
+    """The two options of a true-false question, made once per answer: grading a record asks
+    for every presented question's options twice, and building models each time showed."""
+    key = "true" if answer else "false"
+    return tuple(Option(id=i, text=text, correct=i == key) for i, text in TRUE_FALSE_OPTIONS)

@@ -12,13 +12,14 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, islice
 from sqlite3 import Row
 from typing import Any
 
 from handbook.records.contract import EXPORTS
 from handbook.records.labels import Labels
-from handbook.records.store import Store
+from handbook.records.store import COLUMNS, Store
 
 SEPARATORS = ",;\t\r\n"
 """Where a spreadsheet may start a new cell: any separator it might be told to use, or a line
@@ -63,10 +64,18 @@ def cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
+        return _number(value)
     if isinstance(value, list):
-        return neutralise("; ".join(_plain(item) for item in value))
+        return neutralise(_joined(value))
     return neutralise(str(value))
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _joined(items: list[Any]) -> str:
+    return "; ".join(_plain(item) for item in items)
 
 
 def _plain(value: Any) -> str:
@@ -127,8 +136,19 @@ def write_rows(columns: tuple[str, ...], rows: Iterable[list[Any]], *, excel: bo
     """CSV text, a few hundred rows at a time (RFC 4180, every cell quoted so a separator or line
     break inside one never splits it, CRLF), every cell neutralised. ``rows`` are lists of
     values in the order of ``columns``."""
+    return write_cells(columns, (list(map(cell, values)) for values in rows), excel=excel, batch=batch)
+
+
+def _writer(buffer: io.StringIO) -> Any:
+    """RFC 4180 with every cell quoted, so a separator or line break inside one never splits it."""
+    return csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+
+
+def write_cells(columns: tuple[str, ...], rows: Iterable[Sequence[str]], *, excel: bool = False,
+                batch: int = 256) -> Iterator[str]:
+    """:func:`write_rows` for rows whose cells are already CSV text, neutralised."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer = _writer(buffer)
 
     def flush() -> str:
         text = buffer.getvalue()
@@ -138,9 +158,9 @@ def write_rows(columns: tuple[str, ...], rows: Iterable[list[Any]], *, excel: bo
 
     writer.writerow(columns)
     yield (BOM if excel else "") + flush()
-    pending: list[list[str]] = []
+    pending: list[Sequence[str]] = []
     for values in rows:
-        pending.append(list(map(cell, values)))
+        pending.append(values)
         if len(pending) >= batch:
             writer.writerows(pending)
             pending.clear()
@@ -176,6 +196,98 @@ def export_store(store: Store, name: str, *, excel: bool = False, include_void: 
                  labels: Labels | None = None) -> Iterator[str]:
     """The CSV of one export streamed from the store, reading only the columns it needs; the
     service and ``handbook records export`` both write exactly this. Voided records are left
-    out unless ``include_void``; ``labels`` (from the project) turn option ids into words."""
-    rows = store.rows(EXPORTS[name].kind, STORED_COLUMNS[name], include_void=include_void)
-    return export(name, rows, excel=excel, labels=labels)
+    out unless ``include_void``; ``labels`` (from the project) turn option ids into words.
+
+    An export whose every cell SQLite can make (:data:`CELL_SQL`: the acknowledgements) has
+    SQLite write each CSV line, streamed straight to the output with no object per row or
+    cell; the quiz attempts and forms (answers in the project's words, a row per form answer)
+    go through :func:`export`."""
+    export_of = EXPORTS[name]
+    if export_of.name not in CELL_SQL:
+        rows = store.rows(export_of.kind, STORED_COLUMNS[name], include_void=include_void)
+        return export(name, rows, excel=excel, labels=labels)
+    lines = store.cells(export_of.kind, (_line_sql(CELL_SQL[export_of.name]),), include_void=include_void,
+                        functions=CELL_FUNCTIONS)
+    return chain(write_cells(export_of.columns, (), excel=excel), _neutralised_lines(lines))
+
+
+_MAYBE_FORMULA = re.compile(r'["\,;\t\r\n] *[=+\-@]')
+"""In CSV text, a formula sign at the start of a quoted cell or after a separator inside one (or,
+rarely, after a doubled quote): every line :func:`neutralise` would change matches."""
+
+
+def _line_sql(cells: Sequence[str]) -> str:
+    """SQL writing one CSV line exactly as :func:`write_cells` does: every cell quoted, quotes
+    doubled, CRLF."""
+    quoted = " || '\",\"' || ".join(f"replace({sql}, '\"', '\"\"')" for sql in cells)
+    return f"'\"' || {quoted} || '\"' || char(13, 10)"
+
+
+def _neutralised_lines(rows: Iterable[tuple[str]], batch: int = 500) -> Iterator[str]:
+    """CSV lines, a batch at a time, with every cell neutralised. A batch is searched once and
+    almost always passes untouched; a line that may hold a formula is read back into cells,
+    neutralised and written again."""
+    rows = iter(rows)
+    while chunk := [row[0] for row in islice(rows, batch)]:
+        text = "".join(chunk)
+        if _MAYBE_FORMULA.search(text) is not None:
+            text = "".join(_defused_line(line) if _MAYBE_FORMULA.search(line) else line for line in chunk)
+        yield text
+
+
+def _defused_line(line: str) -> str:
+    buffer = io.StringIO()
+    _writer(buffer).writerow([neutralise(value) for value in next(csv.reader([line]))])
+    return buffer.getvalue()
+
+
+def _sql_number(value: float | None) -> str:
+    return "" if value is None else _number(float(value))
+
+
+def _sql_list(text: str | None) -> str:
+    value = json.loads(text) if text else None
+    return "" if value is None else _joined(value) if isinstance(value, list) else str(value)
+
+
+CELL_FUNCTIONS: dict[str, Callable[[Any], str]] = {"handbook_number": _sql_number, "handbook_list": _sql_list}
+"""The SQL functions :data:`CELL_SQL` calls: the formatting :func:`cell` gives scores and lists."""
+_SPECIAL_SQL = {
+    "passed": "CASE WHEN records.passed IS NULL THEN '' WHEN records.passed THEN 'yes' ELSE 'no' END",
+    "score_mismatch": "CASE WHEN records.score_note IS NULL THEN 'no' ELSE 'yes' END",
+    "submitted_on": "substr(records.submitted_at, 1, 10)",
+    "questions": "handbook_list(records.questions)",
+    "void_reason": "ifnull(VOID_REASON, '')",
+}
+_STORED_TYPES = {column.name: column.type.split()[0] for column in COLUMNS}
+
+
+def _cell_sql(column: str) -> str | None:
+    """SQL for one export column's text, as :func:`_rows` then :func:`cell` make it (but for
+    neutralising, done per row); None for a cell made from the answers with the project's labels.
+    A negative score would be neutralised here and not by :func:`cell`, but records' scores are 0-100."""
+    stored = _SOURCE.get(column, column)
+    if column in _SPECIAL_SQL or not stored:
+        return _SPECIAL_SQL.get(column)
+    kind = _STORED_TYPES[stored]
+    if kind == "REAL":
+        return f"handbook_number(records.{stored})"
+    if kind == "INTEGER":
+        return f"ifnull(CAST(records.{stored} AS TEXT), '')"
+    return f"ifnull(records.{stored}, '')"
+
+
+def needs_labels(name: str) -> bool:
+    """Whether an export shows option labels, so its caller must load the project for them."""
+    return name not in CELL_SQL
+
+
+def _cells_sql(columns: tuple[str, ...]) -> tuple[str, ...] | None:
+    cells = [_cell_sql(column) for column in columns]
+    return tuple(sql for sql in cells if sql is not None) if None not in cells else None
+
+
+CELL_SQL: dict[str, tuple[str, ...]] = {
+    name: cells for name, export_of in EXPORTS.items() if (cells := _cells_sql(export_of.columns)) is not None
+}
+"""Export name -> the SQL making each of its cells, for the exports SQLite can make whole."""

@@ -264,17 +264,41 @@ def answer_problem(field: FormField, answer: object) -> str | None:
     return check(answer) if check else None
 
 
-def accept(project: Project, store: Store, record: Record, source: str,
-           identity: SignedInAs | None = None) -> Stored:
-    """Check, re-grade and store one record; a :class:`~handbook.records.errors.RecordError`
-    says why it cannot be. ``identity``: who sign-in says sent it (None: self-asserted)."""
+def checked(project: Project, store: Store, record: Record, source: str) -> Grading:
+    """Every check of one record and its re-grading; a :class:`~handbook.records.errors.RecordError`
+    says why it cannot be stored. Reads the store only for a policy version that is not the
+    current one (:func:`reads_store`)."""
     check_policy(project, store, record, source)
     check_person(project, record)
     grading = grade(project, record, source, store)
     check_acknowledgement(project, record, grading)
     check_form(project, record)
-    stored = store.add(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source,
-                       identity)
+    return grading
+
+
+def reads_store(project: Project, record: Record) -> bool:
+    """Whether checking ``record`` asks the store (an earlier policy version, or an earlier
+    acknowledgement that lets a shorter attempt count, may be on record),
+    so it must not run where blocking is not allowed (an event loop)."""
+    policy = _by_id(project.policies, record.policy.id)
+    if policy is None or policy.version != record.policy.version:
+        return True
+    quiz = next((quiz for quiz in project.quizzes if record.quiz and quiz.id == record.quiz.id), None)
+    # an attempt of only the questions on what changed: whether the person may, is on record
+    return quiz is not None and len(record.questions or []) != quiz.presented
+
+
+def settled(record: Record, stored: Stored) -> Stored:
+    """The store's answer, or :class:`Conflict` when another record already has this id."""
     if stored.conflict:
         raise Conflict(f"id: a different record with id {record.id} is already stored")
     return stored
+
+
+def accept(project: Project, store: Store, record: Record, source: str,
+           identity: SignedInAs | None = None) -> Stored:
+    """Check, re-grade and store one record; a :class:`~handbook.records.errors.RecordError`
+    says why it cannot be. ``identity``: who sign-in says sent it (None: self-asserted)."""
+    grading = checked(project, store, record, source)
+    return settled(record, store.add(record, grading.score, grading.passed, grading.pass_mark,
+                                     grading.mismatch, source, identity))

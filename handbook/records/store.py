@@ -16,7 +16,7 @@ import queue
 import sqlite3
 import stat
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -120,6 +120,7 @@ class _Pending:
     done: threading.Event = field(default_factory=threading.Event)
     result: Stored | None = None
     error: BaseException | None = None
+    on_done: Callable[[], None] | None = None
 
     @property
     def questions(self) -> str | None:
@@ -232,12 +233,26 @@ class Store:
         ``identity`` is who the organisation's sign-in says sent it (None: self-asserted).
 
         Returns only once the record is committed to disk (or was already there)."""
+        pending = self.submit(record, score, passed, pass_mark, score_note, source, identity=identity)
+        pending.done.wait()
+        return self.answer(pending)
+
+    def submit(self, record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
+               score_note: str | None, source: str, on_done: Callable[[], None] | None = None,
+               identity: SignedInAs | None = None) -> _Pending:
+        """Queue a record for the writer without waiting. ``on_done`` runs on the writer thread
+        once its transaction committed (or failed), so an event loop can await the commit
+        holding no thread of its own; :meth:`answer` then says what became of the record."""
         pass_mark = pass_mark if pass_mark is not None else record.pass_mark
-        pending = _Pending(record, score, passed, pass_mark, score_note, source, record.canonical())
+        pending = _Pending(record, score, passed, pass_mark, score_note, source, record.canonical(),
+                           on_done=on_done)
         if identity is not None:
             pending.identity, pending.identity_issuer, pending.identity_subject = identity
         self._queue.put(pending)
-        pending.done.wait()
+        return pending
+
+    def answer(self, pending: _Pending) -> Stored:
+        """What became of a submitted record, once ``pending.done`` is set; its error, raised."""
         if isinstance(pending.error, sqlite3.Error):
             raise store_error(self.path, pending.error)
         if pending.error is not None:
@@ -280,6 +295,8 @@ class Store:
                 pending.result, pending.error = None, error
         for pending in batch:
             pending.done.set()
+            if pending.on_done is not None:
+                pending.on_done()
 
     @staticmethod
     def _insert(db: sqlite3.Connection, pending: _Pending) -> Stored:
@@ -329,11 +346,28 @@ class Store:
             raise ValueError(f"no such column(s): {', '.join(sorted(unknown))}")
         selected = ", ".join(_VOID_REASON if name == "void_reason" else f"records.{name}"
                              for name in columns) if columns else f"records.*, {_VOID_REASON}"
+        yield from self._select(selected, kind, include_void)
+
+    def cells(self, kind: str | None, expressions: Sequence[str], *, include_void: bool = False,
+              functions: Mapping[str, Callable[[Any], Any]] | None = None) -> Iterator[tuple[Any, ...]]:
+        """Plain tuples of SQL ``expressions`` over the records of ``kind`` in arrival order, streamed
+        like :meth:`rows`: an export has SQLite make its cells (in C) instead of an object per row
+        and a call per cell. ``VOID_REASON`` in an expression is the record's void reason (null
+        when it stands); ``functions`` are one-argument SQL functions the expressions call."""
+        selected = ", ".join(expressions).replace("VOID_REASON", _VOID_REASON.removesuffix(" AS void_reason"))
+        yield from self._select(selected, kind, include_void, functions or {}, plain=True)
+
+    def _select(self, selected: str, kind: str | None, include_void: bool,
+                functions: Mapping[str, Callable[[Any], Any]] | None = None, plain: bool = False
+                ) -> Iterator[Any]:
         standing = "NOT EXISTS (SELECT 1 FROM voids WHERE voids.record_id = records.id)"
         where = [] if include_void else [standing]
         where += [] if kind is None else ["kind = ?"]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self._reader() as db:
+            for name, function in (functions or {}).items():
+                db.create_function(name, 1, function, deterministic=True)
+            db.row_factory = None if plain else sqlite3.Row
             cursor = db.execute(f"SELECT {selected} FROM records{clause} ORDER BY seq",
                                 () if kind is None else (kind,))
             while batch := cursor.fetchmany(500):

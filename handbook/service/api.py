@@ -8,6 +8,8 @@ says which status each error gets.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -19,8 +21,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from handbook.project import Project
 from handbook.records import csv as records_csv
-from handbook.records.contract import EXPORTS
+from handbook.records.contract import EXPORTS, SignedInAs
 from handbook.records.errors import (
     Conflict,
     Expired,
@@ -36,10 +39,10 @@ from handbook.records.errors import (
     TooSoon,
     Unreadable,
 )
-from handbook.records.intake import accept, parse
+from handbook.records.intake import accept, checked, parse, reads_store, settled
 from handbook.records.labels import Labels
 from handbook.records.model import Person, PersonBlock, Record, error_messages
-from handbook.records.store import Stored
+from handbook.records.store import Store, Stored
 from handbook.service.identity import SignedIn, bound_person
 from handbook.service.openapi import openapi_document
 from handbook.service.site import NothingServed
@@ -200,6 +203,33 @@ def signed_in_here(state: ServiceState, request: Request) -> SignedIn | None:
     return state.signed_in(request)
 
 
+async def accept_on_loop(project: Project, store: Store, record: Record, source: str,
+                         run_store: Any, identity: SignedInAs | None = None) -> Stored:
+    """:func:`~handbook.records.intake.accept` without a thread per request: the checks (CPU
+    only) run here and the request awaits its commit, answered by the store's writer thread
+    through the event loop. A record of an earlier policy version needs a store read to be
+    checked, so it takes a store thread as before."""
+    if reads_store(project, record):
+        stored: Stored = await run_store(accept, project, store, record, source, identity)
+        return stored
+    grading = checked(project, store, record, source)
+    loop = asyncio.get_running_loop()
+    committed = loop.create_future()
+
+    def settle() -> None:
+        if not committed.done():
+            committed.set_result(None)
+
+    def wake() -> None:  # on the writer thread; a loop already closed has nobody left to tell
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle)
+
+    pending = store.submit(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source,
+                           on_done=wake, identity=identity)
+    await asyncio.shield(committed)  # a client that leaves does not undo its record
+    return settled(record, store.answer(pending))
+
+
 def record_routes(state: ServiceState) -> list[Route]:
     run_store = store_runner()
 
@@ -213,8 +243,8 @@ def record_routes(state: ServiceState) -> list[Route]:
         signed = signed_in_here(state, request)
         if signed is not None:
             record = record.model_copy(update={"person": signed_person(signed, record)})
-        stored = await run_store(accept, project, state.store, record, "api",
-                                 signed.record_identity if signed else None)
+        stored = await accept_on_loop(project, state.store, record, "api", run_store,
+                                      signed.record_identity if signed else None)
         return JSONResponse(stored_answer(stored), status_code=201,
                             headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
 
