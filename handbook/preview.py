@@ -138,14 +138,14 @@ class Preview:
         return html + SCRIPT_TAG
 
 
-def preview(root: Path, host: str, port: int, db: Path, *, roster: Path | None = None,
+def preview(root: Path, host: str, port: int, db: Path | str, *, roster: Path | None = None,
             token: str | None = None) -> int:
     """Preview until Ctrl+C; the exit code for the command."""
 
     def command(resources: ExitStack) -> None:
         server.check_token(token)
         listener = resources.enter_context(server.bind(host, port))
-        store = server.open_store(resources, db)
+        store = server.open_store(resources, db, root)
         live = Preview(root, resources.enter_context(Workspace(root)))
         live.rebuild()
         stop = threading.Event()
@@ -155,6 +155,6 @@ def preview(root: Path, host: str, port: int, db: Path, *, roster: Path | None =
         resources.callback(stop.set)
         app = create_app(live.site, store, token=token, roster=roster, routes=live.routes(),
                          on_html=live.inject)
-        server.run(app, listener, token, store.path)
+        server.run(app, listener, token, store.location)
 
     return server.serving(command)

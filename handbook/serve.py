@@ -36,8 +36,8 @@ def build_once(root: Path, workspace: Workspace) -> Served:
     return Served(result.site_dir, result.project)
 
 
-def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = None, token: str | None = None,
-          site_dir: Path | None = None, options: Options = DEFAULT_OPTIONS,
+def serve(root: Path, host: str, port: int, db: Path | str, *, roster: Path | None = None,
+          token: str | None = None, site_dir: Path | None = None, options: Options = DEFAULT_OPTIONS,
           sessions: SessionPolicy = DEFAULT_POLICY) -> int:
     """Serve until Ctrl+C or SIGTERM; the exit code for the command. ``options`` say which
     proxies to believe, the read timeout and how much to log (:mod:`handbook.service.logs`);
@@ -46,13 +46,13 @@ def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = N
     def command(resources: ExitStack) -> None:
         server.check_token(token)
         listener = resources.enter_context(server.bind(host, port))
-        store = server.open_store(resources, db)
+        store = server.open_store(resources, db, root)
         server.start_logs(options.verbosity, logs.audit_file(store.path))
         if site_dir is None:
             served = build_once(root, resources.enter_context(Workspace(root)))
         else:
             served = prebuilt(root, site_dir)
         app = create_app(ServedSite(served), store, token=token, roster=roster, sessions=sessions)
-        server.run(app, listener, token, store.path, options)
+        server.run(app, listener, token, store.location, options)
 
     return server.serving(command)

@@ -79,12 +79,13 @@ def test_rows_end_with_crlf_and_excel_gets_a_bom():
 
 
 @pytest.fixture(scope="module")
-def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory, new_db) -> dict[str, str]:
     """Records with the OWASP vectors in names and form answers, sent to the service."""
     base = tmp_path_factory.mktemp("csv")
     root = copy_project(base / "project")
     project = project_at(root)
-    service = Service(root, built_site, base / "records.sqlite")
+    db = new_db(base)
+    service = Service(root, built_site, db)
     try:
         for i, vector in enumerate(OWASP):
             person = {"employee_id": f"X{i}", "name": vector, "department": vector, "role": "employee",
@@ -103,7 +104,7 @@ def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         texts["excel"] = service.get("/api/export/forms.csv?excel=1", service.auth())[2]
         runner = CliRunner()
         result = runner.invoke(main, ["records", "export", str(root), "--kind", "forms",
-                                      "--db", str(base / "records.sqlite"), "--excel"])
+                                      "--db", str(db), "--excel"])
         assert result.exit_code == 0, result.output
         texts["cli"] = result.stdout_bytes.decode("utf-8")
         return texts

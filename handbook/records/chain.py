@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from handbook.records.database import Connection
+
 SCHEMA_VERSION = 2
 """1: records without a chain; 2: the chain, the identity column and the voids table."""
 GENESIS = "0" * 64
@@ -65,13 +67,14 @@ def link(previous: str, row_content: str) -> str:
     return hashlib.sha256((previous + row_content).encode("utf-8")).hexdigest()
 
 
-def _meta(db: sqlite3.Connection, name: str) -> str | None:
+def _meta(db: Connection, name: str) -> str | None:
     row = db.execute("SELECT value FROM handbook_schema WHERE name = ?", (name,)).fetchone()
     return None if row is None else str(row[0])
 
 
-def _set_meta(db: sqlite3.Connection, **values: object) -> None:
-    db.executemany("INSERT OR REPLACE INTO handbook_schema (name, value) VALUES (?, ?)",
+def _set_meta(db: Connection, **values: object) -> None:
+    db.executemany("INSERT INTO handbook_schema (name, value) VALUES (?, ?) "
+                   "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                    [(name, str(value)) for name, value in values.items()])
 
 
@@ -82,39 +85,54 @@ class Head:
     rows: int
 
 
-def head(db: sqlite3.Connection) -> Head:
+def head(db: Connection) -> Head:
     """The chain's head as recorded in the schema table (the genesis on an empty store)."""
     return Head(int(_meta(db, "chain_seq") or 0), _meta(db, "chain_head") or GENESIS,
                 int(_meta(db, "chain_rows") or 0))
 
 
-def _advance(db: sqlite3.Connection, table: str, values: dict[str, Any]) -> tuple[int, str]:
+def set_head(db: Connection, found: Head) -> None:
+    """Record ``found`` as the head (a store copied row for row keeps its original's head)."""
+    _set_meta(db, chain_seq=found.seq, chain_head=found.chain, chain_rows=found.rows)
+
+
+def _advance(db: Connection, table: str, values: dict[str, Any]) -> tuple[int, str]:
     """The next seq and chain value after the head; records the new head. Call inside a write
     transaction."""
-    last = head(db)
-    seq = max(last.seq, _max_seq(db)) + 1
-    chain = link(last.chain, content(table, seq, values))
+    last, seq, chain = _next(db, table, values)
     _set_meta(db, chain_seq=seq, chain_head=chain, chain_rows=last.rows + 1)
     return seq, chain
 
 
-def _max_seq(db: sqlite3.Connection) -> int:
+def _next(db: Connection, table: str, values: dict[str, Any]) -> tuple[Head, int, str]:
+    last = head(db)
+    seq = max(last.seq, _max_seq(db)) + 1
+    return last, seq, link(last.chain, content(table, seq, values))
+
+
+def _max_seq(db: Connection) -> int:
     found = db.execute("SELECT max(s) FROM (SELECT max(seq) AS s FROM records "
-                       "UNION ALL SELECT max(seq) FROM voids)").fetchone()[0]
+                       "UNION ALL SELECT max(seq) FROM voids) AS seqs").fetchone()[0]
     return int(found or 0)
 
 
-def append_record(db: sqlite3.Connection, columns: Sequence[str], values: Sequence[Any]) -> None:
-    """Insert one record row with its seq and chain; inside the writer's transaction."""
+def append_record(db: Connection, columns: Sequence[str], values: Sequence[Any]) -> bool:
+    """Insert one record row with its seq and chain, inside the writer's transaction, unless its
+    id is stored already: the unique constraint on ``id`` decides (``ON CONFLICT``), and the
+    head moves only when the row went in (True)."""
     row = dict(zip(columns, values, strict=True))
     row.setdefault("identity", SELF_ASSERTED)
-    seq, chain = _advance(db, "records", {name: row.get(name) for name in RECORD_FIELDS})
+    last, seq, chain = _next(db, "records", {name: row.get(name) for name in RECORD_FIELDS})
     names = ["seq", *row, "chain"]
-    db.execute(f"INSERT INTO records ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-               (seq, *row.values(), chain))
+    cursor = db.execute(f"INSERT INTO records ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                        "ON CONFLICT (id) DO NOTHING", (seq, *row.values(), chain))
+    if cursor.rowcount != 1:
+        return False
+    _set_meta(db, chain_seq=seq, chain_head=chain, chain_rows=last.rows + 1)
+    return True
 
 
-def append_void(db: sqlite3.Connection, record_id: str, reason: str, voided_by: str, voided_at: str) -> int:
+def append_void(db: Connection, record_id: str, reason: str, voided_by: str, voided_at: str) -> int:
     """Insert one void entry into the chain; inside a write transaction. Returns its seq."""
     values = {"record_id": record_id, "reason": reason, "voided_by": voided_by, "voided_at": voided_at}
     seq, chain = _advance(db, "voids", values)
@@ -176,7 +194,7 @@ class Link:
         return f"record {self.record_id}" if self.table == "records" else f"void of {self.record_id}"
 
 
-def links(db: sqlite3.Connection) -> Iterator[Link]:
+def links(db: Connection) -> Iterator[Link]:
     """Every chained row in seq order, each with the chain value its predecessor implies."""
     cursor = db.execute(
         f"SELECT 'records' AS tbl, seq, chain, {', '.join(RECORD_FIELDS)}, "
@@ -203,7 +221,7 @@ class Verdict:
 
 
 @contextmanager
-def snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def snapshot(db: Connection) -> Iterator[Connection]:
     """One read transaction: rows and head agree even while the service writes."""
     db.execute("BEGIN")
     try:
@@ -212,7 +230,7 @@ def snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         db.execute("ROLLBACK")
 
 
-def check(db: sqlite3.Connection, keep: Callable[[Link], None] | None = None) -> Verdict:
+def check(db: Connection, keep: Callable[[Link], None] | None = None) -> Verdict:
     """Recompute the chain (call inside :func:`snapshot`); one problem line per broken row.
     ``keep`` sees every row as it is checked (the evidence file keeps one person's)."""
     problems: list[str] = []
@@ -235,7 +253,7 @@ def check(db: sqlite3.Connection, keep: Callable[[Link], None] | None = None) ->
     return Verdict(count, last, problems)
 
 
-def verify(db: sqlite3.Connection) -> Verdict:
+def verify(db: Connection) -> Verdict:
     """The whole chain, checked over one consistent snapshot."""
     with snapshot(db):
         return check(db)

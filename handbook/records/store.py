@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from handbook.records import chain
+from handbook.records import chain, migrations
 from handbook.records.contract import PERSON_FIELDS
+from handbook.records.database import Database, SqliteDatabase
 from handbook.records.errors import StoreBusy, StoreFull, StoreUnavailable
 from handbook.records.model import Record
 
@@ -210,6 +211,7 @@ class Store:
             try:
                 self._writer.executescript(SCHEMA)
                 chain.migrate(self._writer)
+                migrations.apply(self.database)  # the tables other modules registered
             except BaseException:
                 self._writer.close()
                 raise
@@ -222,6 +224,17 @@ class Store:
         self._queue.put(None)
         self._thread.join()
         self._writer.close()
+
+    @property
+    def database(self) -> Database:
+        """The database under the store, for modules with tables of their own
+        (:mod:`handbook.records.database`, :mod:`handbook.records.migrations`)."""
+        return SqliteDatabase(self.path)
+
+    @property
+    def location(self) -> str:
+        """Where the records are, fit to print: the file, or the database's URL without password."""
+        return str(self.path)
 
     def add(self, record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
             score_note: str | None, source: str) -> Stored:

@@ -117,7 +117,7 @@ def exam_record(project: Project, quiz: Quiz, attempt: Attempt, answers: dict[st
 
 
 def exam_routes(state: ServiceState) -> list[Route]:
-    book = AttemptBook(state.store.path)
+    book = AttemptBook(state.store.database)
     run_store = store_runner()  # exam work waits on the database too: never the static files' threads
 
     async def start(request: Request) -> Response:
