@@ -235,6 +235,7 @@ class PostgresDatabase:
             if self._opened:
                 return
             try:
+                psycopg.connect(self.url, connect_timeout=int(self._pool.timeout)).close()  # its own reason
                 self._pool.open(wait=True, timeout=self._pool.timeout)
             except (PoolTimeout, psycopg.Error) as error:
                 self._pool.close()
