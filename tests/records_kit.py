@@ -203,8 +203,9 @@ class Process:
     ports, signals, two servers at once. Output goes to a log file, read as it grows."""
 
     def __init__(self, command: str, project: Path, *arguments: str, log: Path,
-                 token: str | None = TOKEN) -> None:
+                 token: str | None = TOKEN, environment: dict[str, str] | None = None) -> None:
         env = {key: value for key, value in os.environ.items() if key != "HANDBOOK_ADMIN_TOKEN"}
+        env.update(environment or {})
         if token:
             env["HANDBOOK_ADMIN_TOKEN"] = token
         self.token, self.log = token, log

@@ -24,7 +24,16 @@ from handbook.records.migrations import Migration
 from handbook.records.stores import open_store
 from handbook.records.void import void_record
 from tests.conftest import ROOT, copy_project
-from tests.records_kit import HANDBOOK, Process, acknowledgement, get, post, project_at, set_records_settings
+from tests.records_kit import (
+    HANDBOOK,
+    Process,
+    acknowledgement,
+    get,
+    post,
+    project_at,
+    set_records_settings,
+    wait_for,
+)
 from tests.test_service_load import Client, make_records
 
 CLIENTS = 50
@@ -41,14 +50,17 @@ def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def serve(project_dir: Path, site: Path, db: str, log: Path) -> Process:
-    return Process("serve", project_dir, "--port", "0", "--site-dir", str(site), "--db", db, log=log)
-
-
 def pair(project_dir: Path, site: Path, db: str, folder: Path) -> list[Process]:
-    """Two instances started together on one (maybe empty) database: they race to migrate it."""
-    started = [serve(project_dir, site, db, folder / f"instance-{name}.log") for name in "ab"]
-    return [instance.started() for instance in started]
+    """Two instances started together on one (maybe empty) database, the first told by --db,
+    the second by HANDBOOK_DB: they race to migrate it."""
+    arguments = ("--port", "0", "--site-dir", str(site))
+    started = [Process("serve", project_dir, *arguments, "--db", db, log=folder / "instance-a.log"),
+               Process("serve", project_dir, *arguments, log=folder / "instance-b.log",
+                       environment={"HANDBOOK_DB": db})]
+    for instance in started:
+        instance.started()
+        assert f"records in {db};" in instance.output()
+    return started
 
 
 def handbook(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -171,6 +183,9 @@ def test_a_session_begun_on_one_instance_is_valid_on_the_other(project_dir, buil
         assert get(f"{second.url}{export}", session)[0] == 200
         signed_in = httpx_get(f"{second.url}/hr", session)
         assert signed_in.status_code == 200 and 'type="password"' not in signed_in.text
+        log = project_dir / "audit.log"
+        audit = wait_for(lambda: log.exists() and log.read_text(encoding="utf-8"))
+        assert "sign-in ok" in audit  # each instance's audit log is in the project folder, not the database
     finally:
         first.stop()
         second.stop()
