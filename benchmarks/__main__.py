@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from benchmarks import build, records, reload, scaling, weight
+from benchmarks import build, records, records_postgres, reload, scaling, weight
 from benchmarks.machine import describe
 from benchmarks.report import SuiteResult, load_results, render_markdown, save_results
 from benchmarks.workspace import OUT, ROOT
@@ -22,6 +22,7 @@ SUITES: dict[str, ModuleType] = {
     "reload": reload,
     "weight": weight,
     "records": records,
+    "records-postgresql": records_postgres,
 }
 """Each suite is a module with ``TITLE`` and ``run(work_dir) -> SuiteResult``."""
 RESULTS = OUT / "results.json"

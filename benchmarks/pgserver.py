@@ -83,6 +83,10 @@ class Cluster:
             raise RuntimeError(f"PostgreSQL did not start: {started.stderr}{started.stdout}{log}")
         return self
 
+    def version(self) -> str:
+        """The server's major version (the package folder's name, ``15``)."""
+        return self.bin.parent.name if self.bin else "?"
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 

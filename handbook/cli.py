@@ -217,7 +217,7 @@ def _store(directory: Path, db: Path | str | None, must_exist: bool = False) -> 
     if must_exist and isinstance(target, Path) and not target.exists():
         _fail([f"{target}: no records file here (use --db PATH)"], 2)
     try:
-        return open_store(target, directory.resolve())
+        return open_store(target)
     except StoreUnavailable as error:
         _fail(error.messages, 2)
 

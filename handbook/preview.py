@@ -145,7 +145,7 @@ def preview(root: Path, host: str, port: int, db: Path | str, *, roster: Path | 
     def command(resources: ExitStack) -> None:
         server.check_token(token)
         listener = resources.enter_context(server.bind(host, port))
-        store = server.open_store(resources, db, root)
+        store = server.open_store(resources, db)
         live = Preview(root, resources.enter_context(Workspace(root)))
         live.rebuild()
         stop = threading.Event()

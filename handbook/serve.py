@@ -46,7 +46,7 @@ def serve(root: Path, host: str, port: int, db: Path | str, *, roster: Path | No
     def command(resources: ExitStack) -> None:
         server.check_token(token)
         listener = resources.enter_context(server.bind(host, port))
-        store = server.open_store(resources, db, root)
+        store = server.open_store(resources, db)
         server.start_logs(options.verbosity, logs.audit_file(store.path))
         if site_dir is None:
             served = build_once(root, resources.enter_context(Workspace(root)))

@@ -102,11 +102,11 @@ def bind(host: str, port: int) -> socket.socket:
     return listener
 
 
-def open_store(resources: ExitStack, db: Target, anchor: Path | None = None) -> Store:
-    """The records store (a SQLite file or a PostgreSQL URL; ``anchor``: the folder of this
-    instance's own files), closed with the server; one line, not a traceback, if it cannot open."""
+def open_store(resources: ExitStack, db: Target) -> Store:
+    """The records store (a SQLite file or a PostgreSQL URL), closed with the server; one line,
+    not a traceback, if it cannot open."""
     try:
-        store = stores.open_store(db, anchor)
+        store = stores.open_store(db)
     except (OSError, sqlite3.Error, StoreUnavailable) as error:
         what = "records file" if isinstance(db, Path) else "records database"
         raise Fail([f"{shown(db)}: cannot open the {what}: {error}"]) from None

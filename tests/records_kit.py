@@ -203,14 +203,15 @@ class Process:
     ports, signals, two servers at once. Output goes to a log file, read as it grows."""
 
     def __init__(self, command: str, project: Path, *arguments: str, log: Path,
-                 token: str | None = TOKEN, environment: dict[str, str] | None = None) -> None:
+                 token: str | None = TOKEN, environment: dict[str, str] | None = None,
+                 cwd: Path | None = None) -> None:
         env = {key: value for key, value in os.environ.items() if key != "HANDBOOK_ADMIN_TOKEN"}
         env.update(environment or {})
         if token:
             env["HANDBOOK_ADMIN_TOKEN"] = token
         self.token, self.log = token, log
         self._file = log.open("w")
-        self.process = subprocess.Popen([HANDBOOK, command, str(project), *arguments], env=env,
+        self.process = subprocess.Popen([HANDBOOK, command, str(project), *arguments], env=env, cwd=cwd,
                                         stdout=self._file, stderr=subprocess.STDOUT, text=True)
         self.url = ""
 

@@ -52,10 +52,12 @@ def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def pair(project_dir: Path, site: Path, db: str, folder: Path) -> list[Process]:
     """Two instances started together on one (maybe empty) database, the first told by --db,
-    the second by HANDBOOK_DB: they race to migrate it."""
+    the second by HANDBOOK_DB, each in a working folder of its own: they race to migrate it."""
     arguments = ("--port", "0", "--site-dir", str(site))
-    started = [Process("serve", project_dir, *arguments, "--db", db, log=folder / "instance-a.log"),
-               Process("serve", project_dir, *arguments, log=folder / "instance-b.log",
+    for name in "ab":
+        (folder / name).mkdir()
+    started = [Process("serve", project_dir, *arguments, "--db", db, log=folder / "a.log", cwd=folder / "a"),
+               Process("serve", project_dir, *arguments, log=folder / "b.log", cwd=folder / "b",
                        environment={"HANDBOOK_DB": db})]
     for instance in started:
         instance.started()
@@ -183,9 +185,9 @@ def test_a_session_begun_on_one_instance_is_valid_on_the_other(project_dir, buil
         assert get(f"{second.url}{export}", session)[0] == 200
         signed_in = httpx_get(f"{second.url}/hr", session)
         assert signed_in.status_code == 200 and 'type="password"' not in signed_in.text
-        log = project_dir / "audit.log"
+        log = tmp_path / "a" / "audit.log"
         audit = wait_for(lambda: log.exists() and log.read_text(encoding="utf-8"))
-        assert "sign-in ok" in audit  # each instance's audit log is in the project folder, not the database
+        assert "sign-in ok" in audit  # each instance's audit log is in its working directory
     finally:
         first.stop()
         second.stop()

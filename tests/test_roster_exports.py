@@ -28,6 +28,12 @@ HR_ROSTER = (
 )
 
 
+@pytest.fixture(autouse=True)
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in the test's folder: with PostgreSQL their audit log goes to the working one."""
+    monkeypatch.chdir(tmp_path)
+
+
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
     return result.exit_code, result.stdout, result.stderr

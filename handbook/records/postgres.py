@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from handbook.records import chain, migrations
 from handbook.records.database import PgConnection, PostgresDatabase, as_stored, first_line, translated, write
@@ -58,8 +58,8 @@ creates and upgrades these itself, see :func:`handbook.records.chain.migrate`)."
 class PgStore(Store):
     """Records in a PostgreSQL database, shared by every instance given the same URL.
 
-    ``anchor`` is the folder of this instance's own files (its audit log), as the folder of the
-    records file is with SQLite."""
+    ``anchor`` is the folder of this instance's own files (its audit log; default: the working
+    directory), as the folder of the records file is with SQLite."""
 
     def __init__(self, url: str, anchor: Path | None = None, pool_size: int = 8) -> None:
         self.url = url
@@ -97,9 +97,11 @@ class PgStore(Store):
         received = utc_now()
         try:
             with write(self._database) as db:
+                appender = chain.Appender(db)
                 for pending in batch:
                     pending.received = received
-                    pending.result = self._insert(db, pending)
+                    pending.result = self._add_one(appender, pending)
+                appender.finish()
         except BaseException as error:
             failure = self._failure(error)
             for pending in batch:
@@ -108,13 +110,13 @@ class PgStore(Store):
             pending.done.set()
 
     @staticmethod
-    def _insert(db: Any, pending: _Pending) -> Stored:
+    def _add_one(appender: chain.Appender, pending: _Pending) -> Stored:
         """Insert first; only when the id's unique constraint turned the row away, read the
         row that is there to tell a replay from a conflict (as SQLite's store does)."""
         p = pending
-        if chain.append_record(db, COLUMN_NAMES, tuple(column.value(p) for column in COLUMNS)):
+        if appender.record(COLUMN_NAMES, tuple(column.value(p) for column in COLUMNS)):
             return Stored(p.record.id, p.received, p.score, p.passed, p.score_note)
-        return Store._insert(db, pending)
+        return Store._insert(cast(Any, appender.db), pending)  # its SQL runs on either database
 
     def _failure(self, error: BaseException) -> BaseException:
         import psycopg

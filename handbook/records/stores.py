@@ -14,8 +14,9 @@ INSTALL_HINT = "PostgreSQL needs the driver: pip install 'handbook[postgresql]' 
 
 
 def open_store(target: Target, anchor: Path | None = None) -> Store:
-    """The store at ``target``; ``anchor`` is the folder for this instance's own files (the
-    audit log) when the records are not in a file."""
+    """The store at ``target``. With PostgreSQL, this process's own files (the audit log) go in
+    ``anchor``, by default the working directory (systemd: ``WorkingDirectory``), as they go
+    beside the records file with SQLite."""
     if not is_postgresql(target):
         return Store(Path(target))
     try:
