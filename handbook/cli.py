@@ -463,8 +463,9 @@ def records_evidence(paths: tuple[str, ...], out: Path | None, as_json: bool,
 @records.command("migrate")
 @click.option("--from", "source", required=True, callback=_db_target, metavar="FILE|URL",
               help="The store to copy: sqlite:///path/records.sqlite (or a path), or a postgresql:// URL.")
-@click.option("--to", "target", required=True, callback=_db_target, metavar="FILE|URL",
-              help="The empty store to copy into: a postgresql:// URL (or a new SQLite file).")
+@click.option("--to", "target", required=True, envvar="HANDBOOK_DB", callback=_db_target, metavar="URL|FILE",
+              help="The empty store to copy into: a postgresql:// URL (or a new SQLite file) "
+                   "[env HANDBOOK_DB].")
 def records_migrate(source: Path | str, target: Path | str) -> None:
     """Copy every record, void entry and exam attempt to another (empty) database, then check
     the copy: the same count in every table and the chain recomputed to the source's head.

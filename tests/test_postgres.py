@@ -4,7 +4,7 @@ sessions shared; and `records migrate` from SQLite with its count and chain chec
 
 from __future__ import annotations
 
-import http.client
+import os
 import sqlite3
 import subprocess
 import threading
@@ -31,23 +31,14 @@ from tests.records_kit import (
     get,
     post,
     project_at,
-    set_records_settings,
     wait_for,
 )
-from tests.test_service_load import Client, make_records
+from tests.test_service_load import CLIENTS, RECORDS, Acknowledged, Client, make_records
+from tests.test_service_load import project_dir as project_dir  # the same project, rate limit raised
 
-CLIENTS = 50
-RECORDS = 5_000
 REPLAYS = 500
 LOAD_TIMEOUT = 240
 """Seconds the whole load may take (about 20 s idle here): a bound, not a timing test."""
-
-
-@pytest.fixture(scope="module")
-def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("pg") / "project")
-    set_records_settings(root, rate_limit_per_minute=1_000_000)
-    return root
 
 
 def pair(project_dir: Path, site: Path, db: str, folder: Path) -> list[Process]:
@@ -65,8 +56,9 @@ def pair(project_dir: Path, site: Path, db: str, folder: Path) -> list[Process]:
     return started
 
 
-def handbook(*arguments: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([HANDBOOK, *arguments], capture_output=True, text=True, timeout=300)
+def handbook(*arguments: str, environment: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([HANDBOOK, *arguments], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, **(environment or {})})
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     return result
 
@@ -125,31 +117,15 @@ def test_two_instances_take_5000_records_from_50_clients_once_each(project_dir, 
 def test_every_2xx_survives_a_kill_9_of_one_instance_under_load(project_dir, built_site, tmp_path, postgres):
     db = postgres.create()
     records = make_records(project_dir, 3_000)
-    acknowledged: list[str] = []
-    lock = threading.Lock()
-    enough = threading.Event()
+    sent = Acknowledged(600)
     instances = pair(project_dir, built_site, db, tmp_path)
     victim, survivor = instances
-
-    def run(share: list[dict], instance: Process) -> None:
-        client = Client(instance.url)
-        try:
-            for record in share:
-                if client.send(record) // 100 == 2:
-                    with lock:
-                        acknowledged.append(record["id"])
-                        if len(acknowledged) >= 600:
-                            enough.set()
-        except (OSError, http.client.HTTPException):
-            return  # its instance died under it: what was not answered may or may not be stored
-        finally:
-            client.close()
-
-    workers = [threading.Thread(target=run, args=(records[i::20], instances[i % 2])) for i in range(20)]
+    workers = [threading.Thread(target=sent.send, args=(records[i::20], instances[i % 2].url))
+               for i in range(20)]
     for worker in workers:
         worker.start()
     try:
-        assert enough.wait(LOAD_TIMEOUT), "the instances did not answer 600 records"
+        assert sent.enough.wait(LOAD_TIMEOUT), "the instances did not answer 600 records"
         victim.kill()  # kill -9, mid-transaction as likely as not: its advisory lock must go with it
         for worker in workers:
             worker.join(LOAD_TIMEOUT)
@@ -159,11 +135,11 @@ def test_every_2xx_survives_a_kill_9_of_one_instance_under_load(project_dir, bui
     finally:
         for instance in instances:
             instance.stop()
-    assert len(acknowledged) < len(records), "the kill came too late to test anything"
+    assert len(sent.ids) < len(records), "the kill came too late to test anything"
     store = open_store(db)
     try:
         stored = store.ids()
-        assert set(acknowledged) <= stored and late["id"] in stored
+        assert set(sent.ids) <= stored and late["id"] in stored
         rows = store.count()
     finally:
         store.close()
@@ -231,7 +207,7 @@ def test_migrate_copies_a_sqlite_store_and_proves_the_copy(tmp_path, postgres):
         store.close()
     verified(target, 42)  # the copy's chain goes on from the original's head
 
-    refused = handbook("records", "migrate", "--from", str(source), "--to", target)
+    refused = handbook("records", "migrate", "--from", str(source), environment={"HANDBOOK_DB": target})
     assert refused.returncode == 1 and "is not empty (41 records, 1 voids)" in refused.stderr
 
 

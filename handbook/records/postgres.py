@@ -94,7 +94,7 @@ class PgStore(Store):
     def _commit(self, batch: list[_Pending]) -> None:
         """One transaction per batch, in turn with the other instances' writers (the advisory
         lock); nobody hears back until its COMMIT returned."""
-        received = utc_now()
+        received, failure = utc_now(), None
         try:
             with write(self._database) as db:
                 appender = chain.Appender(db)
@@ -104,9 +104,9 @@ class PgStore(Store):
                 appender.finish()
         except BaseException as error:
             failure = self._failure(error)
-            for pending in batch:
-                pending.result, pending.error = None, failure
         for pending in batch:
+            if failure is not None:  # nothing of the batch was committed
+                pending.result, pending.error = None, failure
             pending.done.set()
 
     @staticmethod
