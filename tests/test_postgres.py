@@ -4,6 +4,7 @@ sessions shared; and `records migrate` from SQLite with its count and chain chec
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -193,8 +194,8 @@ def test_migrate_copies_a_sqlite_store_and_proves_the_copy(tmp_path, postgres):
     target = postgres.create()
     result = handbook("records", "migrate", "--from", f"sqlite://{source}", "--to", target)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"copied 40 records, 1 voids, 0 exam attempts; verified: 41 row(s) "
-                                    f"chained, head {head} on both")
+    assert result.stdout.startswith(f"copied 40 record(s), 1 void entry(ies), 0 exam attempt(s); verified: "
+                                    f"41 row(s) chained, head {head} on both")
     assert verified(target, 41) == head  # the same head as the original: its earlier proofs still hold
     store = open_store(target)
     try:
@@ -206,6 +207,12 @@ def test_migrate_copies_a_sqlite_store_and_proves_the_copy(tmp_path, postgres):
     finally:
         store.close()
     verified(target, 42)  # the copy's chain goes on from the original's head
+    evidence = handbook("records", "evidence", str(ROOT), "E1", "--json", "--db", target)
+    assert evidence.returncode == 0, evidence.stderr
+    found = json.loads(evidence.stdout)
+    assert (found["chain_holds"], found["chain_rows"], found["store"]) == (True, 42, target)
+    assert [record["void"]["reason"] for record in found["records"]] == ["a test record"]
+    assert found["records"][0]["proof"]["holds"] is True
 
     refused = handbook("records", "migrate", "--from", str(source), environment={"HANDBOOK_DB": target})
     assert refused.returncode == 1 and "is not empty (41 records, 1 voids)" in refused.stderr

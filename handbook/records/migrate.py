@@ -19,8 +19,8 @@ from handbook.records.database import Connection, snapshot, write
 from handbook.records.evidence import verify_store
 from handbook.records.store import Store
 
-TABLES = ("records", "voids", "exam_attempts")
-"""What is copied, in this order (void entries name records)."""
+TABLES = {"records": "record(s)", "voids": "void entry(ies)", "exam_attempts": "exam attempt(s)"}
+"""What is copied, in this order (void entries name records), and how the summary names it."""
 BATCH = 500
 
 
@@ -38,7 +38,7 @@ class Copied:
     problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        what = ", ".join(f"{count} {table.replace('_', ' ')}" for table, count in self.counts.items())
+        what = ", ".join(f"{count} {TABLES[table]}" for table, count in self.counts.items())
         return f"copied {what}; verified: {self.rows} row(s) chained, head {self.head} on both"
 
 
