@@ -56,7 +56,8 @@ class Cluster:
         if self.bin is None:
             raise RuntimeError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
         self.owner = _owner()
-        self.folder = Path(tempfile.mkdtemp(prefix="handbook-pg-"))
+        # As root, a folder the server's user can reach (a TMPDIR under /root would not be).
+        self.folder = Path(tempfile.mkdtemp(prefix="handbook-pg-", dir="/tmp" if self.owner else None))
         self.data = self.folder / "data"
         self.port = free_port()
         self.fsync = fsync

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -271,3 +272,22 @@ def test_a_module_migrates_its_own_table_once_on_either_database(kind, tmp_path,
                              range(8)))
     assert wins.count(True) == 1
     assert once.first_time(database, "reminder:p:E2:2026-03-01")
+
+
+def test_the_benchmark_floor_stores_each_record_once(postgres):
+    from benchmarks.servers import running
+    from benchmarks.workspace import free_port
+
+    url, port = postgres.create(), free_port()
+    record = acknowledgement(project_at(ROOT), employee_id="E-floor")
+    with running([sys.executable, "-m", "benchmarks.pgfloor", url, str(port)], port):
+        answers = [post(f"http://127.0.0.1:{port}/api/records", record)[0] for _ in range(2)]
+        assert post(f"http://127.0.0.1:{port}/api/records", b"[]")[0] == 400
+    assert answers == [201, 201] and _rows_in(url) == [record["id"]]  # the second one was a replay
+
+
+def _rows_in(url: str) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return [row[0] for row in db.execute("SELECT id FROM records")]

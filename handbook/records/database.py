@@ -153,9 +153,7 @@ class Row(tuple[Any, ...]):
         return row
 
     def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return super().__getitem__(self.names[key])
-        return super().__getitem__(key)
+        return tuple.__getitem__(self, self.names[key] if key.__class__ is str else key)
 
     def keys(self) -> list[str]:
         return list(self.names)
