@@ -86,9 +86,12 @@ class Head:
 
 
 def head(db: Connection) -> Head:
-    """The chain's head as recorded in the schema table (the genesis on an empty store)."""
-    return Head(int(_meta(db, "chain_seq") or 0), _meta(db, "chain_head") or GENESIS,
-                int(_meta(db, "chain_rows") or 0))
+    """The chain's head as recorded in the schema table (the genesis on an empty store); one
+    query, since on PostgreSQL each is a round trip inside the writers' turn."""
+    found = {str(row[0]): str(row[1]) for row in db.execute(
+        "SELECT name, value FROM handbook_schema WHERE name IN ('chain_seq', 'chain_head', 'chain_rows')")}
+    return Head(int(found.get("chain_seq") or 0), found.get("chain_head") or GENESIS,
+                int(found.get("chain_rows") or 0))
 
 
 def set_head(db: Connection, found: Head) -> None:
