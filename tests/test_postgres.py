@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from handbook.records import migrations, once
-from handbook.records.database import Database, SqliteDatabase, snapshot
+from handbook.records.database import Database, SqliteDatabase, parse_target, shown, snapshot
 from handbook.records.intake import validate
 from handbook.records.migrations import Migration
 from handbook.records.stores import open_store
@@ -291,3 +291,14 @@ def _rows_in(url: str) -> list[str]:
 
     with psycopg.connect(url) as db:
         return [row[0] for row in db.execute("SELECT id FROM records")]
+
+
+def test_db_names_a_file_or_a_url_and_a_password_is_never_shown():
+    assert parse_target("sqlite:///var/lib/handbook/r.sqlite") == Path("/var/lib/handbook/r.sqlite")
+    assert parse_target("records.sqlite") == Path("records.sqlite")
+    assert parse_target("postgresql://db.example.org/handbook") == "postgresql://db.example.org/handbook"
+    secret = "postgresql://handbook:pw1@db.example.org:5432/handbook?password=pw2&sslmode=require"
+    assert shown(secret) == "postgresql://handbook:***@db.example.org:5432/handbook?password=***&sslmode=require"
+    result = handbook("records", "verify", str(ROOT), "--db", "sqlite://records.sqlite")
+    assert result.returncode == 2
+    assert "write a SQLite file as sqlite:///path/to/records.sqlite" in result.stderr

@@ -11,7 +11,10 @@ module's own tables run the same SQL on either:
   every instance take turns exactly as SQLite's writers do (the evidence chain relies on it).
   Plain ``BEGIN`` opens a repeatable-read snapshot on PostgreSQL (SQLite's read transactions
   are snapshots already). ``COMMIT`` and ``ROLLBACK`` end either.
-- :meth:`Database.write` and :meth:`Database.snapshot` wrap those two in a ``with`` block.
+- :func:`write` and :func:`snapshot` wrap those two in a ``with`` block::
+
+      with write(store.database) as db:       # committed at the end of the block, or rolled back
+          db.execute("INSERT INTO reminders_sent (key, sent_at) VALUES (?, ?)", (key, now))
 
 Write new SQL in the subset both understand: ``TEXT``, ``INTEGER``/``BIGINT``, ``DOUBLE
 PRECISION`` (PostgreSQL's ``REAL`` has only 6 digits), ``INSERT ... ON CONFLICT``, no
@@ -21,6 +24,7 @@ PRECISION`` (PostgreSQL's ``REAL`` has only 6 digits), ``INSERT ... ON CONFLICT`
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -37,17 +41,16 @@ if TYPE_CHECKING:
 
 POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
 SQLITE_SCHEME = "sqlite://"
-WRITE_LOCK = 0x68616E64  # "hand": the one advisory lock every PostgreSQL writer takes in turn
-MIGRATION_LOCK = WRITE_LOCK + 1
-"""Advisory lock keys (PostgreSQL): the write turn, and the start-up migrations."""
+WRITE_LOCK = 0x68616E64
+"""The key ("hand") of the one advisory lock every PostgreSQL writer takes in turn."""
 
 Target = Path | str
 """A SQLite file's path, or a ``postgresql://`` URL (kept as text)."""
 
 
 def parse_target(text: str) -> Target:
-    """``--db``/``HANDBOOK_DB`` as given: a ``postgresql://`` URL stays text; ``sqlite:///x``
-    and a plain path name a SQLite file."""
+    """``--db``/``HANDBOOK_DB`` as given: a ``postgresql://`` URL stays text; a plain path and
+    ``sqlite:///absolute/path`` (as in a ``file://`` URL) name a SQLite file."""
     if text.startswith(POSTGRESQL_SCHEMES):
         return text
     if text.startswith(SQLITE_SCHEME):
@@ -67,11 +70,11 @@ def shown(target: Target) -> str:
     if not isinstance(target, str):
         return str(target)
     parts = urlsplit(target)
-    if parts.password is None:
-        return target
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 class Connection(Protocol):
