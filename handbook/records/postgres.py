@@ -13,7 +13,10 @@ makes the promises is the same code:
   turns exactly as SQLite's writers do, and each batch holds it once;
 - the tables come from numbered migrations applied at start (:mod:`handbook.records.migrations`).
 
-Exports stream: a read runs in one repeatable-read snapshot through a server-side cursor.
+Exports stream: a read runs in one repeatable-read snapshot through a server-side cursor. The
+writer thread has a connection of its own, so exports, sessions and exam attempts (which share
+a pool of ``pool_size``) never keep a record waiting for a connection. Each instance opens up
+to ``pool_size + 1`` connections: mind PostgreSQL's ``max_connections`` (100 by default).
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ class PgStore(Store):
             self._database.close()
             raise StoreUnavailable(f"the PostgreSQL database {self.location} cannot be set up: "
                                    f"{first_line(error)}") from None
+        self._writes = PostgresDatabase(url, max_size=1)  # the writer's own: exports never starve it
         self.path = (anchor or Path.cwd()) / ANCHOR_NAME
         self._file = None
         self._names = itertools.count()
@@ -89,6 +93,7 @@ class PgStore(Store):
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join()
+        self._writes.close()
         self._database.close()
 
     def _commit(self, batch: list[_Pending]) -> None:
@@ -96,7 +101,7 @@ class PgStore(Store):
         lock); nobody hears back until its COMMIT returned."""
         received, failure = utc_now(), None
         try:
-            with write(self._database) as db:
+            with write(self._writes) as db:
                 appender = chain.Appender(db)
                 for pending in batch:
                     pending.received = received
