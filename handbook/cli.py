@@ -28,9 +28,12 @@ def _db_target(ctx: click.Context, param: click.Parameter, value: str | None) ->
     from handbook.records.database import parse_target
 
     try:
-        return None if value is None else parse_target(value)
+        target = None if value is None else parse_target(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
+    if isinstance(target, Path) and target.is_dir():  # as click.Path(dir_okay=False) says it
+        raise click.BadParameter(f"File '{value}' is a directory.")
+    return target
 
 
 DB_OPTION = click.option("--db", envvar="HANDBOOK_DB", callback=_db_target, metavar="FILE|URL",
