@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from benchmarks import build, preview, records, reload, scaling, weight
+from benchmarks import build, preview, records, records_postgres, reload, scaling, weight
 from benchmarks.machine import describe
 from benchmarks.report import SuiteResult, load_results, render_markdown, save_results
 from benchmarks.workspace import OUT, ROOT
@@ -23,6 +23,7 @@ SUITES: dict[str, ModuleType] = {
     "preview": preview,
     "weight": weight,
     "records": records,
+    "records-postgresql": records_postgres,
 }
 """Each suite is a module with ``TITLE`` and ``run(work_dir) -> SuiteResult``."""
 RESULTS = OUT / "results.json"

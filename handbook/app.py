@@ -23,7 +23,7 @@ from handbook.service.hr import hr_routes
 from handbook.service.logs import AccessLog
 from handbook.service.oidc import Provider
 from handbook.service.ratelimit import RateLimiter
-from handbook.service.sessions import Clock, SessionPolicy, Sessions, SqliteSessions
+from handbook.service.sessions import Clock, SessionPolicy, Sessions, session_store
 from handbook.service.signin import signin_routes
 from handbook.service.site import ServedSite
 from handbook.service.state import SIGN_INS_PER_MINUTE, ServiceState
@@ -41,12 +41,12 @@ def create_app(site: ServedSite, store: Store, *, token: str | None = None, rost
     ``token`` enables the exports and the HR page; ``roster`` is the CSV the HR page reports
     on. ``routes`` go first and ``on_html`` changes each page served: the preview adds its
     reload endpoints and script that way, so production never has them. HR sessions live in
-    the records file under the ``sessions`` policy; ``clock`` is what they (and the sign-in
+    the records database under the ``sessions`` policy; ``clock`` is what they (and the sign-in
     throttle) read the time from, so tests can move it on. ``provider`` is the organisation's
     OpenID provider, already discovered (:func:`handbook.service.oidc.discover`): with it,
     people sign in and records name who sent them.
     """
-    hr_sessions = Sessions(SqliteSessions(store.path), sessions, clock)
+    hr_sessions = Sessions(session_store(store.database), sessions, clock)
     state = ServiceState(store, site, roster, token, sessions=hr_sessions,
                          sign_in_limiter=RateLimiter(SIGN_INS_PER_MINUTE, clock), provider=provider)
     every = [*routes, *record_routes(state), *exam_routes(state), *export_routes(state),

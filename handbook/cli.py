@@ -23,8 +23,24 @@ if TYPE_CHECKING:
 
 PROJECT_DIR = click.Path(file_okay=False, dir_okay=True, exists=True, path_type=Path)
 PROJECT_ARGUMENT = click.argument("directory", type=PROJECT_DIR, default=".", metavar="[DIR]")
-DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-                         help=f"The SQLite records file [DIR/{layout.RECORDS}].")
+
+
+def _db_target(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | str | None:
+    """``--db``: a SQLite file's path (or ``sqlite:///path``), or a ``postgresql://`` URL."""
+    from handbook.records.database import parse_target
+
+    try:
+        target = None if value is None else parse_target(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    if isinstance(target, Path) and target.is_dir():  # as click.Path(dir_okay=False) says it
+        raise click.BadParameter(f"File '{value}' is a directory.")
+    return target
+
+
+DB_OPTION = click.option("--db", envvar="HANDBOOK_DB", callback=_db_target, metavar="FILE|URL",
+                         help=f"The records: a SQLite file, or postgresql://user@host/database for "
+                              f"several instances on one database [env HANDBOOK_DB; DIR/{layout.RECORDS}].")
 
 
 def _fail(lines: list[str], code: int = 1) -> NoReturn:
@@ -171,7 +187,7 @@ def _server_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _server_arguments(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int,
-                      db: Path | None, roster: Path | None) -> dict[str, Any]:
+                      db: Path | str | None, roster: Path | None) -> dict[str, Any]:
     """The options of ``serve`` and ``preview`` as arguments for the server; the token from the
     environment, never from the command line (it would show in the process list)."""
     from handbook.service.state import TOKEN_VARIABLE
@@ -198,7 +214,7 @@ def _server_arguments(directory: Path, dev_addr: tuple[str, int] | None, host: s
               help="An HR session ends this long after sign-in, however busy.")
 @click.option("-v", "--verbose", "verbose", count=True, help="Also log uvicorn's own messages.")
 @click.option("-q", "--quiet", is_flag=True, help="Log only the audit (sign-ins, exports), no access log.")
-def serve(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | None,
+def serve(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | str | None,
           roster: Path | None, site_dir: Path | None, forwarded_allow_ips: str | None, read_timeout: float,
           hr_idle_minutes: int, hr_session_hours: float, verbose: int, quiet: bool) -> None:
     """Production: build once, then serve the site, the records service, exports and the HR page.
@@ -219,7 +235,7 @@ def serve(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: in
 
 @main.command()
 @_server_options
-def preview(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | None,
+def preview(directory: Path, dev_addr: tuple[str, int] | None, host: str, port: int, db: Path | str | None,
             roster: Path | None) -> None:
     """The author's live preview: rebuild on every save and reload the open pages.
 
@@ -259,16 +275,15 @@ def _project(directory: Path) -> Project:
     return project
 
 
-def _store(directory: Path, db: Path | None, must_exist: bool = False) -> Store:
-    from handbook.records.store import Store
-
-    path = db or directory.resolve() / layout.RECORDS
+def _store(directory: Path, db: Path | str | None, must_exist: bool = False) -> Store:
     from handbook.records.errors import StoreUnavailable
+    from handbook.records.stores import open_store
 
-    if must_exist and not path.exists():
-        _fail([f"{path}: no records file here (use --db PATH)"], 2)
+    target = db or directory.resolve() / layout.RECORDS
+    if must_exist and isinstance(target, Path) and not target.exists():
+        _fail([f"{target}: no records file here (use --db PATH)"], 2)
     try:
-        return Store(path)
+        return open_store(target)
     except StoreUnavailable as error:
         _fail(error.messages, 2)
 
@@ -286,7 +301,7 @@ def records() -> None:
 @click.option("--include-void", is_flag=True, help="Keep voided records (their void_reason says why).")
 @DB_OPTION
 def records_export(directory: Path, kind: str, out: Path | None, excel: bool, include_void: bool,
-                   db: Path | None) -> None:
+                   db: Path | str | None) -> None:
     """Write every record of one kind as CSV (columns in RECORDS.md); option labels come from
     the project in DIR (ids stand for themselves when it does not load)."""
     from handbook.records.csv import export_store, needs_labels
@@ -322,7 +337,7 @@ def _write_csv(lines: Iterable[str], out: Path | None) -> None:
 @records.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="[DIR] RECEIPT...")
 @DB_OPTION
-def records_import(paths: tuple[Path, ...], db: Path | None) -> None:
+def records_import(paths: tuple[Path, ...], db: Path | str | None) -> None:
     """Load downloaded receipts into the store, re-graded; one line per bad file, exit 1 if any.
 
     DIR, the project the receipts belong to (default: the current folder), comes first when
@@ -348,7 +363,7 @@ def records_import(paths: tuple[Path, ...], db: Path | None) -> None:
     click.echo(summary)
 
 
-def _judge(directory: Path, roster: Path | None, as_of: datetime | None, db: Path | None
+def _judge(directory: Path, roster: Path | None, as_of: datetime | None, db: Path | str | None
            ) -> tuple[Project, Report, list[str], Path]:
     """The project, the completion report as of a day, the roster's problem lines, the store's path."""
     from handbook.records.report import build_report
@@ -382,7 +397,7 @@ AS_OF_OPTION = click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]),
 @AS_OF_OPTION
 @DB_OPTION
 def report(directory: Path, roster: Path | None, out: Path | None, html: Path | None, as_of: datetime | None,
-           db: Path | None) -> None:
+           db: Path | str | None) -> None:
     """Who is complete, missing, outdated, failed or overdue against the roster."""
     from handbook.checks.review import reviews_due
     from handbook.records.html import render_report
@@ -429,11 +444,15 @@ def new(directory: Path, force: bool) -> None:
 @DB_OPTION
 @click.option("--out", required=True, type=click.Path(path_type=Path),
               help="The backup file, or a folder to hold a dated records-YYYYMMDDTHHMMSSZ.sqlite.")
-def records_backup(directory: Path, db: Path | None, out: Path) -> None:
+def records_backup(directory: Path, db: Path | str | None, out: Path) -> None:
     """Copy the records file with SQLite's online backup (safe while the service writes), then
     check the copy (integrity and record count) before it replaces an earlier backup."""
     from handbook.records.backup import BackupError, backup
+    from handbook.records.database import shown
 
+    if isinstance(db, str):
+        _fail([f"{shown(db)}: back up a PostgreSQL database with its own tools (pg_dump, or the "
+               "managed service's backups); records backup copies a SQLite file"], 2)
     try:
         done = backup(db or directory / layout.RECORDS, out)
     except BackupError as failed:
@@ -483,7 +502,7 @@ def records_forward(directory: Path, db: Path | None, every: float | None) -> No
 @records.command("verify")
 @PROJECT_ARGUMENT
 @DB_OPTION
-def records_verify(directory: Path, db: Path | None) -> None:
+def records_verify(directory: Path, db: Path | str | None) -> None:
     """Recompute the evidence chain; name every changed, removed, inserted or reordered row.
 
     Prints the row count and the head hash when the chain holds (keep the head: a later
@@ -508,7 +527,7 @@ def records_verify(directory: Path, db: Path | None) -> None:
 @click.option("--by", "voided_by", help="Who voids it [the signed-in system user].")
 @DB_OPTION
 def records_void(directory: Path, record_id: str, reason: str, voided_by: str | None,
-                 db: Path | None) -> None:
+                 db: Path | str | None) -> None:
     """Mark a record void: it stays in the store and the evidence chain, with who, when and why,
     and leaves reports and exports (unless --include-void / ?include_void=1)."""
     import getpass
@@ -530,7 +549,8 @@ def records_void(directory: Path, record_id: str, reason: str, voided_by: str | 
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="The file [standard output].")
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of the printable HTML page.")
 @DB_OPTION
-def records_evidence(paths: tuple[str, ...], out: Path | None, as_json: bool, db: Path | None) -> None:
+def records_evidence(paths: tuple[str, ...], out: Path | None, as_json: bool,
+                     db: Path | str | None) -> None:
     """One person's evidence file: every record (voided ones marked), the policy text and
     statement they saw, their answers, timestamps, browser, identity and the chain proof.
 
@@ -603,7 +623,7 @@ def publish(directory: Path, policy_id: str, editorial: bool, note: str | None, 
 @AS_OF_OPTION
 @DB_OPTION
 def remind(directory: Path, roster: Path | None, dry_run: bool, as_of: datetime | None,
-           db: Path | None) -> None:
+           db: Path | str | None) -> None:
     """Email each person what they still have to do (missing, outdated, failed, overdue, or a
     renewal soon due), with a link to the page; tell managers of people long overdue.
 
@@ -642,3 +662,34 @@ def remind(directory: Path, roster: Path | None, dry_run: bool, as_of: datetime 
     except (smtplib.SMTPException, OSError) as error:
         _fail([f"cannot send through {settings.host}:{settings.port}: {error}"])
     click.echo(f"sent {summary}", err=True)
+
+
+@records.command("migrate")
+@click.option("--from", "source", required=True, callback=_db_target, metavar="FILE|URL",
+              help="The store to copy: sqlite:///path/records.sqlite (or a path), or a postgresql:// URL.")
+@click.option("--to", "target", required=True, envvar="HANDBOOK_DB", callback=_db_target, metavar="URL|FILE",
+              help="The empty store to copy into: a postgresql:// URL (or a new SQLite file) "
+                   "[env HANDBOOK_DB].")
+def records_migrate(source: Path | str, target: Path | str) -> None:
+    """Copy every record, void entry and exam attempt to another (empty) database, then check
+    the copy: the same count in every table and the chain recomputed to the source's head.
+
+    Stop the service first for a move: records it takes during the copy stay behind."""
+    from handbook.records.database import shown
+    from handbook.records.migrate import MigrateRefused, copy_store
+
+    if shown(source) == shown(target):
+        _fail([f"{shown(source)}: --from and --to name the same store"], 2)
+    if isinstance(source, Path) and not source.is_file():
+        _fail([f"{source}: no records file here (--from)"], 2)
+    stores = [_store(Path("."), source), _store(Path("."), target)]
+    try:
+        copied = copy_store(*stores)
+    except MigrateRefused as refused:
+        _fail([str(refused)])
+    finally:
+        for store in stores:
+            store.close()
+    if copied.problems:
+        _fail([*copied.problems, f"the copy in {shown(target)} does not match: do not use it"])
+    click.echo(f"{copied.line()} ({shown(source)} -> {shown(target)})")

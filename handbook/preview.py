@@ -292,7 +292,7 @@ def _write(path: Path, html: str) -> None:
     os.replace(temporary, path)
 
 
-def preview(root: Path, host: str, port: int, db: Path, *, roster: Path | None = None,
+def preview(root: Path, host: str, port: int, db: Path | str, *, roster: Path | None = None,
             token: str | None = None) -> int:
     """Preview until Ctrl+C; the exit code for the command."""
 
@@ -310,6 +310,6 @@ def preview(root: Path, host: str, port: int, db: Path, *, roster: Path | None =
         resources.callback(stop.set)
         app = create_app(live.site, store, token=token, roster=roster, routes=live.routes(),
                          on_html=live.inject)
-        server.run(app, listener, token, store.path)
+        server.run(app, listener, token, store.location)
 
     return server.serving(command)

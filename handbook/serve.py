@@ -52,8 +52,8 @@ def sign_in(served: Served) -> Provider | None:
     return provider
 
 
-def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = None, token: str | None = None,
-          site_dir: Path | None = None, options: Options = DEFAULT_OPTIONS,
+def serve(root: Path, host: str, port: int, db: Path | str, *, roster: Path | None = None,
+          token: str | None = None, site_dir: Path | None = None, options: Options = DEFAULT_OPTIONS,
           sessions: SessionPolicy = DEFAULT_POLICY) -> int:
     """Serve until Ctrl+C or SIGTERM; the exit code for the command. ``options`` say which
     proxies to believe, the read timeout and how much to log (:mod:`handbook.service.logs`);
@@ -73,6 +73,6 @@ def serve(root: Path, host: str, port: int, db: Path, *, roster: Path | None = N
                          provider=provider)
         lrs = served.project.handbook.lrs  # records to an LRS as xAPI, when the handbook file says so
         resources.enter_context(forwarding(store, lrs, lambda line: server.say(line, error=True)))
-        server.run(app, listener, token, store.path, options)
+        server.run(app, listener, token, store.location, options)
 
     return server.serving(command)

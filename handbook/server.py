@@ -29,6 +29,8 @@ from starlette.types import ASGIApp
 from handbook.build import BuildFailed, BuildResult, build
 from handbook.layout import GENERATED
 from handbook.project import SourceCache
+from handbook.records import stores
+from handbook.records.database import Target, shown
 from handbook.records.errors import StoreUnavailable
 from handbook.records.store import Store
 from handbook.service import logs
@@ -101,12 +103,14 @@ def bind(host: str, port: int) -> socket.socket:
     return listener
 
 
-def open_store(resources: ExitStack, db: Path) -> Store:
-    """The records store, closed with the server; one line, not a traceback, if it cannot open."""
+def open_store(resources: ExitStack, db: Target) -> Store:
+    """The records store (a SQLite file or a PostgreSQL URL), closed with the server; one line,
+    not a traceback, if it cannot open."""
     try:
-        store = Store(db)
+        store = stores.open_store(db)
     except (OSError, sqlite3.Error, StoreUnavailable) as error:
-        raise Fail([f"{db}: cannot open the records file: {error}"]) from None
+        what = "records file" if isinstance(db, Path) else "records database"
+        raise Fail([f"{shown(db)}: cannot open the {what}: {error}"]) from None
     resources.callback(store.close)
     return store
 
@@ -125,7 +129,7 @@ def base_url(listener: socket.socket) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def start_line(url: str, token: str | None, store_path: Path) -> str:
+def start_line(url: str, token: str | None, store_path: Path | str) -> str:
     """What the server says once it answers: where, the HR page, exports, the records file."""
     exports = "exports on" if token else f"exports off: set {TOKEN_VARIABLE}"
     return (f"Serving the handbook on {url} (HR page {url}hr, {exports}; records in {store_path}; "
@@ -147,7 +151,7 @@ class Options:
 DEFAULT_OPTIONS = Options()
 
 
-def run(app: ASGIApp, listener: socket.socket, token: str | None, store: Path,
+def run(app: ASGIApp, listener: socket.socket, token: str | None, store: Path | str,
         options: Options = DEFAULT_OPTIONS) -> None:
     """Accept connections from now on, say so, and serve until interrupted."""
     import uvicorn

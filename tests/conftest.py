@@ -195,3 +195,32 @@ def shipped_person(what: str) -> dict[str, str]:
     assert project is not None
     strings = organisation_strings(ENGLISH, project.handbook)
     return {field.id: strings.text(f"browser.person.{field.id}.{what}") for field in PERSON_FIELDS}
+
+
+STORES = ("sqlite", "postgresql")
+"""The records stores every API and export test runs against."""
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A PostgreSQL server of its own (Debian's package, an initdb cluster in a temporary
+    folder on 127.0.0.1); under CI=true a missing server is a failure. Its fsync is off: these
+    tests kill service instances, never the database server."""
+    from benchmarks.pgserver import Cluster, binaries
+
+    if binaries() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is missing (/usr/lib/postgresql/*/bin/initdb); .ci/run installs it")
+        pytest.skip("PostgreSQL not installed (apt-get install postgresql); CI runs these tests")
+    with Cluster(fsync=False) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module", params=STORES)
+def new_db(request: pytest.FixtureRequest) -> object:
+    """Where a test's records go, once per store: ``new_db(folder)`` is a new SQLite file in the
+    folder, or the URL of a new database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return lambda folder: Path(folder) / "records.sqlite"
+    cluster = request.getfixturevalue("postgres")
+    return lambda folder: cluster.create()

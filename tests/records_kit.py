@@ -25,7 +25,7 @@ from anyio.from_thread import start_blocking_portal
 from handbook.app import create_app
 from handbook.project import Project, load_project
 from handbook.records.contract import FORMAT
-from handbook.records.store import Store
+from handbook.records.stores import open_store
 from handbook.serve import prebuilt
 from handbook.service.site import ServedSite
 
@@ -125,15 +125,16 @@ def _answer(response: httpx.Response) -> Answer:
 
 class Service:
     """The service as ``create_app`` makes it for ``handbook serve --site-dir``, called in this
-    process through httpx's ASGI transport, with a real SQLite file; ``listen()`` also puts it
+    process through httpx's ASGI transport, with a real SQLite file or PostgreSQL database
+    (``db``: a path or a ``postgresql://`` URL); ``listen()`` also puts it
     on a real port (uvicorn in a thread) for Chromium."""
 
     url = "http://testserver"
 
-    def __init__(self, project: Path, site: Path, db: Path, token: str | None = TOKEN,
+    def __init__(self, project: Path, site: Path, db: Path | str, token: str | None = TOKEN,
                  roster: Path | None = None, **app_options: Any) -> None:
         self.project, self.site, self.db, self.token = project, site, db, token
-        self.store = Store(db)
+        self.store = open_store(db)
         self.app = create_app(ServedSite(prebuilt(project, site)), self.store, token=token, roster=roster,
                               **app_options)
         self._portal_context = start_blocking_portal()
@@ -202,13 +203,15 @@ class Process:
     ports, signals, two servers at once. Output goes to a log file, read as it grows."""
 
     def __init__(self, command: str, project: Path, *arguments: str, log: Path,
-                 token: str | None = TOKEN) -> None:
+                 token: str | None = TOKEN, environment: dict[str, str] | None = None,
+                 cwd: Path | None = None) -> None:
         env = {key: value for key, value in os.environ.items() if key != "HANDBOOK_ADMIN_TOKEN"}
+        env.update(environment or {})
         if token:
             env["HANDBOOK_ADMIN_TOKEN"] = token
         self.token, self.log = token, log
         self._file = log.open("w")
-        self.process = subprocess.Popen([HANDBOOK, command, str(project), *arguments], env=env,
+        self.process = subprocess.Popen([HANDBOOK, command, str(project), *arguments], env=env, cwd=cwd,
                                         stdout=self._file, stderr=subprocess.STDOUT, text=True)
         self.url = ""
 

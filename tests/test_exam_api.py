@@ -1,4 +1,4 @@
-"""Exams graded by the service, in-process through the ASGI app with a real SQLite file:
+"""Exams graded by the service, in-process through the ASGI app on SQLite and PostgreSQL:
 the attempt carries no key, the service grades and stores every attempt, and each refusal
 (unknown quiz, expired, answered twice, over the limit, another person, waiting period) is
 a JSON answer with a message."""
@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +49,8 @@ def project(project_dir: Path):
 
 
 @pytest.fixture(scope="module")
-def service(project_dir: Path, built_site: Path, tmp_path_factory: pytest.TempPathFactory):
-    app = Service(project_dir, built_site, tmp_path_factory.mktemp("db") / "records.sqlite")
+def service(project_dir: Path, built_site: Path, tmp_path_factory: pytest.TempPathFactory, new_db):
+    app = Service(project_dir, built_site, new_db(tmp_path_factory.mktemp("db")))
     yield app
     app.close()
 
@@ -163,7 +162,7 @@ def test_another_persons_attempt_is_refused(service, project):
 
 def test_an_expired_attempt_is_refused(service, project):
     attempt = start(service, "E-late")[1]
-    with sqlite3.connect(service.db) as db:  # its hour passed
+    with service.store.database.connection() as db:  # its hour passed
         db.execute("UPDATE exam_attempts SET expires_at = '2020-01-01T00:00:00Z' WHERE id = ?",
                    (attempt["attempt"],))
     status, body = answer(service, attempt["attempt"], "E-late", right_answers(project, attempt))
@@ -186,7 +185,7 @@ def test_the_waiting_period_between_attempts(service, project):
     status, headers, body = service.post(f"/api/exams/{BOARD}/attempts", person("E-wait"))
     assert status == 429 and "opens at" in body["detail"]
     assert 1700 < int(headers["retry-after"]) <= 1801
-    with sqlite3.connect(service.db) as db:  # half an hour later
+    with service.store.database.connection() as db:  # half an hour later
         db.execute("UPDATE exam_attempts SET submitted_at = '2020-01-01T00:00:00Z' WHERE id = ?",
                    (attempt["attempt"],))
     assert start(service, "E-wait", quiz=BOARD)[0] == 201
@@ -211,8 +210,8 @@ def test_an_exam_cannot_be_sent_as_a_self_graded_record(service, project):
     assert status == 422 and "is an exam" in body["detail"]
 
 
-def test_attempts_in_progress_survive_a_restart(project_dir, built_site, tmp_path, project):
-    db = tmp_path / "records.sqlite"
+def test_attempts_in_progress_survive_a_restart(project_dir, built_site, tmp_path, project, new_db):
+    db = new_db(tmp_path)
     first = Service(project_dir, built_site, db)
     try:
         attempt = start(first, "E-restart")[1]

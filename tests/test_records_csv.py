@@ -1,4 +1,5 @@
-"""CSV exports: fixed columns, RFC 4180, UTF-8 (BOM for Excel), and no cell runs as a formula."""
+"""CSV exports: fixed columns, RFC 4180, UTF-8 (BOM for Excel), and no cell runs as a formula;
+from SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from handbook.cli import main
 from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS, PERSON_COLUMNS, PERSON_IDS
 from handbook.records.csv import formula_like, neutralise, write_rows
-from handbook.records.store import Store
+from handbook.records.stores import open_store
 from tests.conftest import copy_project
 from tests.records_kit import Service, acknowledgement, project_at, violation_report
 
@@ -81,12 +82,13 @@ def test_rows_end_with_crlf_and_excel_gets_a_bom():
 
 
 @pytest.fixture(scope="module")
-def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory, new_db) -> dict[str, str]:
     """Records with the OWASP vectors in names and form answers, sent to the service."""
     base = tmp_path_factory.mktemp("csv")
     root = copy_project(base / "project")
     project = project_at(root)
-    service = Service(root, built_site, base / "records.sqlite")
+    db = new_db(base)
+    service = Service(root, built_site, db)
     try:
         for i, vector in enumerate(OWASP):
             person = {"employee_id": f"X{i}", "name": vector, "department": vector, "role": "employee",
@@ -104,11 +106,13 @@ def exported(built_site: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         texts = {kind: service.get(f"/api/export/{kind}.csv", service.auth())[2] for kind in EXPORTS}
         texts["excel"] = service.get("/api/export/forms.csv?excel=1", service.auth())[2]
         runner = CliRunner()
-        result = runner.invoke(main, ["records", "export", str(root), "--kind", "forms",
-                                      "--db", str(base / "records.sqlite"), "--excel"])
+        with pytest.MonkeyPatch.context() as patch:
+            patch.chdir(base)  # with PostgreSQL, the audit log goes to the working folder
+            result = runner.invoke(main, ["records", "export", str(root), "--kind", "forms",
+                                          "--db", str(db), "--excel"])
         assert result.exit_code == 0, result.output
         texts["cli"] = result.stdout_bytes.decode("utf-8")
-        texts["db"] = str(base / "records.sqlite")
+        texts["db"] = str(db)
         return texts
     finally:
         service.close()
@@ -150,8 +154,9 @@ def test_the_cli_and_the_service_export_the_same_bytes(exported):
 
 def test_sqlite_writes_the_acknowledgements_csv_the_cell_by_cell_writer_would(exported):
     """The acknowledgements export has SQLite write each line (no object per row); it must be
-    byte for byte what the cell-by-cell writer makes of the same rows, OWASP vectors included."""
-    store = Store(Path(exported["db"]))
+    byte for byte what the cell-by-cell writer makes of the same rows, OWASP vectors included.
+    (From PostgreSQL the export goes cell by cell: the same bytes by the other road.)"""
+    store = open_store(exported["db"])
     try:
         fast = "".join(records_csv.export_store(store, "acknowledgements", include_void=True, excel=True))
         columns = records_csv.STORED_COLUMNS["acknowledgements"]

@@ -1,4 +1,5 @@
-"""The roster as HR systems export it, reports without voided records, and exports HR can read."""
+"""The roster as HR systems export it, reports without voided records, and exports HR can read;
+the reports, voids and exports on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from handbook.cli import main
 from handbook.records.contract import EXPORTS, normalise_employee_id
 from handbook.records.intake import validate
 from handbook.records.store import Store
+from handbook.records.stores import open_store
 from tests.conftest import ROOT
 from tests.records_kit import acknowledgement, project_at, quiz_attempt, violation_report
 
@@ -24,6 +26,12 @@ HR_ROSTER = (
     "E3,Long Serving Too,too@example.org,Library,employee;sma,2012-03-14,\r\n"
     "E10,Ten Person,ten@example.org,Parks,employee,2026-02-25,\r\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run in the test's folder: with PostgreSQL their audit log goes to the working one."""
+    monkeypatch.chdir(tmp_path)
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -37,10 +45,10 @@ def statuses(stdout: str) -> dict[tuple[str, str], str]:
 
 
 @pytest.fixture()
-def store_at(tmp_path: Path) -> tuple[Path, list[str]]:
+def store_at(tmp_path: Path, new_db) -> tuple[Path | str, list[str]]:
     project = project_at(ROOT)
-    path = tmp_path / "records.sqlite"
-    store = Store(path)
+    path = new_db(tmp_path)
+    store = open_store(path)
     bodies = [
         acknowledgement(project, " e 1 ", "Ann Acknowledged"),  # the roster says E1
         acknowledgement(project, "E3", "Long Serving Too"),
@@ -108,10 +116,10 @@ def test_a_voided_record_leaves_the_report_and_exports_unless_asked(tmp_path, st
     assert full_rows[ids[1]]["void_reason"] == ""
 
 
-def test_exports_carry_dates_identity_and_option_labels(tmp_path):
+def test_exports_carry_dates_identity_and_option_labels(tmp_path, new_db):
     project = project_at(ROOT)
-    path = tmp_path / "records.sqlite"
-    store = Store(path)
+    path = new_db(tmp_path)
+    store = open_store(path)
     quiz = quiz_attempt(project, "admin-policy-6-sma", "E2", submitted_at="2026-02-21T23:59:59Z")
     form = violation_report(project, "E2")
     try:

@@ -1,5 +1,5 @@
 """The records API, in-process through the ASGI app: validation, idempotency, re-grading,
-limits, CORS, tokens, and the same project as the pages on screen."""
+limits, CORS, tokens, and the same project as the pages on screen; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def project(project_dir: Path):
 
 
 @pytest.fixture(scope="module")
-def service(project_dir: Path, built_site: Path, tmp_path_factory: pytest.TempPathFactory):
-    app = Service(project_dir, built_site, tmp_path_factory.mktemp("db") / "records.sqlite")
+def service(project_dir: Path, built_site: Path, tmp_path_factory: pytest.TempPathFactory, new_db):
+    app = Service(project_dir, built_site, new_db(tmp_path_factory.mktemp("db")))
     yield app
     app.close()
 
@@ -224,8 +224,8 @@ def test_exports_need_the_token(service, project):
     assert status == 404 and "acknowledgements" in body["detail"]
 
 
-def test_without_a_token_set_exports_are_disabled(project_dir, built_site, tmp_path):
-    service = Service(project_dir, built_site, tmp_path / "records.sqlite", token=None)
+def test_without_a_token_set_exports_are_disabled(project_dir, built_site, tmp_path, new_db):
+    service = Service(project_dir, built_site, new_db(tmp_path), token=None)
     try:
         status, _, body = service.get("/api/export/forms.csv", {"Authorization": "Bearer "})
         assert status == 503 and "HANDBOOK_ADMIN_TOKEN" in body["detail"]
@@ -235,11 +235,11 @@ def test_without_a_token_set_exports_are_disabled(project_dir, built_site, tmp_p
         service.close()
 
 
-def test_too_many_records_from_one_address_get_429(built_site, tmp_path):
+def test_too_many_records_from_one_address_get_429(built_site, tmp_path, new_db):
     root = copy_project(tmp_path / "project")
     set_records_settings(root, rate_limit_per_minute=3)
     project = project_at(root)
-    service = Service(root, built_site, tmp_path / "records.sqlite")
+    service = Service(root, built_site, new_db(tmp_path))
     try:
         answers = [service.post(RECORDS, acknowledgement(project)) for _ in range(5)]
         assert [status for status, _, _ in answers] == [201, 201, 201, 429, 429]
@@ -315,12 +315,12 @@ def test_serving_broken_sources_stops_with_their_problems(built_site, tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_records_are_checked_against_the_served_project_not_the_files_on_disk(built_site, tmp_path):
+def test_records_are_checked_against_the_served_project_not_the_files_on_disk(built_site, tmp_path, new_db):
     """The service never reloads the sources by itself: an edit on disk (here a new policy
     version) counts only once a build of it is on screen."""
     root = copy_project(tmp_path / "project")
     served = project_at(root)
-    service = Service(root, built_site, tmp_path / "records.sqlite")
+    service = Service(root, built_site, new_db(tmp_path))
     try:
         policy = root / "policy_source" / "policies" / "admin-policy-6.yaml"
         policy.write_text(policy.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"', 1),

@@ -6,6 +6,7 @@ import http.client
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -101,33 +102,42 @@ def test_50_concurrent_clients_posting_5000_records_lose_and_duplicate_nothing(
         store.close()
 
 
-def test_records_that_got_a_2xx_survive_a_kill_9(project_dir, built_site, tmp_path):
-    db = tmp_path / "records.sqlite"
-    records = make_records(project_dir, 3_000)
-    acknowledged: list[str] = []
-    lock = threading.Lock()
-    enough = threading.Event()
-    service = serve(project_dir, built_site, db, tmp_path / "serve.log")
+@dataclass
+class Acknowledged:
+    """Client threads sending records until their service dies: the ids answered with a 2xx,
+    and ``enough`` set once ``enough_at`` of them were."""
 
-    def run(share: list[dict]) -> None:
-        client = Client(service.url)
+    enough_at: int
+    ids: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    enough: threading.Event = field(default_factory=threading.Event)
+
+    def send(self, share: list[dict], url: str) -> None:
+        client = Client(url)
         try:
             for record in share:
                 if client.send(record) // 100 == 2:
-                    with lock:
-                        acknowledged.append(record["id"])
-                        if len(acknowledged) >= 500:
-                            enough.set()
+                    with self.lock:
+                        self.ids.append(record["id"])
+                        if len(self.ids) >= self.enough_at:
+                            self.enough.set()
         except (OSError, http.client.HTTPException):
             return  # the service died under us: whatever was not answered may or may not be stored
         finally:
             client.close()
 
-    workers = [threading.Thread(target=run, args=(records[i::20],)) for i in range(20)]
+
+def test_records_that_got_a_2xx_survive_a_kill_9(project_dir, built_site, tmp_path):
+    db = tmp_path / "records.sqlite"
+    records = make_records(project_dir, 3_000)
+    sent = Acknowledged(500)
+    acknowledged = sent.ids
+    service = serve(project_dir, built_site, db, tmp_path / "serve.log")
+    workers = [threading.Thread(target=sent.send, args=(records[i::20], service.url)) for i in range(20)]
     for worker in workers:
         worker.start()
     try:
-        assert enough.wait(120), "the service did not answer 500 records"
+        assert sent.enough.wait(120), "the service did not answer 500 records"
         service.kill()
     finally:
         for worker in workers:

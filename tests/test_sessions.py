@@ -1,6 +1,6 @@
 """HR sessions as a security reviewer checks them, in-process with a clock the test moves:
 idle and absolute expiry, sign-out that revokes, a replayed old cookie, a restart that keeps
-sessions, CSRF refusals and sign-in throttling."""
+sessions, CSRF refusals and sign-in throttling; sessions kept in SQLite and in PostgreSQL."""
 
 from __future__ import annotations
 
@@ -43,14 +43,14 @@ def project(built_site: Path, tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
-def start(project: Path, built_site: Path, db: Path, clock: Clock) -> Service:
+def start(project: Path, built_site: Path, db: Path | str, clock: Clock) -> Service:
     policy = SessionPolicy(idle=30 * MINUTE, absolute=8 * 60 * MINUTE)
     return Service(project, built_site, db, sessions=policy, clock=clock)
 
 
 @pytest.fixture
-def service(project: Path, built_site: Path, tmp_path: Path, clock: Clock) -> Iterator[Service]:
-    app = start(project, built_site, tmp_path / "records.sqlite", clock)
+def service(project: Path, built_site: Path, tmp_path: Path, clock: Clock, new_db) -> Iterator[Service]:
+    app = start(project, built_site, new_db(tmp_path), clock)
     yield app
     app.close()
 
@@ -86,11 +86,11 @@ def sign_out(service: Service, cookie: str, field: str, headers: dict | None = N
     return request(service, "POST", "/hr/logout", body, {**FORM, "Cookie": cookie, **(headers or {})})
 
 
-def test_every_sign_in_gets_a_new_random_cookie_that_the_store_keeps_only_hashed(service, tmp_path):
+def test_every_sign_in_gets_a_new_random_cookie_that_the_store_keeps_only_hashed(service):
     first, second = session_cookie(service), session_cookie(service)
     assert first != second and TOKEN not in first
     assert signed_in(service, first) and signed_in(service, second)
-    with sqlite3.connect(tmp_path / "records.sqlite") as db:
+    with service.store.database.connection() as db:
         kept = " ".join(str(value) for row in db.execute("SELECT * FROM hr_sessions") for value in row)
     assert len(kept.split()) >= 2 * 5
     for cookie in (first, second):
@@ -125,11 +125,12 @@ def test_sign_out_revokes_the_session_and_the_old_cookie_is_refused(service):
     assert signed_in(service, other)  # another sign-in is its own session
 
 
-def test_a_restart_keeps_sessions_in_the_records_file(project, built_site, tmp_path, clock):
-    first = start(project, built_site, tmp_path / "records.sqlite", clock)
+def test_a_restart_keeps_sessions_in_the_records_file(project, built_site, tmp_path, clock, new_db):
+    db = new_db(tmp_path)
+    first = start(project, built_site, db, clock)
     cookie = session_cookie(first)
     first.close()
-    again = start(project, built_site, tmp_path / "records.sqlite", clock)
+    again = start(project, built_site, db, clock)
     try:
         assert signed_in(again, cookie)
     finally:

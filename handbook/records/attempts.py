@@ -1,4 +1,5 @@
-"""Exam attempts in progress, kept in the records database so a restart keeps them.
+"""Exam attempts in progress, kept in the records database so a restart keeps them and every
+instance on one PostgreSQL database shares them.
 
 An attempt binds the questions the service drew (in their order, with each question's option
 order) to one person and an expiry. The service counts attempts per person and quiz version
@@ -11,15 +12,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from handbook.models.quiz import Quiz
+from handbook.records import migrations
+from handbook.records.database import Database, SqliteDatabase
 from handbook.records.errors import Conflict, Expired, NotAllowed, NotFound, TooSoon
-from handbook.records.store import connect
+from handbook.records.migrations import Migration
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -40,6 +42,7 @@ CREATE TABLE IF NOT EXISTS exam_attempts (
 );
 CREATE INDEX IF NOT EXISTS exam_attempts_person ON exam_attempts (quiz_id, quiz_version, employee_id);
 """
+STEPS = (Migration("exam_attempts", 1, SCHEMA),)
 
 
 def stamp(moment: datetime) -> str:
@@ -84,19 +87,19 @@ class Draw:
 
 
 class AttemptBook:
-    """The ``exam_attempts`` table of one records database."""
+    """The ``exam_attempts`` table of one records database (SQLite or PostgreSQL); starting and
+    claiming are write transactions, in turn with every other writer of every instance."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        with closing(connect(self.path)) as db:
-            db.executescript(SCHEMA)
+    def __init__(self, database: Database | Path) -> None:
+        self.database = database if not isinstance(database, Path) else SqliteDatabase(database)
+        migrations.apply(self.database, STEPS)
 
     def start(self, quiz: Quiz, employee_id: str, person: dict[str, Any], draw: Draw,
               now: datetime) -> tuple[Attempt, bool]:
         """A new attempt for this person, or their attempt still open (True: resumed).
 
         Refused past the quiz's attempt limit or inside its waiting period."""
-        with closing(connect(self.path)) as db:
+        with self.database.connection() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 found = self._start(db, quiz, employee_id, person, draw, now)
@@ -137,7 +140,7 @@ class AttemptBook:
         return attempt, False
 
     def get(self, attempt_id: str) -> Attempt:
-        with closing(connect(self.path)) as db:
+        with self.database.connection() as db:
             row = db.execute("SELECT * FROM exam_attempts WHERE id = ?", (attempt_id,)).fetchone()
         if row is None:
             raise NotFound(f"no exam attempt '{attempt_id}'")
@@ -145,13 +148,13 @@ class AttemptBook:
 
     def claimable(self, attempt_id: str, employee_id: str, now: datetime) -> Attempt:
         """The attempt, if this person may answer it now (checked again when claimed)."""
-        with closing(connect(self.path)) as db:
+        with self.database.connection() as db:
             row = db.execute("SELECT * FROM exam_attempts WHERE id = ?", (attempt_id,)).fetchone()
         return self._claimable(row, attempt_id, employee_id, now)
 
     def claim(self, attempt_id: str, employee_id: str, record_id: str, now: datetime) -> Attempt:
         """Mark an attempt answered, once: refused for another person, twice, or after its expiry."""
-        with closing(connect(self.path)) as db:
+        with self.database.connection() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 row = db.execute("SELECT * FROM exam_attempts WHERE id = ?", (attempt_id,)).fetchone()
@@ -180,6 +183,6 @@ class AttemptBook:
 
     def release(self, attempt_id: str) -> None:
         """Undo a claim whose record could not be stored, so the person can send the answers again."""
-        with closing(connect(self.path)) as db:
+        with self.database.connection() as db:
             db.execute("UPDATE exam_attempts SET submitted_at = NULL, record_id = NULL WHERE id = ?",
                        (attempt_id,))

@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from handbook.records.database import Connection
+
 SCHEMA_VERSION = 2
 """1: records without a chain; 2: the chain, the identity column and the voids table."""
 GENESIS = "0" * 64
@@ -87,13 +89,14 @@ def link(previous: str, row_content: str) -> str:
     return hashlib.sha256((previous + row_content).encode("utf-8")).hexdigest()
 
 
-def _meta(db: sqlite3.Connection, name: str) -> str | None:
+def _meta(db: Connection, name: str) -> str | None:
     row = db.execute("SELECT value FROM handbook_schema WHERE name = ?", (name,)).fetchone()
     return None if row is None else str(row[0])
 
 
-def _set_meta(db: sqlite3.Connection, **values: object) -> None:
-    db.executemany("INSERT OR REPLACE INTO handbook_schema (name, value) VALUES (?, ?)",
+def _set_meta(db: Connection, **values: object) -> None:
+    db.executemany("INSERT INTO handbook_schema (name, value) VALUES (?, ?) "
+                   "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                    [(name, str(value)) for name, value in values.items()])
 
 
@@ -104,39 +107,83 @@ class Head:
     rows: int
 
 
-def head(db: sqlite3.Connection) -> Head:
-    """The chain's head as recorded in the schema table (the genesis on an empty store)."""
-    return Head(int(_meta(db, "chain_seq") or 0), _meta(db, "chain_head") or GENESIS,
-                int(_meta(db, "chain_rows") or 0))
+def head(db: Connection) -> Head:
+    """The chain's head as recorded in the schema table (the genesis on an empty store); one
+    query, since on PostgreSQL each is a round trip inside the writers' turn."""
+    found = {str(row[0]): str(row[1]) for row in db.execute(
+        "SELECT name, value FROM handbook_schema WHERE name IN ('chain_seq', 'chain_head', 'chain_rows')")}
+    return Head(int(found.get("chain_seq") or 0), found.get("chain_head") or GENESIS,
+                int(found.get("chain_rows") or 0))
 
 
-def _advance(db: sqlite3.Connection, table: str, values: dict[str, Any]) -> tuple[int, str]:
+def set_head(db: Connection, found: Head) -> None:
+    """Record ``found`` as the head (a store copied row for row keeps its original's head)."""
+    _set_meta(db, chain_seq=found.seq, chain_head=found.chain, chain_rows=found.rows)
+
+
+def _advance(db: Connection, table: str, values: dict[str, Any]) -> tuple[int, str]:
     """The next seq and chain value after the head; records the new head. Call inside a write
     transaction."""
-    last = head(db)
-    seq = max(last.seq, _max_seq(db)) + 1
-    chain = link(last.chain, content(table, seq, values))
+    last, seq, chain = _next(db, table, values)
     _set_meta(db, chain_seq=seq, chain_head=chain, chain_rows=last.rows + 1)
     return seq, chain
 
 
-def _max_seq(db: sqlite3.Connection) -> int:
+def _next(db: Connection, table: str, values: dict[str, Any]) -> tuple[Head, int, str]:
+    last = head(db)
+    seq = max(last.seq, _max_seq(db)) + 1
+    return last, seq, link(last.chain, content(table, seq, values))
+
+
+def _max_seq(db: Connection) -> int:
     found = db.execute("SELECT max(s) FROM (SELECT max(seq) AS s FROM records "
-                       "UNION ALL SELECT max(seq) FROM voids)").fetchone()[0]
+                       "UNION ALL SELECT max(seq) FROM voids) AS seqs").fetchone()[0]
     return int(found or 0)
 
 
-def append_record(db: sqlite3.Connection, columns: Sequence[str], values: Sequence[Any]) -> None:
-    """Insert one record row with its seq and chain; inside the writer's transaction."""
-    row = dict(zip(columns, values, strict=True))
-    row.setdefault("identity", SELF_ASSERTED)
-    seq, chain = _advance(db, "records", chained(row))
-    names = ["seq", *row, "chain"]
-    db.execute(f"INSERT INTO records ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-               (seq, *row.values(), chain))
+def append_record(db: Connection, columns: Sequence[str], values: Sequence[Any]) -> bool:
+    """Insert one record row with its seq and chain, inside the writer's transaction, unless its
+    id is stored already: the unique constraint on ``id`` decides (``ON CONFLICT``), and the
+    head moves only when the row went in (True)."""
+    appender = Appender(db)
+    added = appender.record(columns, values)
+    appender.finish()
+    return added
 
 
-def append_void(db: sqlite3.Connection, record_id: str, reason: str, voided_by: str, voided_at: str) -> int:
+class Appender:
+    """Records appended to the chain in one write transaction: the head is read once, moved on
+    in memory row by row, and written back once by :meth:`finish` (a PostgreSQL batch then costs
+    one round trip per record, not six)."""
+
+    def __init__(self, db: Connection) -> None:
+        self.db = db
+        self.head = head(db)
+        self.seq = max(self.head.seq, _max_seq(db))
+        self.moved = False
+
+    def record(self, columns: Sequence[str], values: Sequence[Any]) -> bool:
+        """As :func:`append_record`; True when the row went in."""
+        row = dict(zip(columns, values, strict=True))
+        row.setdefault("identity", SELF_ASSERTED)
+        seq = self.seq + 1
+        chain = link(self.head.chain, content("records", seq, chained(row)))
+        names = ["seq", *row, "chain"]
+        cursor = self.db.execute(f"INSERT INTO records ({', '.join(names)}) VALUES "
+                                 f"({', '.join('?' * len(names))}) ON CONFLICT (id) DO NOTHING",
+                                 (seq, *row.values(), chain))
+        if cursor.rowcount != 1:
+            return False
+        self.seq, self.head, self.moved = seq, Head(seq, chain, self.head.rows + 1), True
+        return True
+
+    def finish(self) -> None:
+        """Record the head reached (before the transaction commits)."""
+        if self.moved:
+            set_head(self.db, self.head)
+
+
+def append_void(db: Connection, record_id: str, reason: str, voided_by: str, voided_at: str) -> int:
     """Insert one void entry into the chain; inside a write transaction. Returns its seq."""
     values = {"record_id": record_id, "reason": reason, "voided_by": voided_by, "voided_at": voided_at}
     seq, chain = _advance(db, "voids", values)
@@ -200,7 +247,7 @@ class Link:
         return f"record {self.record_id}" if self.table == "records" else f"void of {self.record_id}"
 
 
-def links(db: sqlite3.Connection) -> Iterator[Link]:
+def links(db: Connection) -> Iterator[Link]:
     """Every chained row in seq order, each with the chain value its predecessor implies."""
     record_fields = (*RECORD_FIELDS, *CHAINED_WHEN_SET)
     cursor = db.execute(
@@ -229,7 +276,7 @@ class Verdict:
 
 
 @contextmanager
-def snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+def snapshot(db: Connection) -> Iterator[Connection]:
     """One read transaction: rows and head agree even while the service writes."""
     db.execute("BEGIN")
     try:
@@ -238,7 +285,7 @@ def snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         db.execute("ROLLBACK")
 
 
-def check(db: sqlite3.Connection, keep: Callable[[Link], None] | None = None) -> Verdict:
+def check(db: Connection, keep: Callable[[Link], None] | None = None) -> Verdict:
     """Recompute the chain (call inside :func:`snapshot`); one problem line per broken row.
     ``keep`` sees every row as it is checked (the evidence file keeps one person's)."""
     problems: list[str] = []
@@ -261,7 +308,7 @@ def check(db: sqlite3.Connection, keep: Callable[[Link], None] | None = None) ->
     return Verdict(count, last, problems)
 
 
-def verify(db: sqlite3.Connection) -> Verdict:
+def verify(db: Connection) -> Verdict:
     """The whole chain, checked over one consistent snapshot."""
     with snapshot(db):
         return check(db)

@@ -18,6 +18,7 @@ from sqlite3 import Row
 from typing import Any
 
 from handbook.records.contract import EXPORTS
+from handbook.records.database import SqliteDatabase
 from handbook.records.labels import Labels
 from handbook.records.store import COLUMNS, Store
 
@@ -201,9 +202,10 @@ def export_store(store: Store, name: str, *, excel: bool = False, include_void: 
     An export whose every cell SQLite can make (:data:`CELL_SQL`: the acknowledgements) has
     SQLite write each CSV line, streamed straight to the output with no object per row or
     cell; the quiz attempts and forms (answers in the project's words, a row per form answer)
-    go through :func:`export`."""
+    go through :func:`export`, as every export does from PostgreSQL (whose SQL writes no such line).
+    """
     export_of = EXPORTS[name]
-    if export_of.name not in CELL_SQL:
+    if export_of.name not in CELL_SQL or not isinstance(store.database, SqliteDatabase):
         rows = store.rows(export_of.kind, STORED_COLUMNS[name], include_void=include_void)
         return export(name, rows, excel=excel, labels=labels)
     lines = store.cells(export_of.kind, (_line_sql(CELL_SQL[export_of.name]),), include_void=include_void,

@@ -26,7 +26,7 @@ from handbook.project import Project
 from handbook.records import chain
 from handbook.records.contract import PERSON_IDS, normalise_employee_id
 from handbook.records.labels import Labels
-from handbook.records.store import Store, connect, utc_now
+from handbook.records.store import Store, utc_now
 from handbook.resources import hr_templates
 
 FORMAT = "handbook-evidence/1"
@@ -42,11 +42,8 @@ IDENTITY_MEANING = {
 
 def verify_store(store: Store) -> chain.Verdict:
     """The chain of the whole store, recomputed from one snapshot."""
-    db = connect(store.path)
-    try:
+    with store.database.connection() as db:
         return chain.verify(db)
-    finally:
-        db.close()
 
 
 @dataclass(frozen=True)
@@ -238,28 +235,24 @@ def gather(store: Store, employee_id: str, project: Project | None) -> Evidence:
     """Every record of the person (by normalised employee id) with its chain proof, from one snapshot."""
     wanted = normalise_employee_id(employee_id)
     labels = Labels.of(project)
-    db = connect(store.path)
-    try:
-        with chain.snapshot(db):
-            records = {row["id"]: _record(row, project, labels) for row in _rows_of(db, wanted)}
-            for void in db.execute("SELECT * FROM voids ORDER BY seq"):
-                if void["record_id"] in records and records[void["record_id"]].void is None:
-                    records[void["record_id"]].void = {key: void[key] for key in
-                                                       ("seq", "reason", "voided_by", "voided_at")}
+    with store.database.connection() as db, chain.snapshot(db):
+        records = {row["id"]: _record(row, project, labels) for row in _rows_of(db, wanted)}
+        for void in db.execute("SELECT * FROM voids ORDER BY seq"):
+            if void["record_id"] in records and records[void["record_id"]].void is None:
+                records[void["record_id"]].void = {key: void[key] for key in
+                                                   ("seq", "reason", "voided_by", "voided_at")}
 
-            def keep(link: chain.Link) -> None:
-                found = records.get(link.record_id)
-                if found is None:
-                    return
-                if link.table == "records":
-                    found.proof = _proof(link)
-                elif found.void and found.void["seq"] == link.seq:
-                    found.void_proof = _proof(link)
+        def keep(link: chain.Link) -> None:
+            found = records.get(link.record_id)
+            if found is None:
+                return
+            if link.table == "records":
+                found.proof = _proof(link)
+            elif found.void and found.void["seq"] == link.seq:
+                found.void_proof = _proof(link)
 
-            verdict = chain.check(db, keep)
-    finally:
-        db.close()
-    return Evidence(FORMAT, wanted, utc_now(), str(store.path), not verdict.problems, verdict.rows,
+        verdict = chain.check(db, keep)
+    return Evidence(FORMAT, wanted, utc_now(), store.location, not verdict.problems, verdict.rows,
                     verdict.head, verdict.problems, chain.HOW_TO_CHECK, list(records.values()))
 
 

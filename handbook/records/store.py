@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from handbook.records import chain
+from handbook.records import chain, migrations
 from handbook.records.contract import PERSON_FIELDS, SignedInAs
+from handbook.records.database import Database, SqliteDatabase
 from handbook.records.errors import StoreBusy, StoreFull, StoreUnavailable
 from handbook.records.model import Record
 
@@ -122,6 +123,13 @@ class _Pending:
     error: BaseException | None = None
     on_done: Callable[[], None] | None = None
 
+    def finish(self) -> None:
+        """Wake whoever waits for this record: a thread on ``done``, an event loop through
+        ``on_done``. Every store's writer calls it once the batch committed or failed."""
+        self.done.set()
+        if self.on_done is not None:
+            self.on_done()
+
     @property
     def questions(self) -> str | None:
         return None if self.record.questions is None else json.dumps(self.record.questions)
@@ -214,6 +222,7 @@ class Store:
             try:
                 self._writer.executescript(SCHEMA)
                 chain.migrate(self._writer)
+                migrations.apply(self.database)  # the tables other modules registered
             except BaseException:
                 self._writer.close()
                 raise
@@ -226,6 +235,17 @@ class Store:
         self._queue.put(None)
         self._thread.join()
         self._writer.close()
+
+    @property
+    def database(self) -> Database:
+        """The database under the store, for modules with tables of their own
+        (:mod:`handbook.records.database`, :mod:`handbook.records.migrations`)."""
+        return SqliteDatabase(self.path)
+
+    @property
+    def location(self) -> str:
+        """Where the records are, fit to print: the file, or the database's URL without password."""
+        return str(self.path)
 
     def add(self, record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
             score_note: str | None, source: str, identity: SignedInAs | None = None) -> Stored:
@@ -294,9 +314,7 @@ class Store:
             for pending in batch:
                 pending.result, pending.error = None, error
         for pending in batch:
-            pending.done.set()
-            if pending.on_done is not None:
-                pending.on_done()
+            pending.finish()
 
     @staticmethod
     def _insert(db: sqlite3.Connection, pending: _Pending) -> Stored:

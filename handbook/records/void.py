@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handbook.records import chain
-from handbook.records.store import Store, connect, utc_now
+from handbook.records.store import Store, utc_now
 
 
 class VoidRefused(Exception):
@@ -32,14 +32,13 @@ def void_record(store: Store, record_id: str, reason: str, voided_by: str) -> Vo
         raise VoidRefused("give a reason (--reason): it is kept with the record as evidence")
     if not voided_by:
         raise VoidRefused("say who voids the record (--by)")
-    db = connect(store.path)
-    try:
+    with store.database.connection() as db:
         db.execute("BEGIN IMMEDIATE")
         try:
             found = db.execute("SELECT id FROM records WHERE id = ? OR id = ?",
                                (record_id.strip(), record_id.strip().lower())).fetchone()
             if found is None:
-                raise VoidRefused(f"no record with id {record_id.strip()!r} in {store.path}")
+                raise VoidRefused(f"no record with id {record_id.strip()!r} in {store.location}")
             earlier = db.execute("SELECT voided_at, voided_by FROM voids WHERE record_id = ? ORDER BY seq",
                                  (found["id"],)).fetchone()
             if earlier is not None:
@@ -52,7 +51,5 @@ def void_record(store: Store, record_id: str, reason: str, voided_by: str) -> Vo
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
-    finally:
-        db.close()
     return Voided(seq, found["id"], at)
 

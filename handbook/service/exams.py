@@ -131,7 +131,7 @@ def exam_taker(state: ServiceState, request: Request) -> SignedIn | None:
 
 
 def exam_routes(state: ServiceState) -> list[Route]:
-    book = AttemptBook(state.store.path)
+    book = AttemptBook(state.store.database)
     run_store = store_runner()  # exam work waits on the database too: never the static files' threads
 
     async def start(request: Request) -> Response:

@@ -2,6 +2,13 @@
 
 The default allowance is generous because a whole department may reach the service
 through one address (a town hall's NAT).
+
+The buckets live in each instance's memory, on purpose: a limiter exists to spare the service
+work, and a database round trip per request would cost more than it saves. With several
+instances behind a load balancer (PostgreSQL store), an address may therefore send up to N
+times the allowance in all; set ``records.rate_limit_per_minute`` to the total divided by N,
+or limit at the balancer. The sign-in throttle is per instance too; the admin token is too long
+to guess either way (``MIN_TOKEN_LENGTH``).
 """
 
 from __future__ import annotations

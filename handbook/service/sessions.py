@@ -5,7 +5,8 @@ own) a hash of that id, who signed in, when, when the session was last used and 
 The server enforces an idle and an absolute expiry and forgets a session on sign-out, so a
 signed-out or stolen-then-expired cookie is refused. Storage sits behind
 :class:`SessionStore`; OpenID sign-in (:mod:`handbook.service.signin`) keeps its sessions here
-too, with who signed in (``identity``, JSON) beside the subject.
+too, with who signed in (``identity``, JSON) beside the subject. On PostgreSQL every instance
+shares the sessions (:class:`DatabaseSessions`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from handbook.records import migrations
+from handbook.records.database import Database, SqliteDatabase, driver_errors, first_line
+from handbook.records.migrations import Migration
 
 
 class SessionsUnavailable(Exception):
@@ -72,6 +77,9 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS hr_sessions (
     key TEXT PRIMARY KEY, subject TEXT NOT NULL, csrf TEXT NOT NULL,
     issued_at REAL NOT NULL, seen_at REAL NOT NULL, identity TEXT NOT NULL DEFAULT '')"""
 
+STEPS = (Migration("hr_sessions", 1, SCHEMA.replace("REAL", "DOUBLE PRECISION")),)
+"""The table on any database (PostgreSQL's REAL would round the times to minutes)."""
+
 
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
@@ -83,24 +91,27 @@ def _connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-class SqliteSessions:
-    """Sessions in their own table of the records file: a restart keeps them, and every
-    instance that opens the same file shares them. The file is opened on first use, so a
-    records file that cannot take sessions only refuses sign-ins (:class:`SessionsUnavailable`)."""
+class DatabaseSessions:
+    """Sessions in the ``hr_sessions`` table of the records database, SQLite or PostgreSQL:
+    a restart keeps them, and every instance on the same database shares them (a session
+    begun on one is valid on all). The table is made on first use, so a database that cannot
+    take sessions only refuses sign-ins (:class:`SessionsUnavailable`)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._connection: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._ready = False
 
     def _execute(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
-        with self._lock:
-            try:
-                if self._connection is None:
-                    self._connection = _connect(self.path)
-                return self._connection.execute(sql, parameters).fetchall()
-            except sqlite3.Error as error:
-                raise SessionsUnavailable(f"{self.path}: cannot keep HR sessions: {error}") from None
+        try:
+            if not self._ready:
+                migrations.apply(self.database, STEPS)
+                self._ready = True
+            with self.database.connection() as db:
+                cursor = db.execute(sql, parameters)
+                return [] if cursor.description is None else list(cursor.fetchall())
+        except driver_errors() as error:
+            raise SessionsUnavailable(f"{self.database.describe()}: cannot keep HR sessions: "
+                                      f"{first_line(error)}") from None
 
     def add(self, session: Session) -> None:
         self._execute("INSERT INTO hr_sessions (key, subject, csrf, issued_at, seen_at, identity) "
@@ -124,11 +135,38 @@ class SqliteSessions:
         self._execute("DELETE FROM hr_sessions WHERE issued_at < ? OR seen_at < ?",
                       (issued_before, seen_before))
 
+
+class SqliteSessions(DatabaseSessions):
+    """:class:`DatabaseSessions` in a SQLite records file, on one connection kept open (the HR
+    page asks for its session on every request). The file is opened on first use."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(SqliteDatabase(path))
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def _execute(self, sql: str, parameters: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                if self._connection is None:
+                    self._connection = _connect(self.path)
+                return self._connection.execute(sql, parameters).fetchall()
+            except sqlite3.Error as error:
+                raise SessionsUnavailable(f"{self.path}: cannot keep HR sessions: {error}") from None
+
     def close(self) -> None:
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+
+
+def session_store(database: Database) -> SessionStore:
+    """Where the sessions of a records database live: its own table, on either database."""
+    if isinstance(database, SqliteDatabase):
+        return SqliteSessions(database.path)
+    return DatabaseSessions(database)
 
 
 def hashed(session_id: str) -> str:
