@@ -18,6 +18,7 @@ from handbook.records.roster import COLUMNS as ROSTER_COLUMNS
 
 if TYPE_CHECKING:
     from handbook.project import Project
+    from handbook.records.database import Database
     from handbook.records.report import Report
     from handbook.records.store import Store
 
@@ -364,8 +365,8 @@ def records_import(paths: tuple[Path, ...], db: Path | str | None) -> None:
 
 
 def _judge(directory: Path, roster: Path | None, as_of: datetime | None, db: Path | str | None
-           ) -> tuple[Project, Report, list[str], Path]:
-    """The project, the completion report as of a day, the roster's problem lines, the store's path."""
+           ) -> tuple[Project, Report, list[str], Database]:
+    """The project, the completion report as of a day, the roster's problem lines, the store's database."""
     from handbook.records.report import build_report
     from handbook.records.roster import read_roster
 
@@ -380,7 +381,7 @@ def _judge(directory: Path, roster: Path | None, as_of: datetime | None, db: Pat
         result = build_report(project, people, store.rows(), day)
     finally:
         store.close()
-    return project, result, problems, store.path
+    return project, result, problems, store.database
 
 
 ROSTER_OPTION = click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
@@ -636,14 +637,14 @@ def remind(directory: Path, roster: Path | None, dry_run: bool, as_of: datetime 
     from handbook.remind import plan, render, send
     from handbook.templatefiles import TemplateFailed
 
-    project, result, problems, store_path = _judge(directory, roster, as_of, db)
+    project, result, problems, database = _judge(directory, roster, as_of, db)
     settings = project.handbook.reminders
     if settings is None:
         source = project.handbook.source.display
         _fail([f"{source}:1:1: add a reminders: block (site_url, host, port, from) to send reminders"], 2)
     for line in problems:
         click.echo(line, err=True)
-    log = ReminderLog(store_path)
+    log = ReminderLog(database)
     reminders = plan(project, result, settings, log)
     try:
         render(project, reminders, result.as_of)

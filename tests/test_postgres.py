@@ -302,3 +302,27 @@ def test_db_names_a_file_or_a_url_and_a_password_is_never_shown():
     result = handbook("records", "verify", str(ROOT), "--db", "sqlite://records.sqlite")
     assert result.returncode == 2
     assert "write a SQLite file as sqlite:///path/to/records.sqlite" in result.stderr
+
+
+def test_reminders_sent_and_earlier_acknowledgements_read_from_postgresql(postgres):
+    """``handbook remind`` never sends one reminder twice, and a re-acknowledgement of only what
+    changed finds the person's earlier acknowledgement, with the records on PostgreSQL too."""
+    from datetime import date
+
+    from handbook.records.earlier import acknowledged_versions
+    from handbook.records.reminders import ReminderKey, ReminderLog
+
+    store = open_store(postgres.create())
+    try:
+        key = ReminderKey("ann@example.org", "e1", "acknowledge-admin-policy-6", "missing")
+        log = ReminderLog(store.database)
+        assert log.last_sent(key) is None
+        log.record([key], date(2026, 11, 2))
+        assert ReminderLog(store.database).last_sent(key) == date(2026, 11, 2)  # its table made once
+        project = project_at(ROOT)
+        store.add(validate(acknowledgement(project, employee_id=" e-1 ")), None, None, None, None, "test")
+        version = project.policies[0].version
+        assert acknowledged_versions(store, project.policies[0].id, "E-1") == {version}
+        assert acknowledged_versions(store, project.policies[0].id, "E-2") == set()
+    finally:
+        store.close()

@@ -1,20 +1,20 @@
 """The reminders ``handbook remind`` sent, kept in the records database so none is sent twice
 within the interval, whichever machine runs the command next.
 
-The table is added by its own small migration step (:func:`migrate`, ``CREATE TABLE IF NOT
-EXISTS``) through the store's connection API, apart from the records table and its chain.
+The table is added by its own migration step (:data:`STEPS`) through the database API, apart
+from the records table and its chain, on SQLite or PostgreSQL alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any
 
-from handbook.records.store import connect, guarded, utc_now
+from handbook.records import migrations
+from handbook.records.database import Database, write
+from handbook.records.migrations import Migration
+from handbook.records.store import utc_now
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reminders_sent (
@@ -41,21 +41,20 @@ class ReminderKey:
     reason: str
 
 
-def migrate(db: Any) -> None:
-    """Add the reminders table to a records database that lacks it."""
-    db.executescript(SCHEMA)
+STEPS = (Migration("reminders", 1, SCHEMA, postgresql=SCHEMA.replace(
+    "seq INTEGER PRIMARY KEY AUTOINCREMENT", "seq BIGSERIAL PRIMARY KEY")),)
+"""The table on either database (PostgreSQL numbers rows with a sequence of its own)."""
 
 
 class ReminderLog:
     """The ``reminders_sent`` table of one records database."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        with guarded(self.path), closing(connect(self.path)) as db:
-            migrate(db)
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        migrations.apply(database, STEPS)
 
     def last_sent(self, key: ReminderKey) -> date | None:
-        with guarded(self.path), closing(connect(self.path)) as db:
+        with self.database.connection() as db:
             row = db.execute("SELECT max(sent_on) FROM reminders_sent WHERE recipient = ? "
                              "AND employee_key = ? AND requirement_id = ? AND reason = ?",
                              (key.recipient, key.employee_key, key.requirement_id, key.reason)).fetchone()
@@ -66,8 +65,7 @@ class ReminderLog:
         stamp = utc_now()
         day = on.isoformat()
         rows = [(k.recipient, k.employee_key, k.requirement_id, k.reason, day, stamp) for k in keys]
-        with guarded(self.path), closing(connect(self.path)) as db:
-            db.execute("BEGIN IMMEDIATE")
-            db.executemany("INSERT INTO reminders_sent (recipient, employee_key, requirement_id, reason, "
-                           "sent_on, sent_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
-            db.execute("COMMIT")
+        with write(self.database) as db:
+            for row in rows:
+                db.execute("INSERT INTO reminders_sent (recipient, employee_key, requirement_id, reason, "
+                           "sent_on, sent_at) VALUES (?, ?, ?, ?, ?, ?)", row)
