@@ -82,13 +82,6 @@ def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(project, engine="zensical").site_dir
 
 
-@pytest.fixture(scope="session")
-def mkdocs_site_url(built_site: Path) -> Iterator[str]:
-    """The site MkDocs built, over HTTP: for what is checked against one engine only."""
-    with served_folder(built_site) as url:
-        yield url
-
-
 BOTH_ENGINES = {"test_site_browser", "test_ux_browser", "test_quiz_browser", "test_forms_browser"}
 """Modules whose ``site_url`` tests run on the site of each engine. What an engine changes is the
 theme around the pages: every page's axe check, search and anchors, overflow and axe in each
