@@ -33,7 +33,7 @@ def test_check_names_each_problem_of_the_sign_in_block(project_copy: Path) -> No
         "sign_in.issuer: 'http://login.example.org/tenant' must be an https:// address (http:// only for "
         "127.0.0.1 or localhost)",
         "sign_in.client_secret_env: 'the secret' is not an environment variable name (letters, digits "
-        "and _), e.g. HANDBOOK_OIDC_SECRET",
+        "and _), e.g. HANDBOOK_SECRET",
         "sign_in.redirect_url: the redirect URL is this service's address followed by /auth/callback, "
         "e.g. https://handbook.example.org/auth/callback",
         "unknown field 'nmae'",

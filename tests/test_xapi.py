@@ -132,3 +132,20 @@ def test_the_running_service_forwards_what_it_stores(lrs, project_copy, tmp_path
         assert served.stop() == 0
     assert sorted(s["verb"]["id"] for s in found) == [xapi.ATTEMPTED, xapi.PASSED]
     assert "xapi" not in served.output()  # nothing was refused
+
+
+def test_check_names_an_lrs_credential_variable_that_is_not_a_variable_name(project_copy):
+    """The LRS user and password are read from the environment; a name the shell cannot set (a
+    pasted password, say) is one located line from ``handbook check``, as for sign-in's secret."""
+    path = project_copy / "policy_source" / "handbook.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["lrs"] = {"endpoint": "https://lrs.example.org/xAPI/", "account_home_page": "https://hr.example.org",
+                   "username_env": "HANDBOOK_LRS_USERNAME", "password_env": "s3cret pass"}
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    done = subprocess.run([HANDBOOK, "check", str(project_copy)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    row = 1 + path.read_text(encoding="utf-8").splitlines().index("  password_env: s3cret pass")
+    assert [line for line in done.stderr.splitlines() if "handbook.yaml" in line] == [
+        f"policy_source/handbook.yaml:{row}:17: lrs.password_env: 's3cret pass' is not an environment "
+        "variable name (letters, digits and _), e.g. HANDBOOK_SECRET"]
+    assert "Traceback" not in done.stderr

@@ -126,11 +126,13 @@ def _callback(value: str) -> str:
 def _variable_name(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
         raise ValueError(f"'{value}' is not an environment variable name (letters, digits and _), "
-                         "e.g. HANDBOOK_OIDC_SECRET")
+                         "e.g. HANDBOOK_SECRET")
     return value
 
 
 WebAddress = Annotated[Text, AfterValidator(_web_address)]
+VariableName = Annotated[Text, AfterValidator(_variable_name)]
+"""The name of an environment variable a secret is read from: the secret never lives in a file."""
 
 
 class ClaimMap(Model):
@@ -160,7 +162,7 @@ class SignInSettings(Model):
     issuer: WebAddress = Field(
         description="The provider's issuer URL, e.g. https://login.microsoftonline.com/TENANT/v2.0.")
     client_id: Text
-    client_secret_env: Annotated[Text, AfterValidator(_variable_name)] = "HANDBOOK_OIDC_SECRET"
+    client_secret_env: VariableName = "HANDBOOK_OIDC_SECRET"
     redirect_url: Annotated[WebAddress, AfterValidator(_callback)] = Field(
         description="This service's callback as registered: https://HOST/auth/callback.")
     scopes: list[Text] = Field(default_factory=lambda: ["openid", "profile", "email"])
@@ -178,9 +180,9 @@ class LrsSettings(Model):
         description="The home page of the system employee ids belong to (the xAPI actor's account).")
     activity_base: Text = Field(default="urn:handbook:",
                                 description="Prefix of policy and quiz activity ids.")
-    username_env: Text = Field(default="HANDBOOK_LRS_USERNAME",
+    username_env: VariableName = Field(default="HANDBOOK_LRS_USERNAME",
                                description="Environment variable holding the LRS user (never the file).")
-    password_env: Text = Field(default="HANDBOOK_LRS_PASSWORD",
+    password_env: VariableName = Field(default="HANDBOOK_LRS_PASSWORD",
                                description="Environment variable holding the LRS password.")
     retry_seconds: int = Field(default=60, ge=1, le=3600, description="First wait after a refusal; doubles.")
     timeout_seconds: float = Field(default=10, gt=0, le=120)
