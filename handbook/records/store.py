@@ -18,14 +18,14 @@ import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from handbook.records import chain, migrations
 from handbook.records.contract import PERSON_FIELDS, SignedInAs
-from handbook.records.database import Database, SqliteDatabase
+from handbook.records.database import Connection, Database, SqliteDatabase
 from handbook.records.errors import StoreBusy, StoreFull, StoreUnavailable
 from handbook.records.model import Record
 
@@ -138,6 +138,10 @@ class _Pending:
     def answers(self) -> str:
         return json.dumps(self.record.answers, ensure_ascii=False, sort_keys=True)
 
+    def values(self) -> tuple[Any, ...]:
+        """The stored columns' values, in :data:`COLUMNS` order."""
+        return tuple(column.value(self) for column in COLUMNS)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -147,10 +151,14 @@ class Column:
     name: str
     type: str
     source: str
+    parts: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", tuple(self.source.split(".")))  # split once, not per record
 
     def value(self, pending: _Pending) -> Any:
         value: Any = pending
-        for part in self.source.split("."):
+        for part in self.parts:
             if value is None:
                 return None
             value = getattr(value, part)
@@ -300,12 +308,9 @@ class Store:
     def _commit(self, batch: list[_Pending]) -> None:
         """Write a batch in one transaction; nobody hears back until it is on disk."""
         db = self._writer
-        received = utc_now()
         try:
             db.execute("BEGIN IMMEDIATE")
-            for pending in batch:
-                pending.received = received
-                pending.result = self._insert(db, pending)
+            write_batch(db, batch)
             self.check()  # the file the service opens next time is the one committed to
             db.execute("COMMIT")
         except BaseException as error:
@@ -315,18 +320,6 @@ class Store:
                 pending.result, pending.error = None, error
         for pending in batch:
             pending.finish()
-
-    @staticmethod
-    def _insert(db: sqlite3.Connection, pending: _Pending) -> Stored:
-        p, record = pending, pending.record
-        row = db.execute("SELECT * FROM records WHERE id = ?", (record.id,)).fetchone()
-        if row is None:
-            chain.append_record(db, COLUMN_NAMES, tuple(column.value(p) for column in COLUMNS))
-            return Stored(record.id, p.received, p.score, p.passed, p.score_note)
-        if row["body"] != pending.body:
-            return Stored(record.id, row["received_at"], None, None, None, conflict=True)
-        return Stored(record.id, row["received_at"], row["score"], _bool(row["passed"]),
-                      row["score_note"], replay=True)
 
     def check(self) -> None:
         """Refuse to go on when the database file was removed, replaced or made read-only since
@@ -407,6 +400,43 @@ class Store:
             what = "removed" if now is None else "replaced"
             raise StoreUnavailable(f"the records database {self.path} was {what} while the service "
                                    "ran; nothing was stored; restore it and restart the service")
+
+
+INSERT_SQL = chain.insert_sql(COLUMN_NAMES)
+_KNOWN = "SELECT id, body, received_at, score, passed, score_note FROM records WHERE id IN ({marks})"
+
+
+def write_batch(db: Connection, batch: list[_Pending]) -> None:
+    """Store a writer's batch inside its transaction (SQLite's or PostgreSQL's), each pending
+    record's ``result`` set: the ids already stored are read in one query, each new record is
+    chained in memory and all go in with one ``executemany``, and the head is written once.
+
+    A record whose id is stored (or comes earlier in the batch) is a replay when its canonical
+    body is the same, else a conflict; either way nothing is written for it."""
+    received = utc_now()
+    ids = list(dict.fromkeys(pending.record.id for pending in batch))
+    bodies: dict[str, str] = {}  # id -> the canonical body stored (or going in with this batch)
+    replays: dict[str, Stored] = {}  # id -> what a replay of that body is told
+    for row in db.execute(_KNOWN.format(marks=", ".join("?" * len(ids))), ids):
+        bodies[row["id"]] = row["body"]
+        replays[row["id"]] = Stored(row["id"], row["received_at"], row["score"], _bool(row["passed"]),
+                                    row["score_note"], replay=True)
+    appender, rows = chain.Appender(db), []
+    for pending in batch:
+        record_id, pending.received = pending.record.id, received
+        body = bodies.get(record_id)
+        if body is None:
+            rows.append(appender.linked(COLUMN_NAMES, pending.values()))
+            pending.result = Stored(record_id, received, pending.score, pending.passed, pending.score_note)
+            bodies[record_id], replays[record_id] = pending.body, replace(pending.result, replay=True)
+        elif body == pending.body:
+            pending.result = replays[record_id]
+        else:
+            first = replays[record_id].received_at
+            pending.result = Stored(record_id, first, None, None, None, conflict=True)
+    if rows:
+        db.executemany(INSERT_SQL, rows)
+    appender.finish()
 
 
 _VOID_REASON = ("(SELECT reason FROM voids WHERE voids.record_id = records.id ORDER BY seq LIMIT 1)"
