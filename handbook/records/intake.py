@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from handbook.changes import changed_questions
-from handbook.grading import GradingError, grade_attempt
+from handbook.grading import Grade, GradingError, grade_attempt
 from handbook.history import current_refs, is_current
 from handbook.models.forms import FormField
 from handbook.models.quiz import Quiz
@@ -149,6 +149,26 @@ def _changed_only(project: Project, store: Store | None, record: Record, quiz: Q
     return bool(mine & set(versions))
 
 
+GRADES_KEPT = 4096
+_grades: dict[tuple[int, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]], tuple[Quiz, Grade]] = {}
+
+
+def graded(quiz: Quiz, asked: list[str], answers: dict[str, list[str]]) -> Grade:
+    """:func:`~handbook.grading.grade_attempt`, remembered per quiz and attempt: the attempts that
+    pass are mostly the same answers (the key), and grading one costs more than the rest of a
+    record's checks. Keyed by the quiz object itself (a changed quiz is a new object), so a
+    grade is never reused for another quiz; errors are not remembered."""
+    key = (id(quiz), tuple(asked), tuple((question, tuple(chosen)) for question, chosen in answers.items()))
+    found = _grades.get(key)
+    if found is not None and found[0] is quiz:
+        return found[1]
+    result = grade_attempt(quiz, asked, answers)
+    if len(_grades) >= GRADES_KEPT:
+        _grades.clear()  # a plain bound: refilled by the attempts that come next
+    _grades[key] = (quiz, result)
+    return result
+
+
 def grade(project: Project, record: Record, source: str = "api", store: Store | None = None) -> Grading:
     """Re-grade the attempt against the quiz of the stated version; report a forged score."""
     if record.quiz is None:
@@ -162,7 +182,7 @@ def grade(project: Project, record: Record, source: str = "api", store: Store | 
         raise InvalidRecord(f"questions: an attempt of quiz '{quiz.id}' presents {quiz.presented} "
                             f"questions, not {len(asked)}")
     try:
-        result = grade_attempt(quiz, asked, record.quiz_answers())
+        result = graded(quiz, asked, record.quiz_answers())
     except GradingError as error:
         raise InvalidRecord(f"answers: {error}") from None
     mismatch = None

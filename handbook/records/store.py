@@ -102,7 +102,7 @@ def connect(path: Path, create: bool = False) -> sqlite3.Connection:
 
 @dataclass
 class _Pending:
-    """One record waiting for the writer; ``done`` is set once its transaction committed.
+    """One record waiting for the writer; ``on_done`` runs once its transaction committed.
 
     Besides the record it holds what the server decided about it (the recomputed score, the
     note on a wrong claim, where it came from); the stored columns read from here."""
@@ -118,15 +118,13 @@ class _Pending:
     identity: str = chain.SELF_ASSERTED
     identity_issuer: str | None = None
     identity_subject: str | None = None
-    done: threading.Event = field(default_factory=threading.Event)
     result: Stored | None = None
     error: BaseException | None = None
     on_done: Callable[[], None] | None = None
 
     def finish(self) -> None:
-        """Wake whoever waits for this record: a thread on ``done``, an event loop through
+        """Wake whoever waits for this record (a thread's event, an event loop's future) through
         ``on_done``. Every store's writer calls it once the batch committed or failed."""
-        self.done.set()
         if self.on_done is not None:
             self.on_done()
 
@@ -261,8 +259,10 @@ class Store:
         ``identity`` is who the organisation's sign-in says sent it (None: self-asserted).
 
         Returns only once the record is committed to disk (or was already there)."""
-        pending = self.submit(record, score, passed, pass_mark, score_note, source, identity=identity)
-        pending.done.wait()
+        committed = threading.Event()
+        pending = self.submit(record, score, passed, pass_mark, score_note, source, on_done=committed.set,
+                              identity=identity)
+        committed.wait()
         return self.answer(pending)
 
     def submit(self, record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
@@ -280,7 +280,7 @@ class Store:
         return pending
 
     def answer(self, pending: _Pending) -> Stored:
-        """What became of a submitted record, once ``pending.done`` is set; its error, raised."""
+        """What became of a submitted record, once its ``on_done`` ran; its error, raised."""
         if isinstance(pending.error, sqlite3.Error):
             raise store_error(self.path, pending.error)
         if pending.error is not None:
