@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
@@ -101,6 +102,19 @@ class _Index:
     forms: dict[str, Form]
     roles: frozenset[str]
     audiences: dict[str, list[str]]
+    required: dict[tuple[str, str], str | None] = dataclass_field(default_factory=dict)
+    """(policy id, role) -> the quiz its acknowledgement requires, filled as roles come."""
+
+    def required_quiz(self, policy: Policy, role: str) -> str | None:
+        """The policy's ``requires_quiz`` rule for ``role``; kept only for the handbook's roles."""
+        key = (policy.id, role)
+        if key in self.required:
+            return self.required[key]
+        assert policy.acknowledgement is not None
+        quiz = policy.acknowledgement.quiz_for(role, self.audiences)
+        if role in self.roles:
+            self.required[key] = quiz
+        return quiz
 
     @classmethod
     def of(cls, project: Project) -> _Index:
@@ -252,7 +266,7 @@ def check_acknowledgement(project: Project, record: Record, grading: Grading) ->
         raise InvalidRecord(f"statement: not the acknowledgement statement of policy '{policy.id}' "
                             f"version '{policy.version}'")
     role = record.person.value("role") or ""
-    required = policy.acknowledgement.quiz_for(role, index.audiences)
+    required = index.required_quiz(policy, role)
     if not required:
         return
     if record.quiz is None or record.quiz.id != required:
