@@ -5,9 +5,10 @@ makes the promises is the same code:
 
 - a 2xx still means committed: each instance's writer thread commits whatever records wait in
   one transaction (group commit) and answers nobody before that COMMIT returned;
-- a record id is stored once across all instances: the insert is ``ON CONFLICT (id) DO
-  NOTHING`` on the table's unique constraint, and a replay or a conflict is told apart from the
-  row that won;
+- a record id is stored once across all instances: each batch reads which of its ids are
+  stored while it holds the writers' advisory lock (below), a replay or a conflict is told apart
+  from the row that is there, and the unique constraint on ``id`` fails the whole batch rather
+  than store a second row;
 - the evidence chain stays one chain: every write transaction first takes one advisory lock
   (``BEGIN IMMEDIATE`` in :mod:`handbook.records.database`), so writers of all instances take
   turns exactly as SQLite's writers do, and each batch holds it once;
