@@ -54,7 +54,7 @@ def main() -> None:
     import uvicorn
 
     uvicorn.run(create_app(sys.argv[1]), host=HOST, port=int(sys.argv[2]), log_level="warning",
-                access_log=False)
+                access_log=False, http="h11", loop="asyncio")  # as the service: see benchmarks/servers.py
 
 
 if __name__ == "__main__":

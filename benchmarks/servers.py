@@ -2,7 +2,10 @@
 
 ``python -m benchmarks.servers DB PORT`` runs the floor (benchmarks/floor.py) under uvicorn
 with one worker and no access log, as ``handbook serve`` runs the records service; with
-``PROJECT SITE`` after them it runs the service itself the same way.
+``PROJECT SITE`` after them it runs the service itself the same way. Both get uvicorn's h11
+protocol and asyncio's loop by name, as ``handbook serve`` does (its read deadline is an h11
+protocol): uvicorn's "auto" would hand the floor httptools' C parser or uvloop wherever they
+happen to be installed, and the comparison would then measure the parser, not the service.
 """
 
 from __future__ import annotations
@@ -95,7 +98,7 @@ def main() -> None:
         app = service_app(Path(sys.argv[3]), database, Path(sys.argv[4]))
     else:
         app = create_app(database)
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, http="h11", loop="asyncio")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
-"""The store's group commit: many writers at once, each answered only after its record is on disk."""
+"""The store's group commit: many writers at once, each answered only after its record is on disk;
+and what the write path remembers between records (a batch's ids, a quiz's grades) never answers
+for another record or another quiz."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 import uuid
+from contextlib import closing
+from dataclasses import replace
 
+from handbook.records import chain
 from handbook.records.contract import PERSON_FIELDS, PERSON_IDS
-from handbook.records.intake import validate
-from handbook.records.store import Store
+from handbook.records.intake import grade, validate
+from handbook.records.store import Store, _Pending, connect, write_batch
 from tests.conftest import ROOT
 from tests.records_kit import acknowledgement, project_at
 
@@ -80,3 +85,50 @@ def test_the_store_keeps_each_person_field_of_the_contract_in_its_own_column(tmp
         not_null = {name: bool(flag) for _, name, _, flag, *_ in db.execute("PRAGMA table_info(records)")}
     assert {field.id: not_null[field.id] for field in PERSON_FIELDS} == {
         field.id: field.required for field in PERSON_FIELDS}
+
+
+def test_one_batch_with_a_record_its_replay_and_a_conflict_stores_one_row_on_an_unbroken_chain(tmp_path):
+    project = project_at(ROOT)
+    store = Store(tmp_path / "records.sqlite")
+    store.close()  # its writer thread gone: the batch below is written here, in one transaction
+    body = acknowledgement(project, employee_id="E1")
+    other = acknowledgement(project, employee_id="E2")
+    batch = [_Pending(record, 100.0, True, 80, None, "test", record.canonical()) for record in (
+        validate(body), validate(body), validate({**body, "signature": "someone else"}), validate(other))]
+    db = connect(tmp_path / "records.sqlite")
+    with closing(db):
+        db.execute("BEGIN IMMEDIATE")
+        write_batch(db, batch)
+        db.execute("COMMIT")
+        first, replay, conflict, second = (pending.result for pending in batch)
+        assert not first.replay and not first.conflict and not second.replay and not second.conflict
+        assert replay.replay and (replay.received_at, replay.score, replay.passed) == (
+            first.received_at, first.score, first.passed)
+        assert conflict.conflict and not conflict.replay
+        again = _Pending(validate(body), 100.0, True, 80, None, "test", validate(body).canonical())
+        db.execute("BEGIN IMMEDIATE")
+        write_batch(db, [again])  # a later batch: the stored row answers the replay
+        db.execute("COMMIT")
+        assert again.result.replay and again.result.received_at == first.received_at
+        stored = [row[0] for row in db.execute("SELECT id FROM records ORDER BY seq")]
+        assert stored == [body["id"], other["id"]]
+        verdict = chain.verify(db)
+        assert verdict.rows == 2 and verdict.problems == []
+
+
+def test_a_quiz_edited_without_a_new_version_is_graded_by_its_new_key_not_a_remembered_grade():
+    project = project_at(ROOT)
+    record = validate(acknowledgement(project, employee_id="E1"))
+    assert grade(project, record).passed and grade(project, record).score == 100.0  # now remembered
+    quiz = next(q for q in project.quizzes if q.id == record.quiz.id)
+    edited = quiz.model_copy(deep=True)  # the preview's reload of an edited file: a new quiz object
+    for question in edited.questions:  # every key moved to another option: the answers sent are wrong
+        if question.kind == "true-false":
+            question.answer = not question.answer
+        else:
+            for option in question.options:
+                option.correct = not option.correct
+    reloaded = replace(project, quizzes=[edited if q is quiz else q for q in project.quizzes])
+    regraded = grade(reloaded, record)
+    assert regraded.score == 0.0 and regraded.passed is False
+    assert grade(project, record).score == 100.0  # the project on screen before keeps its own grade

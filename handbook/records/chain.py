@@ -141,20 +141,10 @@ def _max_seq(db: Connection) -> int:
     return int(found or 0)
 
 
-def append_record(db: Connection, columns: Sequence[str], values: Sequence[Any]) -> bool:
-    """Insert one record row with its seq and chain, inside the writer's transaction, unless its
-    id is stored already: the unique constraint on ``id`` decides (``ON CONFLICT``), and the
-    head moves only when the row went in (True)."""
-    appender = Appender(db)
-    added = appender.record(columns, values)
-    appender.finish()
-    return added
-
-
 class Appender:
     """Records appended to the chain in one write transaction: the head is read once, moved on
-    in memory row by row, and written back once by :meth:`finish` (a PostgreSQL batch then costs
-    one round trip per record, not six)."""
+    in memory row by row, and written back once by :meth:`finish`; the rows go in with one
+    ``executemany`` (a PostgreSQL batch then costs a few round trips, not one per record)."""
 
     def __init__(self, db: Connection) -> None:
         self.db = db
@@ -162,25 +152,25 @@ class Appender:
         self.seq = max(self.head.seq, _max_seq(db))
         self.moved = False
 
-    def record(self, columns: Sequence[str], values: Sequence[Any]) -> bool:
-        """As :func:`append_record`; True when the row went in."""
-        row = dict(zip(columns, values, strict=True))
-        row.setdefault("identity", SELF_ASSERTED)
-        seq = self.seq + 1
+    def linked(self, columns: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
+        """The next record row as ``(seq, *values, chain)``, the head moved on past it in memory:
+        for a batch whose ids the caller knows are new, inserted with one ``executemany`` of
+        :func:`insert_sql` before :meth:`finish` (a conflict then fails the whole transaction)."""
+        seq, row = self.seq + 1, dict(zip(columns, values, strict=True))
         chain = link(self.head.chain, content("records", seq, chained(row)))
-        names = ["seq", *row, "chain"]
-        cursor = self.db.execute(f"INSERT INTO records ({', '.join(names)}) VALUES "
-                                 f"({', '.join('?' * len(names))}) ON CONFLICT (id) DO NOTHING",
-                                 (seq, *row.values(), chain))
-        if cursor.rowcount != 1:
-            return False
         self.seq, self.head, self.moved = seq, Head(seq, chain, self.head.rows + 1), True
-        return True
+        return (seq, *values, chain)
 
     def finish(self) -> None:
         """Record the head reached (before the transaction commits)."""
         if self.moved:
             set_head(self.db, self.head)
+
+
+def insert_sql(columns: Sequence[str]) -> str:
+    """The insert of rows made by :meth:`Appender.linked` over ``columns``."""
+    names = ["seq", *columns, "chain"]
+    return f"INSERT INTO records ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
 
 
 def append_void(db: Connection, record_id: str, reason: str, voided_by: str, voided_at: str) -> int:

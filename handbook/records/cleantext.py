@@ -23,6 +23,8 @@ def normalise_id(value: str) -> str:
 def text_problem(value: str, *, lines: bool = False, joiners: bool = True) -> str | None:
     """Why ``value`` cannot be stored as typed text, or None. ``lines`` allows tabs and line
     breaks (a textarea); ``joiners`` allows the zero-width joiners inside words (not in ids)."""
+    if value.isprintable():  # no Cc, Cf, Zl, Zp, Cs or Co character at all: the usual case, in C
+        return None
     for character in value:
         category = unicodedata.category(character)
         if category == "Cc" and not (lines and character in LINE_BREAKS):

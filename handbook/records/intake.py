@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from handbook.changes import changed_questions
-from handbook.grading import GradingError, grade_attempt
+from handbook.grading import Grade, GradingError, grade_attempt
 from handbook.history import current_refs, is_current
-from handbook.models.forms import FormField
+from handbook.models.forms import Form, FormField
+from handbook.models.policy import Policy
 from handbook.models.quiz import Quiz
 from handbook.project import Project
 from handbook.records.cleantext import email_problem, text_problem
@@ -81,13 +84,70 @@ N = TypeVar("N", bound=_Named)
 V = TypeVar("V", bound=_Versioned)
 
 
-def _by_id(items: Sequence[N], ident: str) -> N | None:
-    return next((item for item in items if item.id == ident), None)
+def _by_id(items: Sequence[N]) -> dict[str, N]:
+    """Each item under its id (the first, should two share one)."""
+    found: dict[str, N] = {}
+    for item in items:
+        found.setdefault(item.id, item)
+    return found
 
 
-def _current(items: Sequence[V], kind: str, ident: str, version: str, policy_id: str) -> V:
+@dataclass(frozen=True)
+class _Index:
+    """What every record's checks look up in a project, made once per loaded project instead
+    of by a walk through its lists for each record."""
+
+    policies: dict[str, Policy]
+    quizzes: dict[str, Quiz]
+    forms: dict[str, Form]
+    roles: frozenset[str]
+    audiences: dict[str, list[str]]
+    required: dict[tuple[str, str], str | None] = dataclass_field(default_factory=dict)
+    """(policy id, role) -> the quiz its acknowledgement requires, filled as roles come."""
+
+    def required_quiz(self, policy: Policy, role: str) -> str | None:
+        """The policy's ``requires_quiz`` rule for ``role``; kept only for the handbook's roles."""
+        key = (policy.id, role)
+        if key in self.required:
+            return self.required[key]
+        assert policy.acknowledgement is not None
+        quiz = policy.acknowledgement.quiz_for(role, self.audiences)
+        if role in self.roles:
+            self.required[key] = quiz
+        return quiz
+
+    @classmethod
+    def of(cls, project: Project) -> _Index:
+        return cls(_by_id(project.policies), _by_id(project.quizzes), _by_id(project.forms),
+                   frozenset(role.id for role in project.roles),
+                   {quiz.id: quiz.audience for quiz in project.quizzes})
+
+
+_indexes: dict[int, tuple[Project, _Index]] = {}
+
+
+def _index(project: Project) -> _Index:
+    """The :class:`_Index` of ``project`` (kept for the few projects loaded last: a preview
+    loads a new one on each save)."""
+    found = _indexes.get(id(project))
+    if found is not None and found[0] is project:
+        return found[1]
+    if len(_indexes) >= 8:
+        _indexes.clear()
+    made = _Index.of(project)
+    _indexes[id(project)] = (project, made)
+    return made
+
+
+@lru_cache(maxsize=256)
+def _words(text: str) -> str:
+    """``text`` with its runs of white space made one space: how statements are compared."""
+    return " ".join(text.split())
+
+
+def _current(items: Mapping[str, V], kind: str, ident: str, version: str, policy_id: str) -> V:
     """The quiz or form a record names: known, at its current version, on the record's policy."""
-    item = _by_id(items, ident)
+    item = items.get(ident)
     if item is None:
         raise UnknownReference(f"{kind}.id: unknown {kind} '{ident}'")
     if item.version != version:
@@ -105,7 +165,7 @@ def check_policy(project: Project, store: Store, record: Record, source: str = "
     the current version (or one its editorial lineage keeps current): :class:`NotCurrent` says
     which version is."""
     ref = record.policy
-    policy = _by_id(project.policies, ref.id)
+    policy = _index(project).policies.get(ref.id)
     if policy is None:
         known = ", ".join(p.id for p in project.policies)
         raise UnknownReference(f"policy.id: unknown policy '{ref.id}' (known: {known})")
@@ -129,9 +189,10 @@ def check_policy(project: Project, store: Store, record: Record, source: str = "
 
 def check_person(project: Project, record: Record) -> None:
     """A person field that names a role names one of the handbook's roles."""
+    roles = _index(project).roles
     for field in PERSON_FIELDS:
         value = record.person.value(field.id)
-        if field.input == "role" and value not in {role.id for role in project.roles}:
+        if field.input == "role" and value not in roles:
             raise UnknownReference(f"person.{field.id}: unknown role '{value}'")
     if not normalise_employee_id(str(record.person.value("employee_id"))):
         raise InvalidRecord("person.employee_id: an employee id needs letters or digits, not only spaces")
@@ -149,11 +210,31 @@ def _changed_only(project: Project, store: Store | None, record: Record, quiz: Q
     return bool(mine & set(versions))
 
 
+GRADES_KEPT = 4096
+_grades: dict[tuple[int, tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]], tuple[Quiz, Grade]] = {}
+
+
+def graded(quiz: Quiz, asked: list[str], answers: dict[str, list[str]]) -> Grade:
+    """:func:`~handbook.grading.grade_attempt`, remembered per quiz and attempt: the attempts that
+    pass are mostly the same answers (the key), and grading one costs more than the rest of a
+    record's checks. Keyed by the quiz object itself (a changed quiz is a new object), so a
+    grade is never reused for another quiz; errors are not remembered."""
+    key = (id(quiz), tuple(asked), tuple((question, tuple(chosen)) for question, chosen in answers.items()))
+    found = _grades.get(key)
+    if found is not None and found[0] is quiz:
+        return found[1]
+    result = grade_attempt(quiz, asked, answers)
+    if len(_grades) >= GRADES_KEPT:
+        _grades.clear()  # a plain bound: refilled by the attempts that come next
+    _grades[key] = (quiz, result)
+    return result
+
+
 def grade(project: Project, record: Record, source: str = "api", store: Store | None = None) -> Grading:
     """Re-grade the attempt against the quiz of the stated version; report a forged score."""
     if record.quiz is None:
         return Grading()
-    quiz = _current(project.quizzes, "quiz", record.quiz.id, record.quiz.version, record.policy.id)
+    quiz = _current(_index(project).quizzes, "quiz", record.quiz.id, record.quiz.version, record.policy.id)
     if quiz.exam and source != "exam":  # its attempts are drawn, counted and graded by the service
         raise InvalidRecord(f"quiz: '{quiz.id}' is an exam: take it on its page, where the service grades it")
     asked = list(record.questions or [])
@@ -162,7 +243,7 @@ def grade(project: Project, record: Record, source: str = "api", store: Store | 
         raise InvalidRecord(f"questions: an attempt of quiz '{quiz.id}' presents {quiz.presented} "
                             f"questions, not {len(asked)}")
     try:
-        result = grade_attempt(quiz, asked, record.quiz_answers())
+        result = graded(quiz, asked, record.quiz_answers())
     except GradingError as error:
         raise InvalidRecord(f"answers: {error}") from None
     mismatch = None
@@ -175,16 +256,17 @@ def grade(project: Project, record: Record, source: str = "api", store: Store | 
 def check_acknowledgement(project: Project, record: Record, grading: Grading) -> None:
     """The statement signed is the policy's, and the quiz the person's role requires (the policy's
     ``requires_quiz`` rule) was passed; current version only."""
-    policy = _by_id(project.policies, record.policy.id)
+    index = _index(project)
+    policy = index.policies.get(record.policy.id)
     if policy is None or record.kind != "acknowledgement" or policy.version != record.policy.version:
         return
     if policy.acknowledgement is None:
         return
-    if " ".join((record.statement or "").split()) != " ".join(policy.acknowledgement.statement.split()):
+    if " ".join((record.statement or "").split()) != _words(policy.acknowledgement.statement):
         raise InvalidRecord(f"statement: not the acknowledgement statement of policy '{policy.id}' "
                             f"version '{policy.version}'")
     role = record.person.value("role") or ""
-    required = policy.acknowledgement.quiz_for(role, {quiz.id: quiz.audience for quiz in project.quizzes})
+    required = index.required_quiz(policy, role)
     if not required:
         return
     if record.quiz is None or record.quiz.id != required:
@@ -199,7 +281,7 @@ def check_form(project: Project, record: Record) -> None:
     """A form record names a form of this policy, at its current version, and answers its fields."""
     if record.form is None:
         return
-    form = _current(project.forms, "form", record.form.id, record.form.version, record.policy.id)
+    form = _current(_index(project).forms, "form", record.form.id, record.form.version, record.policy.id)
     fields = {field.id: field for field, _ in form.fields()}
     problems = [f"answers.{name}: unknown field of form '{form.id}'"
                 for name in sorted(set(record.answers) - set(fields))]
@@ -280,10 +362,11 @@ def reads_store(project: Project, record: Record) -> bool:
     """Whether checking ``record`` asks the store (an earlier policy version, or an earlier
     acknowledgement that lets a shorter attempt count, may be on record),
     so it must not run where blocking is not allowed (an event loop)."""
-    policy = _by_id(project.policies, record.policy.id)
+    index = _index(project)
+    policy = index.policies.get(record.policy.id)
     if policy is None or policy.version != record.policy.version:
         return True
-    quiz = next((quiz for quiz in project.quizzes if record.quiz and quiz.id == record.quiz.id), None)
+    quiz = index.quizzes.get(record.quiz.id) if record.quiz else None
     # an attempt of only the questions on what changed: whether the person may, is on record
     return quiz is not None and len(record.questions or []) != quiz.presented
 

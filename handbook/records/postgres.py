@@ -5,9 +5,10 @@ makes the promises is the same code:
 
 - a 2xx still means committed: each instance's writer thread commits whatever records wait in
   one transaction (group commit) and answers nobody before that COMMIT returned;
-- a record id is stored once across all instances: the insert is ``ON CONFLICT (id) DO
-  NOTHING`` on the table's unique constraint, and a replay or a conflict is told apart from the
-  row that won;
+- a record id is stored once across all instances: each batch reads which of its ids are
+  stored while it holds the writers' advisory lock (below), a replay or a conflict is told apart
+  from the row that is there, and the unique constraint on ``id`` fails the whole batch rather
+  than store a second row;
 - the evidence chain stays one chain: every write transaction first takes one advisory lock
   (``BEGIN IMMEDIATE`` in :mod:`handbook.records.database`), so writers of all instances take
   turns exactly as SQLite's writers do, and each batch holds it once;
@@ -28,13 +29,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from handbook.records import chain, migrations
 from handbook.records.database import PgConnection, PostgresDatabase, as_stored, first_line, translated, write
 from handbook.records.errors import StoreUnavailable
 from handbook.records.migrations import Migration
-from handbook.records.store import COLUMN_NAMES, COLUMNS, SCHEMA, Store, Stored, _Pending, utc_now
+from handbook.records.store import SCHEMA, Store, _Pending, write_batch
 
 ANCHOR_NAME = "records.postgresql"
 """The name :attr:`PgStore.path` gives this instance's own files (the audit log sits beside it)."""
@@ -99,29 +100,16 @@ class PgStore(Store):
     def _commit(self, batch: list[_Pending]) -> None:
         """One transaction per batch, in turn with the other instances' writers (the advisory
         lock); nobody hears back until its COMMIT returned."""
-        received, failure = utc_now(), None
+        failure = None
         try:
             with write(self._writes) as db:
-                appender = chain.Appender(db)
-                for pending in batch:
-                    pending.received = received
-                    pending.result = self._add_one(appender, pending)
-                appender.finish()
+                write_batch(db, batch)
         except BaseException as error:
             failure = self._failure(error)
         for pending in batch:
             if failure is not None:  # nothing of the batch was committed
                 pending.result, pending.error = None, failure
             pending.finish()
-
-    @staticmethod
-    def _add_one(appender: chain.Appender, pending: _Pending) -> Stored:
-        """Insert first; only when the id's unique constraint turned the row away, read the
-        row that is there to tell a replay from a conflict (as SQLite's store does)."""
-        p = pending
-        if appender.record(COLUMN_NAMES, tuple(column.value(p) for column in COLUMNS)):
-            return Stored(p.record.id, p.received, p.score, p.passed, p.score_note)
-        return Store._insert(cast(Any, appender.db), pending)  # its SQL runs on either database
 
     def _failure(self, error: BaseException) -> BaseException:
         import psycopg

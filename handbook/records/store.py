@@ -11,6 +11,7 @@ and stream rows instead of loading a table into memory.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import queue
 import sqlite3
@@ -18,16 +19,16 @@ import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from handbook.records import chain, migrations
 from handbook.records.contract import PERSON_FIELDS, SignedInAs
-from handbook.records.database import Database, SqliteDatabase
+from handbook.records.database import Connection, Database, SqliteDatabase
 from handbook.records.errors import StoreBusy, StoreFull, StoreUnavailable
-from handbook.records.model import Record
+from handbook.records.model import Record, VersionRef
 
 BUSY_TIMEOUT_MS = 5_000
 """How long a write waits for another program's lock before the caller hears 503 (bounded, so
@@ -100,9 +101,20 @@ def connect(path: Path, create: bool = False) -> sqlite3.Connection:
     return connection
 
 
+@dataclass(frozen=True)
+class _Absent:
+    """No quiz (or form): its id and version are stored as null."""
+
+    id: None = None
+    version: None = None
+
+
+ABSENT = _Absent()
+
+
 @dataclass
 class _Pending:
-    """One record waiting for the writer; ``done`` is set once its transaction committed.
+    """One record waiting for the writer; ``on_done`` runs once its transaction committed.
 
     Besides the record it holds what the server decided about it (the recomputed score, the
     note on a wrong claim, where it came from); the stored columns read from here."""
@@ -118,15 +130,13 @@ class _Pending:
     identity: str = chain.SELF_ASSERTED
     identity_issuer: str | None = None
     identity_subject: str | None = None
-    done: threading.Event = field(default_factory=threading.Event)
     result: Stored | None = None
     error: BaseException | None = None
     on_done: Callable[[], None] | None = None
 
     def finish(self) -> None:
-        """Wake whoever waits for this record: a thread on ``done``, an event loop through
+        """Wake whoever waits for this record (a thread's event, an event loop's future) through
         ``on_done``. Every store's writer calls it once the batch committed or failed."""
-        self.done.set()
         if self.on_done is not None:
             self.on_done()
 
@@ -138,23 +148,32 @@ class _Pending:
     def answers(self) -> str:
         return json.dumps(self.record.answers, ensure_ascii=False, sort_keys=True)
 
+    @property
+    def quiz(self) -> VersionRef | _Absent:
+        return self.record.quiz or ABSENT
+
+    @property
+    def form(self) -> VersionRef | _Absent:
+        return self.record.form or ABSENT
+
+    def values(self) -> tuple[Any, ...]:
+        """The stored columns' values, in :data:`COLUMNS` order."""
+        values: tuple[Any, ...] = _VALUES(self)
+        return values
+
 
 @dataclass(frozen=True)
 class Column:
     """One stored column: its SQLite type and where its value comes from (a dotted path on the
-    pending record; a path through a null, such as ``record.quiz.id`` of a form, stores null)."""
+    pending record, read with ``operator.attrgetter``; :attr:`_Pending.quiz` and ``form`` are
+    never null, so a form's ``quiz.id`` reads null)."""
 
     name: str
     type: str
     source: str
 
     def value(self, pending: _Pending) -> Any:
-        value: Any = pending
-        for part in self.source.split("."):
-            if value is None:
-                return None
-            value = getattr(value, part)
-        return value
+        return operator.attrgetter(self.source)(pending)
 
 
 _PERSON = tuple(Column(field.id, "TEXT NOT NULL" if field.required else "TEXT", f"record.person.{field.id}")
@@ -166,10 +185,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("policy_id", "TEXT NOT NULL", "record.policy.id"),
     Column("policy_version", "TEXT NOT NULL", "record.policy.version"),
     Column("policy_hash", "TEXT NOT NULL", "record.policy.hash"),
-    Column("quiz_id", "TEXT", "record.quiz.id"),
-    Column("quiz_version", "TEXT", "record.quiz.version"),
-    Column("form_id", "TEXT", "record.form.id"),
-    Column("form_version", "TEXT", "record.form.version"),
+    Column("quiz_id", "TEXT", "quiz.id"),
+    Column("quiz_version", "TEXT", "quiz.version"),
+    Column("form_id", "TEXT", "form.id"),
+    Column("form_version", "TEXT", "form.version"),
     *_PERSON,
     Column("statement", "TEXT", "record.statement"),
     Column("signature", "TEXT", "record.signature"),
@@ -195,6 +214,8 @@ COLUMNS: tuple[Column, ...] = (
 Add columns only at the end (an existing store keeps its table)."""
 
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
+_VALUES = operator.attrgetter(*(column.source for column in COLUMNS))
+"""Every column's value of a pending record in one call (in C), in :data:`COLUMNS` order."""
 
 SCHEMA = "\n".join([
     "CREATE TABLE IF NOT EXISTS records (",
@@ -253,8 +274,10 @@ class Store:
         ``identity`` is who the organisation's sign-in says sent it (None: self-asserted).
 
         Returns only once the record is committed to disk (or was already there)."""
-        pending = self.submit(record, score, passed, pass_mark, score_note, source, identity=identity)
-        pending.done.wait()
+        committed = threading.Event()
+        pending = self.submit(record, score, passed, pass_mark, score_note, source, on_done=committed.set,
+                              identity=identity)
+        committed.wait()
         return self.answer(pending)
 
     def submit(self, record: Record, score: float | None, passed: bool | None, pass_mark: int | None,
@@ -272,7 +295,7 @@ class Store:
         return pending
 
     def answer(self, pending: _Pending) -> Stored:
-        """What became of a submitted record, once ``pending.done`` is set; its error, raised."""
+        """What became of a submitted record, once its ``on_done`` ran; its error, raised."""
         if isinstance(pending.error, sqlite3.Error):
             raise store_error(self.path, pending.error)
         if pending.error is not None:
@@ -300,12 +323,9 @@ class Store:
     def _commit(self, batch: list[_Pending]) -> None:
         """Write a batch in one transaction; nobody hears back until it is on disk."""
         db = self._writer
-        received = utc_now()
         try:
             db.execute("BEGIN IMMEDIATE")
-            for pending in batch:
-                pending.received = received
-                pending.result = self._insert(db, pending)
+            write_batch(db, batch)
             self.check()  # the file the service opens next time is the one committed to
             db.execute("COMMIT")
         except BaseException as error:
@@ -315,18 +335,6 @@ class Store:
                 pending.result, pending.error = None, error
         for pending in batch:
             pending.finish()
-
-    @staticmethod
-    def _insert(db: sqlite3.Connection, pending: _Pending) -> Stored:
-        p, record = pending, pending.record
-        row = db.execute("SELECT * FROM records WHERE id = ?", (record.id,)).fetchone()
-        if row is None:
-            chain.append_record(db, COLUMN_NAMES, tuple(column.value(p) for column in COLUMNS))
-            return Stored(record.id, p.received, p.score, p.passed, p.score_note)
-        if row["body"] != pending.body:
-            return Stored(record.id, row["received_at"], None, None, None, conflict=True)
-        return Stored(record.id, row["received_at"], row["score"], _bool(row["passed"]),
-                      row["score_note"], replay=True)
 
     def check(self) -> None:
         """Refuse to go on when the database file was removed, replaced or made read-only since
@@ -407,6 +415,44 @@ class Store:
             what = "removed" if now is None else "replaced"
             raise StoreUnavailable(f"the records database {self.path} was {what} while the service "
                                    "ran; nothing was stored; restore it and restart the service")
+
+
+INSERT_SQL = chain.insert_sql(COLUMN_NAMES)
+_KNOWN = "SELECT id, body, received_at, score, passed, score_note FROM records WHERE id IN ({marks})"
+
+
+def write_batch(db: Connection, batch: list[_Pending]) -> None:
+    """Store a writer's batch inside its transaction (SQLite's or PostgreSQL's), each pending
+    record's ``result`` set: the ids already stored are read in one query, each new record is
+    chained in memory and all go in with one ``executemany``, and the head is written once.
+
+    A record whose id is stored (or comes earlier in the batch) is a replay when its canonical
+    body is the same, else a conflict; either way nothing is written for it."""
+    received = utc_now()
+    ids = list(dict.fromkeys(pending.record.id for pending in batch))
+    bodies: dict[str, str] = {}  # id -> the canonical body stored (or going in with this batch)
+    replays: dict[str, Stored] = {}  # id -> what a replay of that body is told
+    for row in db.execute(_KNOWN.format(marks=", ".join("?" * len(ids))), ids):
+        bodies[row["id"]] = row["body"]
+        replays[row["id"]] = Stored(row["id"], row["received_at"], row["score"], _bool(row["passed"]),
+                                    row["score_note"], replay=True)
+    appender, rows = chain.Appender(db), []
+    for pending in batch:
+        record_id, pending.received = pending.record.id, received
+        body = bodies.get(record_id)
+        if body is None:
+            rows.append(appender.linked(COLUMN_NAMES, pending.values()))
+            answer = (record_id, received, pending.score, pending.passed, pending.score_note)
+            pending.result, replays[record_id] = Stored(*answer), Stored(*answer, replay=True)
+            bodies[record_id] = pending.body
+        elif body == pending.body:
+            pending.result = replays[record_id]
+        else:
+            first = replays[record_id].received_at
+            pending.result = Stored(record_id, first, None, None, None, conflict=True)
+    if rows:
+        db.executemany(INSERT_SQL, rows)
+    appender.finish()
 
 
 _VOID_REASON = ("(SELECT reason FROM voids WHERE voids.record_id = records.id ORDER BY seq LIMIT 1)"

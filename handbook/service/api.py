@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import threading
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -203,35 +205,62 @@ def signed_in_here(state: ServiceState, request: Request) -> SignedIn | None:
     return state.signed_in(request)
 
 
+class Waker:
+    """Settles, on its event loop, the futures of records the writer thread has committed: one
+    call into the loop (a write to its self-pipe) for each batch, not one for each record."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._ready: list[asyncio.Future[None]] = []
+        self._lock = threading.Lock()
+
+    def wake(self, committed: asyncio.Future[None]) -> None:
+        """On the writer thread: ``committed`` is settled soon, on the loop."""
+        with self._lock:
+            first = not self._ready
+            self._ready.append(committed)
+        if first:  # else a settle is already on its way and takes this one too
+            with contextlib.suppress(RuntimeError):  # a loop already closed has nobody left to tell
+                self.loop.call_soon_threadsafe(self._settle)
+
+    def _settle(self) -> None:
+        with self._lock:
+            ready, self._ready = self._ready, []
+        for committed in ready:
+            if not committed.done():
+                committed.set_result(None)
+
+
+def waker_here(made: list[Waker]) -> Waker:
+    """The :class:`Waker` of the running loop, kept in ``made`` (made again for another loop)."""
+    loop = asyncio.get_running_loop()
+    if not made or made[0].loop is not loop:
+        made[:] = [Waker(loop)]
+    return made[0]
+
+
 async def accept_on_loop(project: Project, store: Store, record: Record, source: str,
-                         run_store: Any, identity: SignedInAs | None = None) -> Stored:
+                         run_store: Any, identity: SignedInAs | None = None,
+                         wakers: list[Waker] | None = None) -> Stored:
     """:func:`~handbook.records.intake.accept` without a thread per request: the checks (CPU
     only) run here and the request awaits its commit, answered by the store's writer thread
     through the event loop. A record of an earlier policy version needs a store read to be
-    checked, so it takes a store thread as before."""
+    checked, so it takes a store thread as before. ``wakers``: where the loop's
+    :class:`Waker` is kept between requests."""
     if reads_store(project, record):
         stored: Stored = await run_store(accept, project, store, record, source, identity)
         return stored
     grading = checked(project, store, record, source)
-    loop = asyncio.get_running_loop()
-    committed = loop.create_future()
-
-    def settle() -> None:
-        if not committed.done():
-            committed.set_result(None)
-
-    def wake() -> None:  # on the writer thread; a loop already closed has nobody left to tell
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(settle)
-
+    waker = waker_here([] if wakers is None else wakers)
+    committed: asyncio.Future[None] = waker.loop.create_future()
     pending = store.submit(record, grading.score, grading.passed, grading.pass_mark, grading.mismatch, source,
-                           on_done=wake, identity=identity)
+                           on_done=functools.partial(waker.wake, committed), identity=identity)
     await asyncio.shield(committed)  # a client that leaves does not undo its record
     return settled(record, store.answer(pending))
 
 
 def record_routes(state: ServiceState) -> list[Route]:
-    run_store = store_runner()
+    run_store, wakers = store_runner(), list[Waker]()
 
     async def post_record(request: Request) -> Response:
         admitted = await admitted_body(state, request)
@@ -244,7 +273,7 @@ def record_routes(state: ServiceState) -> list[Route]:
         if signed is not None:
             record = record.model_copy(update={"person": signed_person(signed, record)})
         stored = await accept_on_loop(project, state.store, record, "api", run_store,
-                                      signed.record_identity if signed else None)
+                                      signed.record_identity if signed else None, wakers)
         return JSONResponse(stored_answer(stored), status_code=201,
                             headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
 

@@ -24,6 +24,7 @@ ALWAYS = {
     "x-frame-options": "DENY",
 }
 """Headers every response gets (a response's own value wins)."""
+_ALWAYS = tuple((name.encode(), value.encode()) for name, value in ALWAYS.items())
 
 SITE_POLICY = ("default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
                "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self'; "
@@ -58,12 +59,11 @@ class SecurityHeaders(HttpMiddleware):
         async def with_headers(message: Message) -> None:
             nonlocal held
             if message["type"] == "http.response.start":
-                names = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(name.encode(), value.encode()) for name, value in ALWAYS.items()
-                         if name.encode() not in names]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                headers = message.get("headers", [])
+                names = {name.lower() for name, _ in headers}
+                message = {**message, "headers": [*headers, *(h for h in _ALWAYS if h[0] not in names)]}
                 html = any(name.lower() == b"content-type" and value.startswith(b"text/html")
-                           for name, value in message["headers"])
+                           for name, value in headers)
                 if html and b"content-security-policy" not in names:
                     held = message  # sent once the whole page is known, with its hashes
                     return
