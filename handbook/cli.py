@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, get_args
 import click
 
 from handbook import __version__, layout
-from handbook.models.handbook import Engine
+from handbook.models.engine import Engine
 from handbook.records.contract import EXPORTS
 from handbook.records.roster import COLUMNS as ROSTER_COLUMNS
 
@@ -305,33 +305,32 @@ def records_export(directory: Path, kind: str, out: Path | None, excel: bool, in
                    db: Path | str | None) -> None:
     """Write every record of one kind as CSV (columns in RECORDS.md); option labels come from
     the project in DIR (ids stand for themselves when it does not load)."""
-    from handbook.records.csv import export_store, needs_labels
-    from handbook.records.labels import Labels
+    from handbook.records.csv import export_blocks, needs_labels
     from handbook.service.logs import audit_local
 
     store = _store(directory, db, must_exist=True)
     labels = None
     if needs_labels(kind):  # loading the project is most of a small export's time: only when used
         from handbook.project import load_project
+        from handbook.records.labels import Labels
 
         labels = Labels.of(load_project(directory.resolve())[0])
     try:
-        _write_csv(export_store(store, kind, excel=excel, include_void=include_void, labels=labels), out)
+        _write_csv(export_blocks(store, kind, excel=excel, include_void=include_void, labels=labels), out)
     finally:
         store.close()
     audit_local(store.path, "export", file=f"{kind}.csv")
 
 
-def _write_csv(lines: Iterable[str], out: Path | None) -> None:
-    """Stream CSV text to a file (exactly as given: CRLF, BOM) or to standard output."""
+def _write_csv(blocks: Iterable[bytes], out: Path | None) -> None:
+    """Stream CSV in UTF-8 to a file (exactly as given: CRLF, BOM) or to standard output."""
     if out is None:
         stream = sys.stdout.buffer
-        for text in lines:
-            stream.write(text.encode("utf-8"))
+        stream.writelines(blocks)
         stream.flush()
         return
-    with out.open("w", encoding="utf-8", newline="") as file:
-        file.writelines(lines)
+    with out.open("wb") as file:
+        file.writelines(blocks)
     click.echo(f"wrote {out}", err=True)
 
 
@@ -401,11 +400,12 @@ def report(directory: Path, roster: Path | None, out: Path | None, html: Path | 
            db: Path | str | None) -> None:
     """Who is complete, missing, outdated, failed or overdue against the roster."""
     from handbook.checks.review import reviews_due
+    from handbook.records.csv import encoded
     from handbook.records.html import render_report
     from handbook.records.report import status_csv
 
     project, result, problems, _ = _judge(directory, roster, as_of, db)
-    _write_csv(status_csv(result), out)
+    _write_csv(encoded(status_csv(result)), out)
     if out is not None:
         click.echo(f"wrote the status CSV to {out}", err=True)
     if html is not None:

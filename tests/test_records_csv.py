@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sqlite3
+from contextlib import closing
+from itertools import cycle, islice
 from pathlib import Path
 
 import pytest
@@ -166,3 +169,48 @@ def test_sqlite_writes_the_acknowledgements_csv_the_cell_by_cell_writer_would(ex
         store.close()
     assert fast == by_cell
     assert fast.count("\r\n") > len(OWASP) and "'=1+2" in fast
+
+
+SCORES = [None, 0.0, 100.0, 66.67, 33.33, 2.675, 0.125, 100 / 3, 99.995, 1e-7, 5e9, 12.5]
+"""Scores SQLite's printf would write as Python does (2 decimals at most) and ones it would
+round otherwise (ties like 2.675, long fractions, outside 0-100), which go through Python."""
+NAMES = {"spaced": [" =1+2", "a;  @SUM(1)", "Ann,\t +1"],
+         "mixed": ['Ann "=1" x', "é ,=ü", '"quoted"', " - ", "-", "Ann,\t+1", "Ann O'Neil"]}
+"""Names with a formula only after spaces (the batch check must see through them), and ones with
+a formula after a quote or a separator beside harmless signs."""
+
+
+@pytest.mark.parametrize("names", NAMES)
+def test_sqlite_writes_every_score_and_name_as_the_cell_by_cell_writer(exported, tmp_path, names):
+    """Whatever a stored score or name holds, the SQLite-written lines equal :func:`records_csv.export`'s,
+    so a score is rounded as Python rounds it and every formula is found in the batch check."""
+    if exported["db"].startswith("postgresql"):
+        pytest.skip("SQLite writes the lines only from a SQLite store")
+    db = tmp_path / "odd.sqlite"
+    with closing(sqlite3.connect(exported["db"])) as source, closing(sqlite3.connect(db)) as copy:
+        source.backup(copy)
+        copy.execute("DELETE FROM records WHERE employee_id LIKE 'X%'")  # only these names hold formulas
+        seqs = [seq for (seq,) in copy.execute("SELECT seq FROM records WHERE kind = 'acknowledgement'")]
+        for n, (score, name) in enumerate(zip(SCORES, cycle(NAMES[names]))):
+            seq = seqs[0] if n == 0 else copy.execute(  # one record for each score
+                "INSERT INTO records SELECT seq + ?, id || ?, kind, policy_id, policy_version, policy_hash, "
+                "quiz_id, quiz_version, form_id, form_version, employee_id, name, department, role, email, "
+                "statement, signature, questions, answers, score, passed, pass_mark, attempt, client_score, "
+                "client_passed, score_note, started_at, submitted_at, user_agent, received_at, source, body, "
+                "identity, identity_issuer, identity_subject, chain FROM records WHERE seq = ?",
+                (1000 + n, f"-{n}", seqs[0])).lastrowid
+            copy.execute("UPDATE records SET score = ?, name = ? WHERE seq = ?", (score, name, seq))
+        copy.commit()
+    store = open_store(db)
+    try:
+        fast = "".join(records_csv.export_store(store, "acknowledgements"))
+        rows = store.rows("acknowledgement", records_csv.STORED_COLUMNS["acknowledgements"])
+        by_cell = "".join(records_csv.export("acknowledgements", rows))
+    finally:
+        store.close()
+    assert fast == by_cell
+    rows = list(csv.DictReader(io.StringIO(fast, newline="")))
+    assert [row["score"] for row in rows] == [
+        "", "0", "100", "66.67", "33.33", "2.67", "0.12", "33.33", "100", "0", "5000000000", "12.5"]
+    assert [undone(row["name"]) for row in rows] == list(islice(cycle(NAMES[names]), len(SCORES)))
+    assert not [row["name"] for row in rows if runnable(row["name"])]

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
 from handbook.models.base import Document, Id, Model, Text
-
-Engine = Literal["mkdocs", "zensical"]
-"""What builds the site: Material for MkDocs, or Zensical (its successor, by the same team)."""
+from handbook.models.engine import Engine as Engine  # where the models and build code name it
 
 _EMAIL = re.compile(r"^[^\s@<>()\[\],;:\\\"]+@[^\s@<>()\[\],;:\\\"]+\.[^\s@<>()\[\],;:\\\".]+$")
 _EXTENSION = re.compile(r"\s*(?:ext\.?|x)\s*", re.IGNORECASE)

@@ -22,13 +22,15 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from handbook.records import chain, migrations
 from handbook.records.contract import PERSON_FIELDS, SignedInAs
 from handbook.records.database import Connection, Database, SqliteDatabase
 from handbook.records.errors import StoreBusy, StoreFull, StoreUnavailable
-from handbook.records.model import Record, VersionRef
+
+if TYPE_CHECKING:  # the model (pydantic) is not loaded by a command that only reads, like an export
+    from handbook.records.model import Record, VersionRef
 
 BUSY_TIMEOUT_MS = 5_000
 """How long a write waits for another program's lock before the caller hears 503 (bounded, so
@@ -372,20 +374,23 @@ class Store:
             raise ValueError(f"no such column(s): {', '.join(sorted(unknown))}")
         selected = ", ".join(_VOID_REASON if name == "void_reason" else f"records.{name}"
                              for name in columns) if columns else f"records.*, {_VOID_REASON}"
-        yield from self._select(selected, kind, include_void)
+        for batch in self._select(selected, kind, include_void):
+            yield from batch
 
     def cells(self, kind: str | None, expressions: Sequence[str], *, include_void: bool = False,
-              functions: Mapping[str, Callable[[Any], Any]] | None = None) -> Iterator[tuple[Any, ...]]:
+              functions: Mapping[str, Callable[[Any], Any]] | None = None, utf8: bool = False
+              ) -> Iterator[list[tuple[Any, ...]]]:
         """Plain tuples of SQL ``expressions`` over the records of ``kind`` in arrival order, streamed
-        like :meth:`rows`: an export has SQLite make its cells (in C) instead of an object per row
-        and a call per cell. ``VOID_REASON`` in an expression is the record's void reason (null
-        when it stands); ``functions`` are one-argument SQL functions the expressions call."""
+        like :meth:`rows` but a batch (list) at a time: an export has SQLite make its cells (in C)
+        instead of an object per row and a call per cell. ``VOID_REASON`` in an expression is the
+        record's void reason (null when it stands); ``functions`` are one-argument SQL functions
+        the expressions call; ``utf8``: text comes as SQLite's UTF-8 bytes, for bytes output."""
         selected = ", ".join(expressions).replace("VOID_REASON", _VOID_REASON.removesuffix(" AS void_reason"))
-        yield from self._select(selected, kind, include_void, functions or {}, plain=True)
+        yield from self._select(selected, kind, include_void, functions or {}, plain=True, utf8=utf8)
 
     def _select(self, selected: str, kind: str | None, include_void: bool,
-                functions: Mapping[str, Callable[[Any], Any]] | None = None, plain: bool = False
-                ) -> Iterator[Any]:
+                functions: Mapping[str, Callable[[Any], Any]] | None = None, plain: bool = False,
+                utf8: bool = False) -> Iterator[list[Any]]:
         standing = "NOT EXISTS (SELECT 1 FROM voids WHERE voids.record_id = records.id)"
         where = [] if include_void else [standing]
         where += [] if kind is None else ["kind = ?"]
@@ -394,10 +399,11 @@ class Store:
             for name, function in (functions or {}).items():
                 db.create_function(name, 1, function, deterministic=True)
             db.row_factory = None if plain else sqlite3.Row
+            db.text_factory = bytes if utf8 else str
             cursor = db.execute(f"SELECT {selected} FROM records{clause} ORDER BY seq",
                                 () if kind is None else (kind,))
             while batch := cursor.fetchmany(500):
-                yield from batch
+                yield batch
 
     @contextmanager
     def _reader(self) -> Iterator[sqlite3.Connection]:

@@ -321,8 +321,8 @@ def export_routes(state: ServiceState) -> list[Route]:
                    "Cache-Control": "no-store"}
         include_void = request.query_params.get("include_void") in {"1", "true", "yes"}
         labels = Labels.of(state.project)
-        body = records_csv.encoded(records_csv.export_store(state.store, kind, excel=excel,
-                                                            include_void=include_void, labels=labels))
+        body = records_csv.export_blocks(state.store, kind, excel=excel, include_void=include_void,
+                                         labels=labels)
         return StreamingResponse(body, media_type="text/csv; charset=utf-8", headers=headers)
 
     return [Route("/api/export/{name}", export, methods=["GET"])]

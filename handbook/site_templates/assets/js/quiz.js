@@ -65,11 +65,8 @@
   }
   function load(id, version) { return store.get(store.keys.quiz(id, version), null) || {attempts: 0}; }
   function save(id, version, state) { store.set(store.keys.quiz(id, version), state); }
-  /* The pass this person (by employee id) sent from this browser, or null. */
-  function passed(id, version, employeeId) {
-    var passes = load(id, version).passes || {};
-    return passes[window.handbookRecords.employeeKey(employeeId)] || null;
-  }
+  /* The part of a quiz marked data-hb-quiz-``name``. */
+  function part(box, name) { return box.querySelector("[data-hb-quiz-" + name + "]"); }
 
   /* ---- a question, and its feedback once graded (options with correct and feedback) ---- */
   function questionFieldset(q, options, name, i, count) {
@@ -137,17 +134,17 @@
   function View(box) {
     var self = this;
     this.box = box;
-    this.form = box.querySelector("[data-hb-quiz-form]");
-    this.list = box.querySelector("[data-hb-quiz-questions]");
-    this.count = box.querySelector("[data-hb-quiz-count]");
-    this.confirm = box.querySelector("[data-hb-quiz-confirm]");
+    this.form = part(box, "form");
+    this.list = part(box, "questions");
+    this.count = part(box, "count");
+    this.confirm = part(box, "confirm");
     this.questions = [];
     /* Enter on an option never sends the round: only the button does. */
     this.form.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && event.target.matches("input")) event.preventDefault();
     });
     this.form.addEventListener("change", function () { self.showCount(); self.confirm.hidden = true; });
-    box.querySelector("[data-hb-quiz-confirm-back]").addEventListener("click", function () {
+    part(box, "confirm-back").addEventListener("click", function () {
       var first = self.unanswered()[0];
       self.confirm.hidden = true;
       if (first) self.list.querySelector("[data-hb-question='" + first + "'] input").focus();
@@ -179,7 +176,7 @@
   View.prototype.complete = function () {
     var missing = this.unanswered().length;
     if (!missing) return true;
-    this.confirm.querySelector("[data-hb-quiz-confirm-text]").textContent = text("quiz.unanswered", {count: missing});
+    part(this.confirm, "confirm-text").textContent = text("quiz.unanswered", {count: missing});
     this.confirm.hidden = false;
     this.confirm.focus();
     return false;
@@ -195,20 +192,20 @@
     this.box = box;
     this.data = window.handbookData(box, "quiz");
     this.view = new View(box);
-    this.live = box.querySelector("[data-hb-quiz-live]");
-    this.result = box.querySelector("[data-hb-quiz-result]");
-    this.spent = box.querySelector("[data-hb-quiz-spent]");
-    this.offer = box.querySelector("[data-hb-quiz-practice-offer]");
+    this.live = part(box, "live");
+    this.result = part(box, "result");
+    this.spent = part(box, "spent");
+    this.offer = part(box, "practice-offer");
     this.state = load(this.data.id, this.data.version);
     /* ?since=V: acknowledging again, only the questions on what changed since V (page data). */
     this.since = new URLSearchParams(location.search).get("since");
     this.only = this.data.changed[this.since];
     this.submission = new window.handbookRecords.Submission(recordForm, recordForm, function () { return self.record(recordForm); });
     this.view.form.addEventListener("submit", function (event) { event.preventDefault(); self.submit(false); });
-    box.querySelector("[data-hb-quiz-confirm-go]").addEventListener("click", function () { self.submit(true); });
-    box.querySelector("[data-hb-quiz-retry]").addEventListener("click", function () { self.start(null, true); });
-    box.querySelector("[data-hb-quiz-retry-missed]").addEventListener("click", function () { self.start(self.state.missed, true); });
-    box.querySelector("[data-hb-quiz-practice-saved]").addEventListener("click", function () { self.start(self.state.missed, true); });
+    part(box, "confirm-go").addEventListener("click", function () { self.submit(true); });
+    part(box, "retry").addEventListener("click", function () { self.start(null, true); });
+    part(box, "retry-missed").addEventListener("click", function () { self.start(self.state.missed, true); });
+    part(box, "practice-saved").addEventListener("click", function () { self.start(self.state.missed, true); });
     recordForm.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!self.attempt) return;
@@ -234,7 +231,7 @@
     if (used) parts.push(d.attempts ? text("quiz.attempts_of", {used: used, limit: d.attempts}) : text("quiz.attempts_so_far", {used: used}));
     if (this.passedNow) parts.push(text("quiz.passed_on", {score: this.passedNow.score, attempt: this.passedNow.attempt}));
     if (this.limitReached()) parts.push(text("quiz.limit_reached"));
-    this.box.querySelector("[data-hb-quiz-attempts]").textContent = parts.join(" ");
+    part(this.box, "attempts").textContent = parts.join(" ");
     this.spent.hidden = !(this.limitReached() && !this.anyPass());
   };
   /* A full attempt (ids null) is a fresh draw and shuffle; a practice round re-asks given ids. */
@@ -244,7 +241,7 @@
     this.result.hidden = true;
     this.live.textContent = "";
     this.offer.hidden = practice || !this.missed() || (focus && !this.limitReached());
-    this.box.querySelector("[data-hb-quiz-practice-text]").textContent = text("quiz.practice_offer", {count: this.missed()});
+    part(this.box, "practice-text").textContent = text("quiz.practice_offer", {count: this.missed()});
     if (!practice && this.limitReached()) { this.view.form.hidden = true; return; }
     var only = practice ? ids : this.only;
     var pool = d.questions.filter(function (q) { return only ? only.indexOf(q.id) >= 0 : true; });
@@ -256,11 +253,11 @@
     if (!practice) this.submission.clear();  // nothing said of the last attempt's record stays
     this.round = {practice: practice, questions: pool, started_at: window.handbookRecords.now()};
     this.view.show(pool, d.shuffle.options);
-    this.box.querySelector("[data-hb-quiz-round]").textContent = practice ? text("quiz.practice_round") :
+    part(this.box, "round").textContent = practice ? text("quiz.practice_round") :
       this.only ? text("quiz.changed_round", {version: this.since}) : text("quiz.round");
-    this.box.querySelector("[data-hb-quiz-footer]").hidden = false;
+    part(this.box, "footer").hidden = false;
     this.view.form.hidden = false;
-    if (focus) this.box.querySelector("[data-hb-quiz-round]").focus();
+    if (focus) part(this.box, "round").focus();
   };
   /* Grade the round (``force``: even with some unanswered); show the result once. */
   Quiz.prototype.submit = function (force) {
@@ -283,17 +280,17 @@
     this.state.missed = missed;
     save(d.id, d.version, this.state);
     this.offer.hidden = true;
-    this.box.querySelector("[data-hb-quiz-footer]").hidden = true;
-    this.box.querySelector("[data-hb-quiz-summary]").textContent = summary;
-    this.box.querySelector("[data-hb-quiz-retry]").hidden = this.limitReached();
-    this.box.querySelector("[data-hb-quiz-retry-missed]").hidden = !missed.length;
+    part(this.box, "footer").hidden = true;
+    part(this.box, "summary").textContent = summary;
+    part(this.box, "retry").hidden = this.limitReached();
+    part(this.box, "retry-missed").hidden = !missed.length;
     this.box.querySelector("[data-hb-record-form]").hidden = round.practice;
-    var next = this.box.querySelector("[data-hb-quiz-next]");
+    var next = part(this.box, "next");
     if (next) next.hidden = !this.passedNow;
     this.showAttempts();
     this.result.hidden = false;
     this.live.textContent = summary;
-    this.box.querySelector("[data-hb-quiz-result-heading]").focus();
+    part(this.box, "result-heading").focus();
   };
   /* The attempt's record: the person on the record form, the attempt as graded here. */
   Quiz.prototype.record = function (form) {
@@ -302,8 +299,7 @@
     return window.handbookRecords.build("quiz-attempt", fields);
   };
 
-  window.handbookQuiz = {grade: grade, passed: passed, View: View, questionFieldset: questionFieldset, showFeedback: showFeedback,
-    answersOf: answersOf};
+  window.handbookQuiz = {grade: grade, questionFieldset: questionFieldset, showFeedback: showFeedback, answersOf: answersOf};
 
   window.handbookOnPage(function (root) {
     root.querySelectorAll("[data-hb-quiz]").forEach(function (box) {
