@@ -142,6 +142,30 @@ def test_build_to_another_site_dir_and_unchanged_files_are_not_rewritten(project
     assert again.changed == 0
 
 
+def test_a_one_shot_build_lets_the_project_go_before_mkdocs_runs(project_copy, tmp_path, monkeypatch):
+    """`handbook build` holds no loaded project (models, position maps) beside MkDocs' pages; the
+    build that serve and the preview use keeps it, to check records against what the pages show."""
+    import gc
+
+    import handbook.build
+    from handbook.project import Project
+
+    engine, alive = handbook.build.run_engine, []
+
+    def counting(*args, **kwargs):  # the real engine runs; only what lives while it starts is counted
+        gc.collect()
+        alive.append(sum(isinstance(thing, Project) for thing in gc.get_objects()))
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(handbook.build, "run_engine", counting)
+    once = handbook.build.build_once(project_copy, site_dir=tmp_path / "once")
+    kept = handbook.build.build(project_copy, site_dir=tmp_path / "kept")
+    assert alive == [0, 1]
+    assert not hasattr(once, "project") and kept.project.policy("admin-policy-6").id == "admin-policy-6"
+    assert once.pages == kept.pages > 20
+    assert (tmp_path / "once" / POLICY_PAGE).read_bytes() == (tmp_path / "kept" / POLICY_PAGE).read_bytes()
+
+
 def test_committed_schemas_match_the_models():
     for name, schema in schemas().items():
         committed = ROOT / "schemas" / f"{name}.schema.json"
