@@ -253,15 +253,21 @@ LEAN = "handbook-lean"
 
 
 def _lean_plugin() -> Any:
-    """A plugin that lets each page's Markdown go once MkDocs made its HTML (the search index
-    has read it by then). MkDocs renders every page before it writes any, so otherwise a large
-    handbook's whole Markdown (tens of MB) stays in memory for the whole build."""
+    """A plugin that lets each page's Markdown go once MkDocs made its HTML, and its HTML and table
+    of contents once the page is written (the search index has read them by then; the other
+    pages' navigation needs only titles and addresses). MkDocs renders every page before it
+    writes any, so otherwise a large handbook's whole Markdown and HTML (tens of MB each) stay
+    in memory beside the search index to the end of the build."""
     from mkdocs.plugins import BasePlugin
 
     class Lean(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
             page.markdown = None
             return html
+
+        def on_post_page(self, output: str, /, *, page: Any, config: Any) -> str:
+            page.content, page.toc = None, []
+            return output
 
     return Lean()
 

@@ -130,6 +130,12 @@ def test_generated_folder_is_an_ordinary_mkdocs_project(built_site, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Glassdoor" in (out / POLICY_PAGE).read_text(encoding="utf-8")
+    # handbook's build lets each page's Markdown, HTML and table of contents go as soon as it can:
+    # the site and its search index come out the same as plain MkDocs makes them
+    pages = sorted(str(p.relative_to(built_site)) for p in built_site.rglob("*.html"))
+    assert len(pages) > 20 and pages == sorted(str(p.relative_to(out)) for p in out.rglob("*.html"))
+    for name in [*pages, "search/search_index.json"]:
+        assert (built_site / name).read_bytes() == (out / name).read_bytes(), name
 
 
 def test_build_to_another_site_dir_and_unchanged_files_are_not_rewritten(project_copy, tmp_path):
