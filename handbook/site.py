@@ -250,20 +250,42 @@ class _Collector(logging.Handler):
 
 
 LEAN = "handbook-lean"
+QUIET_PLUGINS = frozenset({"material/search", "material/offline", "search", "offline"})
+"""Plugins known to read a page's HTML only while that page is being written (search, offline)."""
 
 
-def _lean_plugin() -> Any:
-    """A plugin that lets each page's Markdown go once MkDocs made its HTML, and its HTML and table
-    of contents once the page is written (the search index has read them by then; the other
-    pages' navigation needs only titles and addresses). MkDocs renders every page before it
-    writes any, so otherwise a large handbook's whole Markdown and HTML (tens of MB each) stay
-    in memory beside the search index to the end of the build."""
-    from mkdocs.plugins import BasePlugin
+def _lean_plugin(hold_compressed: bool) -> Any:
+    """A plugin that keeps a large build's memory near one page's worth of HTML.
+
+    MkDocs renders every page's Markdown before it writes any, so otherwise a large handbook's
+    whole Markdown and HTML (80 MB at 100 policies) stay in memory beside the search index to the
+    end of the build. Each page's Markdown goes once its HTML is made; with ``hold_compressed``
+    (only plugins that read HTML while its page is written), the HTML waits zlib-compressed
+    (a tenth of the size) until its page is written; HTML and table of contents go once it is
+    written (the other pages' navigation needs only titles and addresses).
+    """
+    import zlib
+
+    from mkdocs.plugins import BasePlugin, event_priority
 
     class Lean(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+        def __init__(self) -> None:
+            super().__init__()
+            self.waiting: dict[int, bytes] = {}
+
+        @event_priority(-100)  # after every other plugin's: they see the HTML
         def on_page_content(self, html: str, /, *, page: Any, config: Any, files: Any) -> str:
             page.markdown = None
-            return html
+            if not hold_compressed:
+                return html
+            self.waiting[id(page)] = zlib.compress(html.encode("utf-8"), 1)
+            return ""
+
+        @event_priority(100)  # before every other plugin's: the search index reads the HTML here
+        def on_page_context(self, context: Any, /, *, page: Any, config: Any, nav: Any) -> Any:
+            if id(page) in self.waiting:
+                page.content = zlib.decompress(self.waiting.pop(id(page))).decode("utf-8")
+            return context
 
         def on_post_page(self, output: str, /, *, page: Any, config: Any) -> str:
             page.content, page.toc = None, []
@@ -302,7 +324,8 @@ def run_mkdocs(config_file: Path, user_config: Path | None = None, plugins: Mapp
     logger.propagate = False
     try:
         config = load_config(config_file=str(config_file), strict=True)
-        for name, plugin in {LEAN: _lean_plugin(), **(plugins or {})}.items():
+        lean = _lean_plugin(hold_compressed=set(config.plugins) <= QUIET_PLUGINS)
+        for name, plugin in {LEAN: lean, **(plugins or {})}.items():
             config.plugins[name] = plugin
         build(config)
     except MkDocsException as error:

@@ -172,6 +172,27 @@ def test_a_one_shot_build_lets_the_project_go_before_mkdocs_runs(project_copy, t
     assert (tmp_path / "once" / POLICY_PAGE).read_bytes() == (tmp_path / "kept" / POLICY_PAGE).read_bytes()
 
 
+def test_a_projects_own_mkdocs_hook_sees_every_pages_html(project_copy, tmp_path):
+    """handbook's build keeps a page's HTML compressed until the page is written only when no
+    plugin of the project's own could read it in between (here a hook, in on_env)."""
+    from handbook.build import build_once
+
+    hook = project_copy / "hook.py"
+    hook.write_text(
+        "import json\nfrom pathlib import Path\n\n"
+        "def on_env(env, config, files):\n"
+        "    sizes = {f.src_uri: len(f.page.content or '') for f in files.documentation_pages()}\n"
+        f"    Path({str(tmp_path / 'sizes.json')!r}).write_text(json.dumps(sizes))\n"
+        "    return env\n", encoding="utf-8")
+    with (project_copy / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write(f"hooks:\n  - {hook}\n")
+    result = build_once(project_copy, site_dir=tmp_path / "site")
+    sizes = json.loads((tmp_path / "sizes.json").read_text(encoding="utf-8"))
+    assert len(sizes) == result.pages and min(sizes.values()) > 500
+    policy = (tmp_path / "site" / POLICY_PAGE).read_text(encoding="utf-8")
+    assert sizes["policies/admin-policy-6.md"] > 10_000 and "Glassdoor" in policy
+
+
 def test_committed_schemas_match_the_models():
     for name, schema in schemas().items():
         committed = ROOT / "schemas" / f"{name}.schema.json"
