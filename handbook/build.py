@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -37,21 +37,27 @@ class BuildFailed(Exception):
 
 
 @dataclass
-class BuildResult:
-    """What a build made, and the project it made it from (so a server can check records
-    against exactly the project its pages show)."""
+class BuiltSite:
+    """What a build made."""
 
     site_dir: Path
     pages: int
     changed: int
     generate_seconds: float
     total_seconds: float
-    project: Project
     warnings: list[str] = field(default_factory=list)
     """One ``mkdocs.yml:line:col: warning: ...`` line per setting the build ignored."""
     engine: Engine = "mkdocs"
     notices: list[str] = field(default_factory=list)
     """What the engine itself says to the user (an end-of-life notice, a hint), passed on."""
+
+
+@dataclass
+class BuildResult(BuiltSite):
+    """What a build made, and the project it made it from (so a server can check records
+    against exactly the project its pages show)."""
+
+    project: Project = field(kw_only=True)
 
 
 def _checked(root: Path, cache: SourceCache | None = None
@@ -105,8 +111,21 @@ def build(root: Path, site_dir: Path | None = None, out: Path | None = None, eng
     A long-lived caller (the preview) passes a ``cache`` of parsed sources, and ``plugins`` to
     add to MkDocs' own for this build (:class:`handbook.fastrender.WarmSite`).
     """
+    kept: list[Project] = []
+    site = _guarded(root, lambda: _build(root, site_dir, out, engine, cache, plugins or {}, kept))
+    return BuildResult(**{f.name: getattr(site, f.name) for f in fields(site)}, project=kept[0])
+
+
+def build_once(root: Path, site_dir: Path | None = None, engine: Engine | None = None) -> BuiltSite:
+    """:func:`build` for a process that only builds (``handbook build``): the loaded project (its
+    models and the position of every source value) is let go before the engine runs, so a large
+    handbook's build does not hold it beside MkDocs' own pages and search index."""
+    return _guarded(root, lambda: _build(root, site_dir, None, engine, None, {}, None))
+
+
+def _guarded(root: Path, run: Callable[[], BuiltSite]) -> BuiltSite:
     try:
-        return _build(root, site_dir, out, engine, cache, plugins or {})
+        return run()
     except BuildFailed:
         raise
     except Exception as error:  # a failure no stage knew how to locate: still one line
@@ -114,7 +133,9 @@ def build(root: Path, site_dir: Path | None = None, out: Path | None = None, eng
 
 
 def _build(root: Path, site_dir: Path | None, out: Path | None, engine: Engine | None,
-           cache: SourceCache | None, plugins: Mapping[str, Any]) -> BuildResult:
+           cache: SourceCache | None, plugins: Mapping[str, Any], keep: list[Project] | None) -> BuiltSite:
+    """The build; the project goes into ``keep`` when the caller wants it, else it is released
+    before the engine runs (nothing here holds it any more)."""
     started = time.perf_counter()
     root = root.resolve()
     project, user, problems = _checked(root, cache)
@@ -134,7 +155,9 @@ def _build(root: Path, site_dir: Path | None, out: Path | None, engine: Engine |
         where = error.filename or out
         raise BuildFailed([f"{where}: cannot write the generated pages: {error.strerror or error}"]) from None
     generated, count = time.perf_counter(), len(pages)
-    del pages  # their contexts (quiz data and all) are written out: not held through MkDocs' build
+    if keep is not None:
+        keep.append(project)
+    del pages, project  # page contexts and (unless kept) the project: not held through the engine's build
     try:
         notices = run_engine(engine, config, root / "mkdocs.yml", site_dir, plugins)
     except SiteError as error:
@@ -144,6 +167,6 @@ def _build(root: Path, site_dir: Path | None, out: Path | None, engine: Engine |
         line = str(problem) if problem else f"mkdocs.yml:1:1: mkdocs failed: {one_line(error)}"
         raise BuildFailed([line]) from None
     finished = time.perf_counter()
-    return BuildResult(site_dir, count, changed, generated - started, finished - started, project,
-                       overridden_settings(root, user) + located_in_config(root, language_warnings),
-                       engine, notices)
+    return BuiltSite(site_dir, count, changed, generated - started, finished - started,
+                     overridden_settings(root, user) + located_in_config(root, language_warnings),
+                     engine, notices)

@@ -84,11 +84,10 @@ def check(directory: Path) -> None:
               help="What builds the site [the handbook file's engine:, else mkdocs].")
 def build(directory: Path, site_dir: Path | None, engine: Engine | None) -> None:
     """Check, generate and build the site with MkDocs or Zensical."""
-    from handbook.build import BuildFailed
-    from handbook.build import build as build_site
+    from handbook.build import BuildFailed, build_once
 
     try:
-        result = build_site(directory, site_dir=site_dir, engine=engine)
+        result = build_once(directory, site_dir=site_dir, engine=engine)
     except BuildFailed as failed:
         _fail(failed.lines)
     for warning in [*result.warnings, *result.notices]:

@@ -47,8 +47,9 @@ class SourceFile:
     path: Path
     display: str
     data: Any = None
-    positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    positions: dict[Loc, int] = field(default_factory=dict)
+    """Where each value stands and, for a mapping's value, where its key does, packed in one
+    int (:func:`_pack`): a large handbook has 400,000 of them, kept as long as the project."""
     plain: dict[Loc, str] = field(default_factory=dict)
     """Unquoted scalars YAML read as something other than text (a number, a boolean), as written."""
     tagged: set[Loc] = field(default_factory=set)
@@ -67,13 +68,26 @@ class SourceFile:
             candidate = (*best, part)
             if candidate in self.positions:
                 best = candidate
-        if key and best in self.key_positions and best == tuple(loc):
-            return self.key_positions[best]
-        return self.positions.get(best, (1, 1))
+        packed = self.positions.get(best)
+        if packed is None:
+            return 1, 1
+        if key and packed >> _KEY and best == tuple(loc):
+            packed >>= _KEY
+        return (packed >> _LINE) & _MASK, packed & _MASK
 
     def problem(self, loc: Loc, message: str, *, key: bool = False) -> Problem:
         line, col = self.locate(loc, key=key)
         return Problem(self.display, line, col, message)
+
+
+_LINE = 21  # bits of a column: a file of at most 1 MiB has fewer than 2**21 lines and columns
+_MASK = (1 << _LINE) - 1
+_KEY = 2 * _LINE
+
+
+def _pack(line: int, col: int) -> int:
+    """A line and column in one int, as :attr:`SourceFile.positions` keeps them."""
+    return line << _LINE | col
 
 
 # libyaml's parser when PyYAML was built with it (the wheels are): same nodes and marks, ~10x faster.
@@ -113,6 +127,21 @@ class SourceLoader(FastSafeLoader):  # type: ignore[misc,valid-type]
         return int(text, 10)
 
 
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        """The tag of a node without one: PyYAML's resolver without its path resolvers (none
+        here) and list copies; libyaml asks this for every node, 500,000 in a large handbook."""
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return str(tag)
+            return _STR
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
+_STR: str = SourceLoader.DEFAULT_SCALAR_TAG
+_SEQ: str = SourceLoader.DEFAULT_SEQUENCE_TAG
+_MAP: str = SourceLoader.DEFAULT_MAPPING_TAG
 for _tag, _pattern, _first in _CORE_SCHEMA:
     SourceLoader.add_implicit_resolver(_tag, _pattern, list(_first))
 SourceLoader.add_constructor("tag:yaml.org,2002:int", SourceLoader.construct_yaml_int)
@@ -144,38 +173,45 @@ class _Builder:
         self.problems: list[Problem] = []
         self.budget = MAX_NODES
 
-    def build(self, node: yaml.Node, loc: Loc) -> Any:
+    def build(self, node: yaml.Node, loc: Loc, key_at: int = 0) -> Any:
+        """The value of ``node`` at ``loc``; ``key_at``, the packed position of its key if any."""
         self.budget -= 1
         if self.budget < 0:
             raise _TooLarge(" (aliases expanding?)")
         if len(loc) > MAX_DEPTH:
             raise _TooDeep(node)
-        self.source.positions[loc] = _mark(node)
-        if not node.tag.startswith("tag:yaml.org,2002:"):
+        mark = node.start_mark
+        self.source.positions[loc] = key_at << _KEY | _pack(mark.line + 1, mark.column + 1)
+        tag = node.tag
+        if tag == _STR and type(node) is yaml.ScalarNode:  # most values: their text as written
+            return node.value
+        if not tag.startswith("tag:yaml.org,2002:"):
             self.source.tagged.add(loc)
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             self.loader.flatten_mapping(node)
             for key_node, value_node in node.value:
-                key = self.construct(key_node, loc) if isinstance(key_node, yaml.ScalarNode) else None
-                if key is _INVALID:
-                    continue
-                if not isinstance(key, str | int | float | bool) or key is None:
-                    line, col = _mark(key_node)
-                    self.problems.append(
-                        Problem(self.source.display, line, col, "keys must be plain text")
-                    )
-                    continue
-                key = str(key) if not isinstance(key, str) else key
+                if key_node.tag == _STR and type(key_node) is yaml.ScalarNode:
+                    key = key_node.value
+                else:
+                    key = self.construct(key_node, loc) if isinstance(key_node, yaml.ScalarNode) else None
+                    if key is _INVALID:
+                        continue
+                    if not isinstance(key, str | int | float | bool) or key is None:
+                        line, col = _mark(key_node)
+                        self.problems.append(
+                            Problem(self.source.display, line, col, "keys must be plain text")
+                        )
+                        continue
+                    key = str(key) if not isinstance(key, str) else key
                 if key in result:
                     line, col = _mark(key_node)
                     self.problems.append(
                         Problem(self.source.display, line, col, f"duplicate key '{key}'")
                     )
                     continue
-                child = (*loc, key)  # one tuple for both maps: a large handbook has 400,000 of them
-                self.source.key_positions[child] = _mark(key_node)
-                result[key] = self.build(value_node, child)
+                at = key_node.start_mark
+                result[key] = self.build(value_node, (*loc, key), _pack(at.line + 1, at.column + 1))
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
@@ -302,7 +338,7 @@ def load_yaml(
         if yaml_loader is not None:
             yaml_loader.dispose()
     if not isinstance(source.data, dict):
-        line, col = source.positions.get((), (1, 1))
+        line, col = source.locate(())
         kind = type(source.data).__name__ if source.data is not None else "nothing"
         return source, [Problem(display, line, col, f"expected a YAML mapping at the top, got {kind}")]
     return source, builder.problems

@@ -130,6 +130,12 @@ def test_generated_folder_is_an_ordinary_mkdocs_project(built_site, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "Glassdoor" in (out / POLICY_PAGE).read_text(encoding="utf-8")
+    # handbook's build lets each page's Markdown, HTML and table of contents go as soon as it can:
+    # the site and its search index come out the same as plain MkDocs makes them
+    pages = sorted(str(p.relative_to(built_site)) for p in built_site.rglob("*.html"))
+    assert len(pages) > 20 and pages == sorted(str(p.relative_to(out)) for p in out.rglob("*.html"))
+    for name in [*pages, "search/search_index.json"]:
+        assert (built_site / name).read_bytes() == (out / name).read_bytes(), name
 
 
 def test_build_to_another_site_dir_and_unchanged_files_are_not_rewritten(project_copy, tmp_path):
@@ -140,6 +146,51 @@ def test_build_to_another_site_dir_and_unchanged_files_are_not_rewritten(project
     assert first.changed == first.pages
     again = build(project_copy, site_dir=tmp_path / "out")
     assert again.changed == 0
+
+
+def test_a_one_shot_build_lets_the_project_go_before_mkdocs_runs(project_copy, tmp_path, monkeypatch):
+    """`handbook build` holds no loaded project (models, position maps) beside MkDocs' pages; the
+    build that serve and the preview use keeps it, to check records against what the pages show."""
+    import gc
+
+    import handbook.build
+    from handbook.project import Project
+
+    engine, alive = handbook.build.run_engine, []
+
+    def counting(*args, **kwargs):  # the real engine runs; only what lives while it starts is counted
+        gc.collect()
+        alive.append(sum(isinstance(thing, Project) for thing in gc.get_objects()))
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(handbook.build, "run_engine", counting)
+    once = handbook.build.build_once(project_copy, site_dir=tmp_path / "once")
+    kept = handbook.build.build(project_copy, site_dir=tmp_path / "kept")
+    assert alive == [0, 1]
+    assert not hasattr(once, "project") and kept.project.policy("admin-policy-6").id == "admin-policy-6"
+    assert once.pages == kept.pages > 20
+    assert (tmp_path / "once" / POLICY_PAGE).read_bytes() == (tmp_path / "kept" / POLICY_PAGE).read_bytes()
+
+
+def test_a_projects_own_mkdocs_hook_sees_every_pages_html(project_copy, tmp_path):
+    """handbook's build keeps a page's HTML compressed until the page is written only when no
+    plugin of the project's own could read it in between (here a hook, in on_env)."""
+    from handbook.build import build_once
+
+    hook = project_copy / "hook.py"
+    hook.write_text(
+        "import json\nfrom pathlib import Path\n\n"
+        "def on_env(env, config, files):\n"
+        "    sizes = {f.src_uri: len(f.page.content or '') for f in files.documentation_pages()}\n"
+        f"    Path({str(tmp_path / 'sizes.json')!r}).write_text(json.dumps(sizes))\n"
+        "    return env\n", encoding="utf-8")
+    with (project_copy / "mkdocs.yml").open("a", encoding="utf-8") as config:
+        config.write(f"hooks:\n  - {hook}\n")
+    result = build_once(project_copy, site_dir=tmp_path / "site")
+    sizes = json.loads((tmp_path / "sizes.json").read_text(encoding="utf-8"))
+    assert len(sizes) == result.pages and min(sizes.values()) > 500
+    policy = (tmp_path / "site" / POLICY_PAGE).read_text(encoding="utf-8")
+    assert sizes["policies/admin-policy-6.md"] > 10_000 and "Glassdoor" in policy
 
 
 def test_committed_schemas_match_the_models():

@@ -30,6 +30,19 @@ def test_positions_point_at_values_and_keys(tmp_path):
     assert source.locate(("sections", 0, "function-after[x]", "text")) == (4, 11)
 
 
+def test_positions_far_down_and_far_along_a_line_stay_exact(tmp_path):
+    """Positions are kept packed (a large handbook has 400,000); a 1 MiB file's last line and
+    column still come back exactly, for the value and for its key."""
+    far = 'far: {a: "' + "x" * 300_000 + '", b: [c, d]}'
+    path = write(tmp_path, "pad:\n" + "- 1\n" * 70_000 + far + "\n")
+    source, problems = load_yaml(path, tmp_path)
+    assert problems == [] and source.data["far"]["b"] == ["c", "d"]
+    assert source.locate(("far", "b", 1)) == (70_002, far.index(" d]") + 2)
+    assert source.locate(("far", "b"), key=True) == (70_002, far.index(" b:") + 2)
+    assert source.locate(("far", "b")) == (70_002, far.index("[c") + 1)
+    assert source.locate(("pad", 69_999)) == (70_001, 3) and source.locate(("pad",), key=True) == (1, 1)
+
+
 @pytest.mark.parametrize(
     ("content", "line", "col", "message"),
     [
