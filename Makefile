@@ -31,8 +31,10 @@ lint: setup
 	$(BIN)/ruff check handbook tests benchmarks
 	$(BIN)/mypy
 
+# Two workers (pytest-xdist), a test module each at a time: the browser suites run on both engines'
+# sites, and one worker leaves the second core idle while Chromium renders.
 test: setup lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadscope
 
 bench: setup
 	$(BIN)/python -m benchmarks

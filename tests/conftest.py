@@ -7,8 +7,8 @@ import http.server
 import json
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,12 +39,45 @@ def project_copy(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "project")
 
 
+def _self_checks(project: Path) -> None:
+    """Every quiz a self-check (the SMA certification is an exam as shipped)."""
+    for path in (project / "quizzes").glob("*.yaml"):
+        path.write_text(path.read_text(encoding="utf-8").replace("grading: service\n", ""), encoding="utf-8")
+
+
+VARIANTS: dict[str, Callable[[Path], None]] = {"shipped": lambda project: None, "selfchecks": _self_checks}
+"""The ways the shared sites differ from the shipped handbook, by name."""
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site_of(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``site_of(engine, variant="shipped")``: that engine's site of the handbook ``VARIANTS``
+    names, built by the real pipeline on first use and then shared by every test of the run."""
+    built: dict[tuple[str, str], Path] = {}
+
+    def site(engine: str, variant: str = "shipped") -> Path:
+        if (engine, variant) not in built:
+            project = copy_project(tmp_path_factory.mktemp(f"{variant}-{engine}") / "project")
+            VARIANTS[variant](project)
+            built[engine, variant] = build(project, engine=engine).site_dir
+        return built[engine, variant]
+
+    return site
+
+
+@pytest.fixture(scope="session")
+def built_site(site_of: Callable[..., Path]) -> Path:
     """The shipped handbook, built once per test run by the real pipeline and MkDocs."""
-    project = copy_project(tmp_path_factory.mktemp("shipped") / "project")
-    result = build(project)
-    return result.site_dir
+    return site_of("mkdocs")
+
+
+SEARCH_INDEXES = {"mkdocs": "search/search_index.json", "zensical": "search.json"}
+"""Where each engine writes the site's search index."""
+
+
+def search_index(site: Path, engine: str) -> str:
+    """The text of ``site``'s search index, as ``engine`` wrote it."""
+    return (site / SEARCH_INDEXES[engine]).read_text(encoding="utf-8")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -76,44 +109,62 @@ def served_folder(folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def zensical_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def zensical_site(site_of: Callable[..., Path]) -> Path:
     """The shipped handbook built once by the real pipeline and Zensical."""
-    project = copy_project(tmp_path_factory.mktemp("zensical") / "project")
-    return build(project, engine="zensical").site_dir
+    return site_of("zensical")
 
 
-BOTH_ENGINES = {"test_site_browser", "test_ux_browser", "test_quiz_browser", "test_forms_browser"}
-"""Modules whose ``site_url`` tests run on the site of each engine. What an engine changes is the
-theme around the pages: every page's axe check, search and anchors, overflow and axe in each
-state on a phone and a desktop, and the quiz and form pages. The other page suites drive the
-same scripts and markup, so they run on MkDocs' site alone (CI's time is what that saves)."""
+ENGINES = ("mkdocs", "zensical")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "site_url" in metafunc.fixturenames:
-        both = metafunc.module.__name__.rpartition(".")[2] in BOTH_ENGINES
-        metafunc.parametrize("site_url", ["mkdocs", "zensical"] if both else ["mkdocs"], indirect=True,
-                             scope="session")
+    """Every browser suite (a module named ``*_browser``) runs each test that reaches the
+    ``engine`` fixture (through ``site_url``, ``engine_site`` or a fixture of its own) once on
+    each engine's site: the theme around the pages is what an engine changes, and every suite
+    looks at pages through it. Tests of the build output alone run once."""
+    if "engine" in metafunc.fixturenames and metafunc.module.__name__.endswith("_browser"):
+        metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine a test's site is built by: each in turn in the browser suites, else MkDocs."""
+    return str(getattr(request, "param", "mkdocs"))
 
 
 @pytest.fixture(scope="session")
-def site_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The built site over real HTTP on 127.0.0.1 (an ephemeral port), by the engine the test
-    is parametrised with (see BOTH_ENGINES)."""
-    site = request.getfixturevalue("zensical_site" if request.param == "zensical" else "built_site")
-    with served_folder(site) as url:
+def served_once() -> Iterator[Callable[[Path], str]]:
+    """``served_once(folder)``: the base URL of ``folder`` over real HTTP on 127.0.0.1, one
+    server per folder for the whole run (tests share nothing through it: each browser context
+    starts with empty storage)."""
+    with ExitStack() as servers:
+        urls: dict[Path, str] = {}
+
+        def url(folder: Path) -> str:
+            if folder not in urls:
+                urls[folder] = servers.enter_context(served_folder(folder))
+            return urls[folder]
+
         yield url
 
 
-@pytest.fixture(scope="session")
-def selfcheck_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The shipped handbook with every quiz a self-check (the SMA certification is an exam as
-    shipped), built and served: for the tests of the browser's own grading and quiz UI."""
-    project = copy_project(tmp_path_factory.mktemp("selfchecks") / "project")
-    for path in (project / "quizzes").glob("*.yaml"):
-        path.write_text(path.read_text(encoding="utf-8").replace("grading: service\n", ""), encoding="utf-8")
-    with served_folder(build(project).site_dir) as url:
-        yield url
+@pytest.fixture(scope="module")
+def engine_site(site_of: Callable[..., Path], engine: str) -> Path:
+    """The shipped handbook's site by the test's engine (its project is the folder above)."""
+    return site_of(engine)
+
+
+@pytest.fixture(scope="module")
+def site_url(served_once: Callable[[Path], str], engine_site: Path) -> str:
+    """The test's engine's site of the shipped handbook over real HTTP on 127.0.0.1."""
+    return served_once(engine_site)
+
+
+@pytest.fixture(scope="module")
+def selfcheck_site_url(site_of: Callable[..., Path], served_once: Callable[[Path], str], engine: str) -> str:
+    """The shipped handbook with every quiz a self-check, by the test's engine, served: for the
+    tests of the browser's own grading and quiz UI."""
+    return served_once(site_of(engine, "selfchecks"))
 
 
 @pytest.fixture(scope="session")

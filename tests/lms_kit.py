@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.installs import one_process_at_a_time
+
 NPM_FOLDER = Path(__file__).resolve().parent / "scorm"
 MODULES = NPM_FOLDER / "node_modules"
 
 
+@one_process_at_a_time(NPM_FOLDER / ".install.lock")
 def npm_modules() -> Path:
     """tests/scorm/node_modules as its lockfile says (``npm ci`` when it is missing or older).
     Under CI=true a missing npm is a failure; elsewhere the tests that need it skip."""

@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from tests.installs import one_process_at_a_time
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv-lrs"
 RALPH = ("ralph-malph[lrs]==5.1.0", "requests>=2.31,<3")
@@ -31,6 +33,7 @@ RALPH = ("ralph-malph[lrs]==5.1.0", "requests>=2.31,<3")
 STAMP = VENV / ".installed-ralph-5.1.0"
 
 
+@one_process_at_a_time(ROOT / ".venv-lrs.lock")
 def lrs_venv() -> Path:
     """The LRS's own Python (pip installs Ralph into .venv-lrs the first time)."""
     python = VENV / "bin" / "python"

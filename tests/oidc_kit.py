@@ -26,6 +26,7 @@ import yaml
 
 from handbook.models.handbook import SignInSettings
 from handbook.service.oidc import Provider, discover
+from tests.installs import one_process_at_a_time
 from tests.records_kit import wait_for
 
 FOLDER = Path(__file__).resolve().parent / "oidc"
@@ -59,6 +60,7 @@ def node_or_fail() -> str:
     pytest.skip("Node.js/npm not installed (apt-get install nodejs npm); CI runs the sign-in tests")
 
 
+@one_process_at_a_time(FOLDER / ".install.lock")
 def installed() -> None:
     """``npm ci`` from the lock file, once (again when the lock file is newer than the install)."""
     marker = FOLDER / "node_modules" / ".package-lock.json"

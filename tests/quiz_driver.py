@@ -118,7 +118,7 @@ def fill_person(page, scope: str, **values: str) -> None:
 
 
 @contextmanager
-def served_with_instant_navigation(project: Path) -> Iterator[str]:
+def served_with_instant_navigation(project: Path, engine: str = "mkdocs") -> Iterator[str]:
     """Build ``project`` with Material's instant navigation and serve it; yields the base URL.
     Instant navigation needs a site_url on the served host and port, and is off with the
     offline plugin."""
@@ -130,7 +130,7 @@ def served_with_instant_navigation(project: Path) -> Iterator[str]:
     text = config.read_text(encoding="utf-8") + "plugins:\n  - search\n  - offline:\n      enabled: false\n"
     text = text.replace("  features:\n", "  features:\n    - navigation.instant\n")
     config.write_text(f"site_url: {base}/\n{text}", encoding="utf-8")
-    build(project)
+    build(project, engine=engine)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield base

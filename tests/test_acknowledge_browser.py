@@ -61,8 +61,8 @@ class _RecordsServer(http.server.ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="module")
-def records_site(built_site: Path) -> Iterator[_RecordsServer]:
-    handler = functools.partial(_RecordsHandler, directory=str(built_site))
+def records_site(engine_site: Path) -> Iterator[_RecordsServer]:
+    handler = functools.partial(_RecordsHandler, directory=str(engine_site))
     server = _RecordsServer(("127.0.0.1", 0), handler)
     server.received, server.refuse = [], False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -283,9 +283,9 @@ def test_a_failing_records_service_says_why_and_offers_the_receipt_of_the_same_r
     assert records_site.received[-1] == receipt
 
 
-def test_quiz_then_acknowledgement_work_opened_from_disk(page, built_site):
-    pass_quiz(page, (built_site / EMPLOYEE).as_uri())
-    page.goto((built_site / ACKNOWLEDGE).as_uri())
+def test_quiz_then_acknowledgement_work_opened_from_disk(page, engine_site):
+    pass_quiz(page, (engine_site / EMPLOYEE).as_uri())
+    page.goto((engine_site / ACKNOWLEDGE).as_uri())
     fill_acknowledgement(page, "Grace Hopper")
     page.locator(ACKNOWLEDGE_BUTTON).click()  # a relative endpoint cannot be reached from disk
     status = page.locator("[data-hb-ack] [data-hb-record-status]")

@@ -20,9 +20,9 @@ PAGES = ["policies/chapter-39.html", "glossary.html", "checklists/department-hea
 
 
 @pytest.fixture(scope="module")
-def two_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def two_url(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[str]:
     project = two_policies(tmp_path_factory.mktemp("two-browser"))
-    with served_folder(build(project).site_dir) as url:
+    with served_folder(build(project, engine=engine).site_dir) as url:
         yield url
 
 

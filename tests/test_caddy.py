@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.records_kit import TOKEN, project_at, quiz_attempt
+from tests.records_kit import TOKEN, project_at, quiz_attempt, wait_for
 from tests.served import CLEAN_ENV, DEPLOY, HANDBOOK, Served, adapted, exec_start, stopped_cleanly
 
 CADDY = Path("/usr/bin/caddy")
@@ -225,5 +225,9 @@ def test_client_addresses_come_from_the_proxy_and_a_claimed_one_is_ignored(proxi
     answer = proxied.request("POST", "/hr/login", urlencode({"csrf": field, "token": "nope"}),
                              {**claimed, "Cookie": cookie, "Origin": proxied.url}, source="127.0.0.3")
     assert answer.status == 401
-    failed = re.findall(r"sign-in failed client=(\S+)", proxied.service.output())
-    assert failed[-2:] == ["127.0.0.2", "127.0.0.3"]
+    # The service writes its audit line as it answers: on a busy machine it reaches the log a moment later.
+    def last_failed() -> list[str]:
+        return re.findall(r"sign-in failed client=(\S+)", proxied.service.output())[-2:]
+
+    wait_for(lambda: last_failed() == ["127.0.0.2", "127.0.0.3"], 10)
+    assert last_failed() == ["127.0.0.2", "127.0.0.3"]

@@ -75,8 +75,8 @@ def test_a_new_version_starts_afresh_and_other_checklists_are_separate(page, sit
     assert ticked(page) == ["hold-credentials"]
 
 
-def test_remembered_when_opened_from_disk(page, built_site):
-    url = (built_site / "checklists" / "employee.html").as_uri()
+def test_remembered_when_opened_from_disk(page, engine_site):
+    url = (engine_site / "checklists" / "employee.html").as_uri()
     page.goto(url)
     tick_by_keyboard(page, 2)
     page.goto(url)

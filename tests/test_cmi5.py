@@ -68,6 +68,35 @@ def test_the_course_structure_has_the_quiz_as_its_assignable_unit(package):
     assert title == "Employee self-check: Social Media - Business Use"
 
 
+SCHEMA = Path(__file__).resolve().parent / "cmi5" / "course-structure.xsd"
+
+
+def schema_errors(document: bytes) -> list[str]:
+    """Errors of a course structure against the cmi5 course structure schema (see its header)."""
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(str(SCHEMA)))
+    schema.validate(etree.fromstring(document))
+    return [f"{error.line}: {error.message}" for error in schema.error_log]
+
+
+def test_the_course_structure_is_valid_against_the_cmi5_schema(package):
+    with zipfile.ZipFile(package) as archive:
+        document = archive.read("cmi5.xml")
+    assert schema_errors(document) == []
+    # The schema holds the spec's rules, so a course structure breaking them is refused.
+    broken = {
+        b'moveOn="Passed"': b'moveOn="Pass"',
+        b'masteryScore="0.8"': b'masteryScore="80"',
+        b'launchMethod="AnyWindow"': b'launchMethod="NewWindow"',
+    }
+    for good, bad in broken.items():
+        assert good in document and len(schema_errors(document.replace(good, bad))) == 1, bad
+    url = document.index(b"<url>")
+    moved = document[:url] + document[document.index(b"</url>") + 6:]  # an AU without its url
+    assert any("url" in error for error in schema_errors(moved))
+
+
 class LmsHandler(http.server.SimpleHTTPRequestHandler):
     """The LMS side of a cmi5 launch (see the module's docstring)."""
 

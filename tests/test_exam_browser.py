@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from handbook.build import build
-from tests.conftest import copy_project
+from tests.conftest import copy_project, search_index
 from tests.quiz_driver import fill_person, settled_axe_violations
 from tests.records_kit import Service, project_at, set_records_settings
 
@@ -26,14 +26,14 @@ START = "[data-hb-exam-start]"
 
 
 @pytest.fixture(scope="module")
-def project_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project_dir(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Path:
     """The shipped handbook, built, with the SMA exam allowing 2 attempts per person."""
     root = copy_project(tmp_path_factory.mktemp("exam-browser") / "project")
     set_records_settings(root, rate_limit_per_minute=100_000)
     sma = root / "quizzes" / f"{SMA}.yaml"
     text = sma.read_text(encoding="utf-8")
     sma.write_text(text.replace("attempts: 5\n", "attempts: 2\n"), encoding="utf-8")
-    build(root)
+    build(root, engine=engine)
     return root
 
 
@@ -103,14 +103,13 @@ def teaching_texts(exam) -> list[str]:
                                                       for o in q.choices() if o.feedback]
 
 
-def test_an_exam_taken_end_to_end_with_no_key_in_the_page(browser, service, project_dir, exam):
+def test_an_exam_taken_end_to_end_with_no_key_in_the_page(browser, service, project_dir, exam, engine):
     tab = new_tab(browser)
     served = tab.goto(f"{service.address}/{PAGE}").text()
     assert tab.locator("[data-hb-exam-offline]").is_hidden()
     scripts = [tab.evaluate("src => fetch(src).then(r => r.text())", src) for src in
                tab.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")]
-    search_index = (project_dir / "site" / "search" / "search_index.json").read_text(encoding="utf-8")
-    before = [served, *scripts, search_index]
+    before = [served, *scripts, search_index(project_dir / "site", engine)]
     for text in key_texts(exam) + teaching_texts(exam):
         assert not any(text in source or json.dumps(text)[1:-1] in source for source in before), text
     start(tab, " e-500 ")

@@ -118,8 +118,8 @@ def test_missed_questions_survive_a_reload_and_the_last_attempt_says_what_next(p
 
 
 @pytest.fixture(scope="module")
-def service(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
-    app = Service(built_site.parent, built_site, tmp_path_factory.mktemp("flows") / "records.sqlite")
+def service(engine_site: Path, tmp_path_factory: pytest.TempPathFactory):
+    app = Service(engine_site.parent, engine_site, tmp_path_factory.mktemp("flows") / "records.sqlite")
     app.listen()
     yield app
     app.close()

@@ -105,10 +105,10 @@ def test_complete_a_form_by_keyboard_and_download_the_json_record(page, site_url
     check_person(project, stored)
 
 
-def test_submit_without_a_service_says_so_and_offers_the_receipt(page, built_site):
+def test_submit_without_a_service_says_so_and_offers_the_receipt(page, engine_site):
     """Opened from disk there is no service to post to (a relative endpoint means none): the
     page says so, downloads nothing by itself, and offers the receipt by a labelled button."""
-    page.goto((built_site / "forms" / "account-request.html").as_uri())
+    page.goto((engine_site / "forms" / "account-request.html").as_uri())
     complete_account_request_by_keyboard(page)
     downloads = []
     page.on("download", lambda download: downloads.append(download))

@@ -20,8 +20,9 @@ ISO_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
 
 
 @pytest.fixture(scope="module")
-def hr(request: pytest.FixtureRequest) -> Service:
-    """The HR tests' service (a roster, a complete person, a stranger), on a real port."""
+def hr(request: pytest.FixtureRequest, engine: str) -> Service:
+    """The HR tests' service (a roster, a complete person, a stranger), on a real port, with the
+    site of ``engine`` (which ``service`` builds on: named here so each engine has its run)."""
     app: Service = request.getfixturevalue("service")
     app.listen()
     return app

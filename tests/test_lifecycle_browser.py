@@ -31,7 +31,7 @@ QUIZ = "quizzes/admin-policy-6-employee.yaml"
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def service(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[Service]:
     """Version 1 published and acknowledged by W375 and W1280; version 2 changes a word and adds
     a section (material); the employees' self-check asks again only about what changed."""
     base = tmp_path_factory.mktemp("lifecycle-browser")
@@ -43,7 +43,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     change_words(root, OLD_WORDS, NEW_WORDS, "2")
     edit(root, "\nacknowledgement:", "\n" + NEW_SECTION)
     publish(root, "--note", "Social media is vital; a yearly review")
-    app = Service(root, build(root).site_dir, db)
+    app = Service(root, build(root, engine=engine).site_dir, db)
     app.listen()
     yield app
     app.close()

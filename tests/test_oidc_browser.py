@@ -39,14 +39,14 @@ WIDTHS = (375, 1280)
 
 
 @pytest.fixture(scope="module")
-def signed_site(tmp_path_factory: pytest.TempPathFactory,
+def signed_site(tmp_path_factory: pytest.TempPathFactory, engine: str,
                 oidc_issuer: str) -> Iterator[Service]:  # noqa: F811
     """The shipped handbook with a sign_in block, built, served with its provider discovered."""
     base = tmp_path_factory.mktemp("signin-browser")
     port, project = free_port(), copy_project(base / "project")
     redirect = f"http://127.0.0.1:{port}/auth/callback"
     configure(project, settings(oidc_issuer, "handbook", redirect))
-    site = build(project).site_dir
+    site = build(project, engine=engine).site_dir
     secret = {SECRET_VARIABLE: client("handbook")["client_secret"]}
     found = discover(project_at(project).handbook.sign_in, secret)  # as handbook serve does at start
     service = Service(project, site, base / "records.sqlite", provider=found)

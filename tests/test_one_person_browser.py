@@ -24,10 +24,10 @@ STATUS = "[data-hb-ack] [data-hb-record-status]"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Path:
     root = copy_project(tmp_path_factory.mktemp("one-person") / "project")
     set_records_settings(root, rate_limit_per_minute=100_000)
-    build(root)
+    build(root, engine=engine)
     return root
 
 

@@ -212,8 +212,8 @@ def test_quiz_attempt_record_downloads_and_regrades_to_the_same_score(page, site
     assert status.inner_text() == "" and not page.locator("[data-hb-receipt] button").is_visible()
 
 
-def test_quiz_works_opened_from_disk(page, built_site):
-    page.goto((built_site / EMPLOYEE).as_uri())
+def test_quiz_works_opened_from_disk(page, engine_site):
+    page.goto((engine_site / EMPLOYEE).as_uri())
     data = quiz_data(page)
     answer_by_click(page, {qid: key(data, qid) for qid, _ in presented(page)})
     assert "Passed" in live(page)
@@ -231,9 +231,9 @@ def test_quiz_index_has_no_wcag_violations_and_lists_every_quiz(page, site_url):
 
 
 @pytest.fixture(scope="module")
-def instant_site(tmp_path_factory) -> Iterator[str]:
+def instant_site(tmp_path_factory, engine: str) -> Iterator[str]:
     project = copy_project(tmp_path_factory.mktemp("instant") / "project")
-    with served_with_instant_navigation(project) as base:
+    with served_with_instant_navigation(project, engine) as base:
         yield base
 
 

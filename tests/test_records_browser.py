@@ -44,7 +44,7 @@ def test_receipt_names_in_the_browser_follow_receipt_name(page, site_url, cases)
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory) -> Iterator[str]:
+def hostile_site(tmp_path_factory, engine: str) -> Iterator[str]:
     """The shipped handbook with markup and line separators in a question and the statement
     (text that reaches pages only as page data and escaped HTML), built for instant navigation."""
     project = copy_project(tmp_path_factory.mktemp("hostile") / "project")
@@ -57,7 +57,7 @@ def hostile_site(tmp_path_factory) -> Iterator[str]:
     policy = yaml.safe_load(policy_file.read_text(encoding="utf-8"))
     policy["acknowledgement"]["statement"] = HOSTILE
     policy_file.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
-    with served_with_instant_navigation(project) as base:
+    with served_with_instant_navigation(project, engine) as base:
         yield base
 
 

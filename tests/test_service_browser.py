@@ -30,9 +30,9 @@ FORM_SUBMIT = "[data-hb-form] button[type=submit]"
 
 
 @pytest.fixture(scope="module")
-def service(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
+def service(engine_site: Path, tmp_path_factory: pytest.TempPathFactory):
     db = tmp_path_factory.mktemp("browser") / "records.sqlite"
-    app = Service(built_site.parent, built_site, db)
+    app = Service(engine_site.parent, engine_site, db)
     app.listen()
     yield app
     app.close()
@@ -44,8 +44,8 @@ def exported(service: Service, kind: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
-def test_an_acknowledgement_reaches_the_service_and_the_export(service, built_site, page):
-    project = project_at(built_site.parent)
+def test_an_acknowledgement_reaches_the_service_and_the_export(service, engine_site, page):
+    project = project_at(engine_site.parent)
     policy = project.policy("admin-policy-6")
     quiz_id = policy.acknowledgement.quiz_for("employee", {q.id: q.audience for q in project.quizzes})
     quiz = quiz_part(project, quiz_id)
@@ -150,7 +150,7 @@ def test_double_clicking_send_stores_one_quiz_attempt(service, page):
     assert settled_axe_violations(page) == []
 
 
-def test_hr_signs_in_by_keyboard_and_the_report_page_passes_axe(service, built_site, page, tmp_path):
+def test_hr_signs_in_by_keyboard_and_the_report_page_passes_axe(service, engine_site, page, tmp_path):
     page.goto(f"{service.address}/hr")
     assert axe_violations(page) == []
     tab_to(page, "#token")  # past the header's way back to the handbook
@@ -169,14 +169,14 @@ def test_hr_signs_in_by_keyboard_and_the_report_page_passes_axe(service, built_s
     assert page.evaluate("document.cookie") == ""
 
 
-def test_the_html_report_passes_axe(service, built_site, page, tmp_path):
+def test_the_html_report_passes_axe(service, engine_site, page, tmp_path):
     from click.testing import CliRunner
 
     from handbook.cli import main
 
     roster = Path(__file__).resolve().parent / "fixtures" / "roster.csv"
     out = tmp_path / "report.html"
-    args = ["report", str(built_site.parent), "--roster", str(roster), "--html", str(out),
+    args = ["report", str(engine_site.parent), "--roster", str(roster), "--html", str(out),
             "--out", str(tmp_path / "status.csv"), "--db", str(service.db)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1 and "roster.csv:8: unknown role 'mayor'" in result.stderr  # bad rows: exit 1

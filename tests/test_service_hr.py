@@ -19,11 +19,11 @@ ROSTER = Path(__file__).resolve().parent / "fixtures" / "roster.csv"
 
 
 @pytest.fixture(scope="module")
-def service(built_site: Path, tmp_path_factory: pytest.TempPathFactory):
+def service(engine_site: Path, tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("hr")
     root = copy_project(base / "project")
     shutil.copy(ROSTER, base / "roster.csv")
-    app = Service(root, built_site, base / "records.sqlite", roster=base / "roster.csv")
+    app = Service(root, engine_site, base / "records.sqlite", roster=base / "roster.csv")
     project = project_at(root)
     for employee, name in (("E1", "Complete Person"), ("Z9", "Not On Roster")):
         assert app.post("/api/records", acknowledgement(project, employee, name))[0] == 201

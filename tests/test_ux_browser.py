@@ -52,13 +52,13 @@ def test_every_page_kind_is_looked_at():
 
 
 @pytest.fixture(scope="module")
-def published_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def published_url(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[str]:
     """The shipped handbook with version 1 published, a clause changed and version 2 published."""
     root = copy_project(tmp_path_factory.mktemp("published") / "project")
     publish(root)
     change_words(root, OLD_WORDS, NEW_WORDS, "2")
     publish(root, "--note", "Vital, not merely valuable")
-    with served_folder(build(root).site_dir) as url:
+    with served_folder(build(root, engine=engine).site_dir) as url:
         yield url
 
 
