@@ -156,11 +156,14 @@ def test_a_one_shot_build_lets_the_project_go_before_mkdocs_runs(project_copy, t
     import handbook.build
     from handbook.project import Project
 
-    engine, alive = handbook.build.run_engine, []
+    def projects() -> int:
+        gc.collect()
+        return sum(isinstance(thing, Project) for thing in gc.get_objects())
+
+    engine, alive, before = handbook.build.run_engine, [], projects()  # other tests' projects may live on
 
     def counting(*args, **kwargs):  # the real engine runs; only what lives while it starts is counted
-        gc.collect()
-        alive.append(sum(isinstance(thing, Project) for thing in gc.get_objects()))
+        alive.append(projects() - before)
         return engine(*args, **kwargs)
 
     monkeypatch.setattr(handbook.build, "run_engine", counting)

@@ -180,12 +180,11 @@ NAMES = {"spaced": [" =1+2", "a;  @SUM(1)", "Ann,\t +1"],
 a formula after a quote or a separator beside harmless signs."""
 
 
+@pytest.mark.parametrize("new_db", ["sqlite"], indirect=True)  # SQLite alone writes the lines
 @pytest.mark.parametrize("names", NAMES)
 def test_sqlite_writes_every_score_and_name_as_the_cell_by_cell_writer(exported, tmp_path, names):
     """Whatever a stored score or name holds, the SQLite-written lines equal :func:`records_csv.export`'s,
     so a score is rounded as Python rounds it and every formula is found in the batch check."""
-    if exported["db"].startswith("postgresql"):
-        pytest.skip("SQLite writes the lines only from a SQLite store")
     db = tmp_path / "odd.sqlite"
     with closing(sqlite3.connect(exported["db"])) as source, closing(sqlite3.connect(db)) as copy:
         source.backup(copy)
