@@ -95,6 +95,9 @@ def main() -> None:
 
     database, port = Path(sys.argv[1]), int(sys.argv[2])
     if len(sys.argv) > 4:
+        from handbook.server import tune_process
+
+        tune_process()  # as `handbook serve` starts
         app = service_app(Path(sys.argv[3]), database, Path(sys.argv[4]))
     else:
         app = create_app(database)

@@ -6,7 +6,6 @@ their app here, so what they run is wired the same way.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,11 +30,6 @@ from handbook.service.state import SIGN_INS_PER_MINUTE, ServiceState
 from handbook.static import site_routes
 
 DEFAULT_POLICY = SessionPolicy()
-GIL_SWITCH = 0.0005
-"""Seconds a thread may hold the GIL while another waits (Python's default is 0.005). The event
-loop and the records writer take turns many times per batch (the writer lets go in every SQLite
-step); at 5 ms each turn can keep a request, or the commit it waits for, that long: under the
-32-client load, a tenth of the switch interval gave more records/s and a lower p99."""
 
 
 def create_app(site: ServedSite, store: Store, *, token: str | None = None, roster: Path | None = None,
@@ -52,7 +46,6 @@ def create_app(site: ServedSite, store: Store, *, token: str | None = None, rost
     OpenID provider, already discovered (:func:`handbook.service.oidc.discover`): with it,
     people sign in and records name who sent them.
     """
-    sys.setswitchinterval(GIL_SWITCH)
     hr_sessions = Sessions(session_store(store.database), sessions, clock)
     state = ServiceState(store, site, roster, token, sessions=hr_sessions,
                          sign_in_limiter=RateLimiter(SIGN_INS_PER_MINUTE, clock), provider=provider)
