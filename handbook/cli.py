@@ -399,6 +399,7 @@ def report(directory: Path, roster: Path | None, out: Path | None, html: Path | 
            db: Path | str | None) -> None:
     """Who is complete, missing, outdated, failed or overdue against the roster."""
     from handbook.checks.review import reviews_due
+    from handbook.palette import project_look
     from handbook.records.csv import encoded
     from handbook.records.html import render_report
     from handbook.records.report import status_csv
@@ -410,7 +411,7 @@ def report(directory: Path, roster: Path | None, out: Path | None, html: Path | 
     if html is not None:
         title = f"Completion report: {project.handbook.organization}"
         page = render_report(result, title, roster_problems=problems, site_title=project.handbook.site_title,
-                             reviews=reviews_due(project, result.as_of))
+                             reviews=reviews_due(project, result.as_of), look=project_look(project.root))
         html.write_text(page, encoding="utf-8")
         click.echo(f"wrote the HTML report to {html.resolve()} (open it in a browser)", err=True)
     for stranger in result.strangers:

@@ -183,6 +183,8 @@ def two_policies(root: Path) -> Path:
     handbook = (sources / "handbook.yaml").read_text(encoding="utf-8")
     handbook = handbook.replace("audiences:\n", "audiences:" + STEP, 1)
     (sources / "handbook.yaml").write_text(handbook, encoding="utf-8")
+    site = (project / "mkdocs.yml").read_text(encoding="utf-8")  # a town in green, which white text fails on
+    (project / "mkdocs.yml").write_text(site.replace("primary: indigo", "primary: green"), encoding="utf-8")
     return project
 
 

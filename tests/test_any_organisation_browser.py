@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from handbook.build import build
+from handbook.palette import look, project_look
+from handbook.records.html import render_login
 from tests.conftest import axe_violations, served_folder, settle
 from tests.test_any_organisation import two_policies
 
@@ -20,9 +22,14 @@ PAGES = ["policies/chapter-39.html", "glossary.html", "checklists/department-hea
 
 
 @pytest.fixture(scope="module")
-def two_url(tmp_path_factory: pytest.TempPathFactory, engine: str) -> Iterator[str]:
-    project = two_policies(tmp_path_factory.mktemp("two-browser"))
-    with served_folder(build(project, engine=engine).site_dir) as url:
+def two_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return two_policies(tmp_path_factory.mktemp("two-browser"))
+
+
+@pytest.fixture(scope="module")
+def two_url(tmp_path_factory: pytest.TempPathFactory, two_project: Path, engine: str) -> Iterator[str]:
+    out = tmp_path_factory.mktemp(f"two-{engine}")
+    with served_folder(build(two_project, out / "site", out / "generated", engine=engine).site_dir) as url:
         yield url
 
 
@@ -38,6 +45,25 @@ def test_changed_pages_pass_axe_at_phone_and_desktop_width(page, two_url, path, 
         settle(page)
         target = Path(shots) / f"{path.replace('/', '-').removesuffix('.html')}-{width}.png"
         page.screenshot(path=str(target), full_page=True)
+
+
+def test_a_green_town_gets_its_green_at_aa_on_the_site_and_the_hr_page(page, two_url, two_project, engine):
+    green = look("green")
+    page.goto(f"{two_url}/policies/chapter-39.html")
+    if engine == "mkdocs":  # Zensical draws its header light, with the page's text colour
+        header = page.locator(".md-header")
+        assert header.evaluate("e => getComputedStyle(e).backgroundColor") == _rgb(green.header)
+    link = page.locator(".md-content a[href]:not(.headerlink)").first
+    assert link.evaluate("e => getComputedStyle(e).color") == _rgb(green.link)
+    page.set_content(render_login("Town of Anywhere", "That access code is not right.", True, True,
+                                  look=project_look(two_project)))
+    bar = page.locator("header.bar")
+    assert bar.evaluate("e => getComputedStyle(e).backgroundColor") == _rgb(green.header)
+    assert axe_violations(page) == []
+
+
+def _rgb(colour: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
 
 
 def test_practice_is_told_apart_by_its_words_not_colour_alone(page, two_url):

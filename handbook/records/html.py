@@ -11,6 +11,7 @@ from typing import Any
 import jinja2
 
 from handbook.models.requirements import Requirement
+from handbook.palette import DEFAULT, Look, look
 from handbook.records.report import STATUSES, Report, StatusRow
 from handbook.resources import hr_templates
 from handbook.strings import ENGLISH
@@ -53,9 +54,12 @@ def by_requirement(report: Report) -> list[tuple[Requirement, dict[str, int], in
             for requirement, counts in seen.values()]
 
 
+INDIGO = look(DEFAULT)
+
+
 def render_report(report: Report | None, title: str, **extra: Any) -> str:
     """The report page; ``extra`` adds what the live /hr page shows (downloads, totals, the
-    site's title and address for the header)."""
+    site's title and address for the header) and the site's ``look``."""
     as_of = report.as_of if report else date.fromisoformat(extra.get("as_of") or date.today().isoformat())
     views: dict[str, Any] = {"to_act": [], "complete": [], "by_requirement": []}
     if report:
@@ -67,21 +71,21 @@ def render_report(report: Report | None, title: str, **extra: Any) -> str:
     context = {"report": report, "title": title, "live": False, "generated": None, "totals": None,
                "exports": (), "no_report": "", "as_of": "", "roster_problems": (), "csrf": "",
                "signed_in": "", "site_title": title, "home_href": "", "statuses": STATUSES, "reviews": (),
-               "as_of_words": ENGLISH.long_date(as_of), **views, **extra}
+               "as_of_words": ENGLISH.long_date(as_of), "look": INDIGO, **views, **extra}
     return _environment.get_template("report.html.j2").render(context)
 
 
 def render_login(title: str, message: str, error: bool, enabled: bool, csrf: str = "",
-                 sign_in_href: str = "") -> str:
+                 sign_in_href: str = "", look: Look = INDIGO) -> str:
     """The HR sign-in page: a form that POSTs the token (never a link that carries it), and
     the organisation's sign-in when it is configured (``sign_in_href``)."""
     context = {"title": title, "site_title": title, "home_href": SITE_HOME, "message": message,
-               "error": error, "enabled": enabled, "csrf": csrf, "sign_in_href": sign_in_href}
+               "error": error, "enabled": enabled, "csrf": csrf, "sign_in_href": sign_in_href, "look": look}
     return _environment.get_template("login.html.j2").render(context)
 
 
-def render_signin_error(title: str, message: str, retry_href: str) -> str:
+def render_signin_error(title: str, message: str, retry_href: str, look: Look = INDIGO) -> str:
     """The page a refused OpenID sign-in ends on: what went wrong, in words, and a way on."""
     context = {"title": title, "site_title": title, "home_href": SITE_HOME, "message": message,
-               "retry_href": retry_href}
+               "retry_href": retry_href, "look": look}
     return _environment.get_template("signin_error.html.j2").render(context)

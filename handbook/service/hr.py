@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from handbook.checks.review import reviews_due
+from handbook.palette import project_look
 from handbook.records import csv as records_csv
 from handbook.records.contract import EXPORTS
 from handbook.records.html import SITE_HOME, render_login, render_report
@@ -54,7 +55,7 @@ def hr_routes(state: ServiceState) -> list[Route]:
         token = csrf.form_token(request) if request is not None and state.token else ""
         sign_in = f"{LOGIN}?next=/hr" if state.provider is not None else ""
         html = render_login(state.project.handbook.site_title, message, error, bool(state.token), token,
-                            sign_in)
+                            sign_in, project_look(state.project.root))
         response = HTMLResponse(html, status_code=status, headers={**HEADERS, **(headers or {})})
         if request is not None and token:
             csrf.set_cookie(response, request, csrf.FORM_COOKIE, token, FORM_SECONDS)
@@ -118,7 +119,8 @@ def hr_routes(state: ServiceState) -> list[Route]:
                              exports=tuple(EXPORTS), totals=totals, no_report=no_report,
                              as_of=date.today().isoformat(), roster_problems=problems,
                              reviews=reviews_due(state.project, date.today()),
-                             csrf=session.csrf if session else "", signed_in=who(request))
+                             csrf=session.csrf if session else "", signed_in=who(request),
+                             look=project_look(state.project.root))
         return HTMLResponse(html, headers=HEADERS)
 
     async def login(request: Request) -> Response:

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from handbook.palette import project_look
 from handbook.records.html import render_signin_error
 from handbook.service import csrf
 from handbook.service.logs import audit
@@ -109,7 +110,8 @@ def signin_routes(state: ServiceState) -> list[Route]:
 
     def error_page(message: str, status: int, retry: str = "/") -> HTMLResponse:
         retry_href = f"{LOGIN}?next={quote(local_path(retry), safe='/')}"
-        html = render_signin_error(state.project.handbook.site_title, message, retry_href)
+        html = render_signin_error(state.project.handbook.site_title, message, retry_href,
+                                   project_look(state.project.root))
         response = HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
         response.delete_cookie(FLOW_COOKIE, path="/", httponly=True, samesite="lax")
         return response
