@@ -52,9 +52,12 @@ MATERIAL: dict[str, Shades] = {
     "deep-orange": _named("#ff6e42", "#f4511f"), "brown": _named("#795649", "#5d4037"),
     "grey": _named("#757575", "#616161", link="#4051b5"),
     "blue-grey": _named("#546d78", "#455a63", link="#4051b5"),
+    "white": _named("#ffffff", "#00000012", DARK_TEXT, "#4051b5"),
+    "black": _named("#14151a", "#14151a", link="#4051b5"),
 }
-"""Material's named primary colours as its palette style sheet has them (a test compares them
-with the installed theme's)."""
+"""Material's named primary colours as its palette style sheet has them in the light scheme
+(white and black drawn in its hue of 225 degrees; a test compares them with the installed
+theme's)."""
 DEFAULT = "indigo"
 
 TEXT_CONTRAST = 4.5
@@ -155,7 +158,7 @@ def site_css() -> str:
         shade = look(name)
         changed = [(variable, value) for variable, value, was in (
             ("--md-primary-fg-color", shade.header, shades.header),
-            ("--md-primary-fg-color--dark", shade.focus, shades.dark),
+            ("--hb-focus", shade.focus, shades.dark),
             ("--md-typeset-a-color", shade.link, shades.link),
             ("--hb-focus-on-dark", shade.header_focus, RING_ON_HEADER)) if value != was]
         if changed:

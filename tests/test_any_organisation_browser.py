@@ -55,6 +55,9 @@ def test_a_green_town_gets_its_green_at_aa_on_the_site_and_the_hr_page(page, two
         assert header.evaluate("e => getComputedStyle(e).backgroundColor") == _rgb(green.header)
     link = page.locator(".md-content a[href]:not(.headerlink)").first
     assert link.evaluate("e => getComputedStyle(e).color") == _rgb(green.link)
+    link.focus()
+    ring = link.evaluate("e => e.matches(':focus-visible') && getComputedStyle(e).outlineColor")
+    assert ring == _rgb(green.focus)  # the theme's own ring, not Material's default indigo
     page.set_content(render_login("Town of Anywhere", "That access code is not right.", True, True,
                                   look=project_look(two_project)))
     bar = page.locator("header.bar")
