@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handbook.records.errors import RecordError
-from handbook.records.intake import accept, parse
+from handbook.records.intake import accept, parse, read_slowly
 from handbook.records.store import Store
 from handbook.service.api import status_for
 from handbook.service.ratelimit import RateLimiter
@@ -73,6 +73,53 @@ def test_any_body_is_stored_or_refused_with_a_message(project, store, kind, pick
         assert 400 <= status_for(refused) < 500
     else:
         assert stored.id
+
+
+def outcome(reader, body: bytes):
+    """What a reader makes of a body: the record's canonical body and fields, or the refusal."""
+    try:
+        record = reader(body)
+    except RecordError as refused:
+        return type(refused).__name__, refused.messages
+    return record.canonical(), record.model_dump()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["ack", "quiz", "form"]), pick=st.integers(0, 10_000), value=JSON)
+def test_the_one_pass_reader_takes_and_refuses_what_python_json_and_the_model_do(project, kind, pick, value):
+    record = {"ack": acknowledgement, "form": violation_report}.get(kind, lambda p: quiz_attempt(
+        p, "admin-policy-6-board"))(project)
+    places = list(paths(record))
+    body = json.dumps(mutate(record, places[pick % len(places)], value), ensure_ascii=pick % 2 == 0).encode()
+    assert outcome(parse, body) == outcome(read_slowly, body)
+
+
+ODD = {
+    "duplicate key (the last wins)": b'"user_agent": "first", "user_agent": "second"',
+    "huge integer": b'"attempt": 1' + b"0" * 400,
+    "huge float": b'"score": 1e400',
+    "NaN": b'"score": NaN',
+    "Infinity": b'"score": -Infinity',
+    "lone surrogate escape": b'"user_agent": "\\ud800"',
+    "lone low surrogate escape": b'"signature": "x\\udc00"',
+    "surrogate pair escape": b'"user_agent": "\\ud83d\\ude00"',
+    "surrogate in UTF-8": b'"user_agent": "\xed\xa0\x80"',
+    "not UTF-8": b'"user_agent": "\xff"',
+    "overlong UTF-8": b'"user_agent": "\xc0\xaf"',
+    "raw control character": b'"user_agent": "a\x01b"',
+    "escaped NUL": b'"user_agent": "a\\u0000b"',
+    "integer as float": b'"attempt": 1.0',
+    "deep nesting": b'"user_agent": ' + b"[" * 5000 + b"]" * 5000,
+}
+
+
+@pytest.mark.parametrize("odd", list(ODD.values()), ids=list(ODD))
+def test_odd_json_gets_the_same_answer_from_the_one_pass_reader(project, odd):
+    body = json.dumps(acknowledgement(project)).encode()
+    body = body[:-1] + b", " + odd + b"}"
+    assert outcome(parse, body) == outcome(read_slowly, body)
+    for edge in (b"\xef\xbb\xbf" + body, body + b" x", body[:40], b"[" + body + b"]", b""):
+        assert outcome(parse, edge) == outcome(read_slowly, edge)
 
 
 def test_the_rate_limiter_allows_a_burst_then_refills_with_time():

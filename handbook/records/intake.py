@@ -45,7 +45,20 @@ class Grading:
 
 
 def parse(body: bytes) -> Record:
-    """JSON bytes to a :class:`Record`; :class:`Unreadable` or :class:`InvalidRecord` if not one."""
+    """JSON bytes to a :class:`Record`; :class:`Unreadable` or :class:`InvalidRecord` if not one.
+
+    A record is read in one pass by pydantic-core, which parses the JSON and validates it in
+    Rust (no Python objects made only to be validated). Its parser refuses all that
+    :func:`json.loads` refuses, and a body either refuses goes again through :func:`read_slowly`,
+    which is what says why, so every refusal keeps its one message."""
+    try:
+        return Record.model_validate_json(body)
+    except (ValidationError, RecursionError):
+        return read_slowly(body)
+
+
+def read_slowly(body: bytes) -> Record:
+    """:func:`parse` with Python's JSON parser and then the record model: the messages of a refusal."""
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:

@@ -103,6 +103,10 @@ def connect(path: Path, create: bool = False) -> sqlite3.Connection:
     return connection
 
 
+_ANSWERS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+"""How the ``answers`` column is written (one encoder, not one per record)."""
+
+
 @dataclass(frozen=True)
 class _Absent:
     """No quiz (or form): its id and version are stored as null."""
@@ -148,7 +152,7 @@ class _Pending:
 
     @property
     def answers(self) -> str:
-        return json.dumps(self.record.answers, ensure_ascii=False, sort_keys=True)
+        return _ANSWERS_JSON.encode(self.record.answers)
 
     @property
     def quiz(self) -> VersionRef | _Absent:
