@@ -13,8 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handbook.records.contract import FORMAT
+from handbook.records.errors import RecordError
+from handbook.records.intake import read_slowly
+from handbook.service.api import status_for
 from tests.conftest import copy_project
 from tests.records_kit import (
+    ODD,
     TOKEN,
     Service,
     acknowledgement,
@@ -97,6 +101,21 @@ def test_an_honest_score_is_not_flagged(service, project):
     honest = quiz_attempt(project, "admin-policy-6-board", employee_id="E-honest")
     status, _, body = service.post(RECORDS, honest)
     assert status == 201 and body["score_mismatch"] is False and body["passed"] is True
+
+
+@pytest.mark.parametrize("odd", list(ODD.values()), ids=list(ODD))
+def test_odd_json_is_answered_as_pythons_json_and_the_record_model_say(service, project, odd):
+    body = json.dumps(acknowledgement(project, employee_id="E-odd")).encode()
+    body = body[:-1] + b", " + odd + b"}"
+    status, headers, answer = service.post(RECORDS, body)
+    assert headers["content-type"] == "application/json" and headers["x-content-type-options"] == "nosniff"
+    try:
+        read_slowly(body)
+    except RecordError as refused:
+        assert (status, answer["problems"]) == (status_for(refused), refused.messages)
+        assert answer["detail"] == "; ".join(refused.messages)
+    else:
+        assert status == 201 and answer["status"] == "stored"
 
 
 @pytest.mark.parametrize(

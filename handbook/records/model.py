@@ -199,7 +199,9 @@ class Record(Strict):
 
 
 def _need(record: Record, what: str, fields: dict[str, Any]) -> None:
-    missing = [name for name, value in fields.items() if value is None or value == ""]
+    # "" only for text: comparing a model with "" runs pydantic's slow __eq__
+    missing = [name for name, value in fields.items()
+               if value is None or (isinstance(value, str) and not value)]
     if missing:
         raise ValueError(f"{what} needs {', '.join(missing)}")
 
