@@ -86,8 +86,10 @@ body. Made once (``json.dumps`` with options makes an encoder per call); the sam
 
 def content(table: str, seq: int, values: dict[str, Any]) -> str:
     """The canonical content of one chained row, as SQLite gives it back (booleans are 0/1)."""
-    stored = {"table": table, "seq": seq}
-    stored.update((name, int(value) if value.__class__ is bool else value) for name, value in values.items())
+    stored = {"table": table, "seq": seq, **values}
+    for name, value in values.items():
+        if value.__class__ is bool:
+            stored[name] = int(value)
     return CANONICAL_JSON.encode(stored)
 
 
