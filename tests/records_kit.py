@@ -286,6 +286,8 @@ ODD: dict[str, bytes] = {
     "duplicate key (the last wins)": b'"user_agent": "first", "user_agent": "second"',
     "huge integer": b'"attempt": 1' + b"0" * 400,
     "huge float": b'"score": 1e400',
+    "whole number for a float": b'"score": 100',
+    "negative zero": b'"score": -0.0',
     "NaN": b'"score": NaN',
     "Infinity": b'"score": -Infinity',
     "lone surrogate escape": b'"user_agent": "\\ud800"',
