@@ -97,8 +97,8 @@ def main() -> None:
     if len(sys.argv) > 4:
         from handbook.server import tune_process
 
-        tune_process()  # as `handbook serve` starts
         app = service_app(Path(sys.argv[3]), database, Path(sys.argv[4]))
+        tune_process()  # as `handbook serve` starts, once its app is made
     else:
         app = create_app(database)
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, http="h11", loop="asyncio")

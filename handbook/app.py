@@ -16,7 +16,17 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handbook.records.store import Store
-from handbook.service.api import error_handlers, export_routes, fallback_routes, problem, record_routes
+from handbook.service.api import (
+    RECORDS_PATH,
+    Shortcut,
+    error_handlers,
+    export_routes,
+    fallback_routes,
+    plain_endpoint,
+    problem,
+    record_poster,
+    record_routes,
+)
 from handbook.service.exams import exam_routes
 from handbook.service.headers import SecurityHeaders
 from handbook.service.hr import hr_routes
@@ -49,12 +59,15 @@ def create_app(site: ServedSite, store: Store, *, token: str | None = None, rost
     hr_sessions = Sessions(session_store(store.database), sessions, clock)
     state = ServiceState(store, site, roster, token, sessions=hr_sessions,
                          sign_in_limiter=RateLimiter(SIGN_INS_PER_MINUTE, clock), provider=provider)
-    every = [*routes, *record_routes(state), *exam_routes(state), *export_routes(state),
+    post_record, handlers = record_poster(state), error_handlers(state)
+    every = [*routes, *record_routes(state, post_record), *exam_routes(state), *export_routes(state),
              *signin_routes(state), *fallback_routes(),
              *hr_routes(state), *site_routes(site.folder, on_html)]
-    # Outermost first: every answer is logged and carries the security headers, the JSON 500 too.
-    middleware = [Middleware(AccessLog), Middleware(SecurityHeaders), Middleware(CatchAll)]
-    return Starlette(routes=every, exception_handlers=error_handlers(state), middleware=middleware)
+    # Outermost first: every answer is logged and carries the security headers, the JSON 500 too;
+    # a record's post then goes straight to its endpoint (the route stays, for the router's 405s).
+    middleware = [Middleware(AccessLog), Middleware(SecurityHeaders), Middleware(CatchAll),
+                  Middleware(Shortcut, "POST", RECORDS_PATH, plain_endpoint(post_record, handlers))]
+    return Starlette(routes=every, exception_handlers=handlers, middleware=middleware)
 
 
 LOG = logging.getLogger("handbook.service")

@@ -280,3 +280,25 @@ def set_records_settings(project: Path, **settings: Any) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["records"] = {**data.get("records", {}), **settings}
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+ODD: dict[str, bytes] = {
+    "duplicate key (the last wins)": b'"user_agent": "first", "user_agent": "second"',
+    "huge integer": b'"attempt": 1' + b"0" * 400,
+    "huge float": b'"score": 1e400',
+    "whole number for a float": b'"score": 100',
+    "negative zero": b'"score": -0.0',
+    "NaN": b'"score": NaN',
+    "Infinity": b'"score": -Infinity',
+    "lone surrogate escape": b'"user_agent": "\\ud800"',
+    "lone low surrogate escape": b'"signature": "x\\udc00"',
+    "surrogate pair escape": b'"user_agent": "\\ud83d\\ude00"',
+    "surrogate in UTF-8": b'"user_agent": "\xed\xa0\x80"',
+    "not UTF-8": b'"user_agent": "\xff"',
+    "overlong UTF-8": b'"user_agent": "\xc0\xaf"',
+    "raw control character": b'"user_agent": "a\x01b"',
+    "integer as float": b'"attempt": 1.0',
+    "deep nesting": b'"user_agent": ' + b"[" * 5000 + b"]" * 5000,
+}
+"""Odd JSON members to add to a record's body, by what is odd about them (an escaped NUL reads
+the same too, but PostgreSQL cannot store it: tests/test_records_model.py has it)."""

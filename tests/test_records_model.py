@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handbook.records.errors import RecordError
-from handbook.records.intake import accept, parse
+from handbook.records.intake import accept, parse, read_slowly
 from handbook.records.store import Store
 from handbook.service.api import status_for
 from handbook.service.ratelimit import RateLimiter
 from tests.conftest import ROOT
-from tests.records_kit import acknowledgement, project_at, quiz_attempt, violation_report
+from tests.records_kit import ODD, acknowledgement, project_at, quiz_attempt, violation_report
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
@@ -73,6 +73,34 @@ def test_any_body_is_stored_or_refused_with_a_message(project, store, kind, pick
         assert 400 <= status_for(refused) < 500
     else:
         assert stored.id
+
+
+def outcome(reader, body: bytes):
+    """What a reader makes of a body: the record's canonical body and fields, or the refusal."""
+    try:
+        record = reader(body)
+    except RecordError as refused:
+        return type(refused).__name__, refused.messages
+    return record.canonical(), record.model_dump()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["ack", "quiz", "form"]), pick=st.integers(0, 10_000), value=JSON)
+def test_the_one_pass_reader_takes_and_refuses_what_python_json_and_the_model_do(project, kind, pick, value):
+    record = {"ack": acknowledgement, "form": violation_report}.get(kind, lambda p: quiz_attempt(
+        p, "admin-policy-6-board"))(project)
+    places = list(paths(record))
+    body = json.dumps(mutate(record, places[pick % len(places)], value), ensure_ascii=pick % 2 == 0).encode()
+    assert outcome(parse, body) == outcome(read_slowly, body)
+
+
+@pytest.mark.parametrize("odd", [*ODD.values(), b'"user_agent": "a\\u0000b"'], ids=[*ODD, "escaped NUL"])
+def test_odd_json_gets_the_same_answer_from_the_one_pass_reader(project, odd):
+    body = json.dumps(acknowledgement(project)).encode()
+    body = body[:-1] + b", " + odd + b"}"
+    assert outcome(parse, body) == outcome(read_slowly, body)
+    for edge in (b"\xef\xbb\xbf" + body, body + b" x", body[:40], b"[" + body + b"]", b""):
+        assert outcome(parse, edge) == outcome(read_slowly, edge)
 
 
 def test_the_rate_limiter_allows_a_burst_then_refills_with_time():

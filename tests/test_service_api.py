@@ -13,8 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handbook.records.contract import FORMAT
+from handbook.records.errors import RecordError
+from handbook.records.intake import read_slowly
+from handbook.service.api import Shortcut, status_for
 from tests.conftest import copy_project
 from tests.records_kit import (
+    ODD,
     TOKEN,
     Service,
     acknowledgement,
@@ -97,6 +101,46 @@ def test_an_honest_score_is_not_flagged(service, project):
     honest = quiz_attempt(project, "admin-policy-6-board", employee_id="E-honest")
     status, _, body = service.post(RECORDS, honest)
     assert status == 201 and body["score_mismatch"] is False and body["passed"] is True
+
+
+def test_a_post_through_the_shortcut_is_answered_as_the_router_answers_it(service, project_dir, built_site,
+                                                                          project, tmp_path_factory, new_db):
+    routed = Service(project_dir, built_site, new_db(tmp_path_factory.mktemp("routed")))
+    routed.app.user_middleware = [m for m in routed.app.user_middleware if m.cls is not Shortcut]
+    try:
+        record = acknowledgement(project, employee_id="E-routed")
+        asked: list[tuple[bytes | dict, dict[str, str]]] = [
+            (record, {}), (record, {}), ({**record, "signature": "Someone Else"}, {}),
+            (acknowledgement(project, employee_id="E-origin"), {"Origin": ALLOWED}),
+            (acknowledgement(project), {"Origin": "https://elsewhere.example"}),
+            ({**acknowledgement(project), "score": "100"}, {}), (b'{"format": ', {}),
+            (record, {"Content-Type": "text/plain"}), (b"", {"Content-Length": "70000"}),
+        ]
+        for body, headers in asked:
+            answers = [app.post(RECORDS, body, headers) for app in (service, routed)]
+            (status, got, content), (routed_status, routed_headers, routed_content) = answers
+            assert status == routed_status and status != 404
+            assert dict(got) == dict(routed_headers)
+            if isinstance(content, dict) and "received_at" in content:  # stored a moment apart
+                content, routed_content = ({**c, "received_at": None} for c in (content, routed_content))
+            assert content == routed_content
+    finally:
+        routed.close()
+
+
+@pytest.mark.parametrize("odd", list(ODD.values()), ids=list(ODD))
+def test_odd_json_is_answered_as_pythons_json_and_the_record_model_say(service, project, odd):
+    body = json.dumps(acknowledgement(project, employee_id="E-odd")).encode()
+    body = body[:-1] + b", " + odd + b"}"
+    status, headers, answer = service.post(RECORDS, body)
+    assert headers["content-type"] == "application/json" and headers["x-content-type-options"] == "nosniff"
+    try:
+        read_slowly(body)
+    except RecordError as refused:
+        assert (status, answer["problems"]) == (status_for(refused), refused.messages)
+        assert answer["detail"] == "; ".join(refused.messages)
+    else:
+        assert status == 201 and answer["status"] == "stored"
 
 
 @pytest.mark.parametrize(

@@ -62,8 +62,9 @@ CREATE INDEX IF NOT EXISTS voids_record ON voids (record_id);
 def chained(row: dict[str, Any]) -> dict[str, Any]:
     """What the chain covers of a record row: every ``RECORD_FIELDS`` column, and each
     ``CHAINED_WHEN_SET`` column that holds a value."""
-    return {**{name: row.get(name) for name in RECORD_FIELDS},
-            **{name: row[name] for name in CHAINED_WHEN_SET if row.get(name) is not None}}
+    covered = {name: row.get(name) for name in RECORD_FIELDS}
+    covered.update((name, row[name]) for name in CHAINED_WHEN_SET if row.get(name) is not None)
+    return covered
 
 
 def add_later_columns(db: sqlite3.Connection) -> None:
@@ -78,11 +79,18 @@ def add_later_columns(db: sqlite3.Connection) -> None:
                     raise
 
 
+CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+"""JSON with keys sorted, UTF-8 text and no spaces: a chained row's content, a record's canonical
+body. Made once (``json.dumps`` with options makes an encoder per call); the same text."""
+
+
 def content(table: str, seq: int, values: dict[str, Any]) -> str:
     """The canonical content of one chained row, as SQLite gives it back (booleans are 0/1)."""
-    stored = {name: int(value) if isinstance(value, bool) else value for name, value in values.items()}
-    return json.dumps({"table": table, "seq": seq, **stored}, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    stored = {"table": table, "seq": seq, **values}
+    for name, value in values.items():
+        if value.__class__ is bool:
+            stored[name] = int(value)
+    return CANONICAL_JSON.encode(stored)
 
 
 def link(previous: str, row_content: str) -> str:

@@ -23,6 +23,7 @@ from handbook.changes import changed_questions
 from handbook.grading import Grade, GradingError, grade_attempt
 from handbook.history import current_refs, is_current
 from handbook.models.forms import Form, FormField
+from handbook.models.history import PublishedVersion, VersionRef
 from handbook.models.policy import Policy
 from handbook.models.quiz import Quiz
 from handbook.project import Project
@@ -45,7 +46,20 @@ class Grading:
 
 
 def parse(body: bytes) -> Record:
-    """JSON bytes to a :class:`Record`; :class:`Unreadable` or :class:`InvalidRecord` if not one."""
+    """JSON bytes to a :class:`Record`; :class:`Unreadable` or :class:`InvalidRecord` if not one.
+
+    A record is read in one pass by pydantic-core, which parses the JSON and validates it in
+    Rust (no Python objects made only to be validated). Its parser refuses all that
+    :func:`json.loads` refuses, and a body either refuses goes again through :func:`read_slowly`,
+    which is what says why, so every refusal keeps its one message."""
+    try:
+        return Record.model_validate_json(body)
+    except (ValidationError, RecursionError):
+        return read_slowly(body)
+
+
+def read_slowly(body: bytes) -> Record:
+    """:func:`parse` with Python's JSON parser and then the record model: the messages of a refusal."""
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError:
@@ -104,6 +118,15 @@ class _Index:
     audiences: dict[str, list[str]]
     required: dict[tuple[str, str], str | None] = dataclass_field(default_factory=dict)
     """(policy id, role) -> the quiz its acknowledgement requires, filled as roles come."""
+    refs: dict[str, list[VersionRef]] = dataclass_field(default_factory=dict)
+    """Policy id -> the (version, hash) pairs still current (:func:`~handbook.history.current_refs`)."""
+
+    def current(self, policy: Policy, published: list[PublishedVersion]) -> list[VersionRef]:
+        """:func:`~handbook.history.current_refs` of a policy of this project, made once."""
+        found = self.refs.get(policy.id)
+        if found is None:
+            found = self.refs[policy.id] = current_refs(policy, published)
+        return found
 
     def required_quiz(self, policy: Policy, role: str) -> str | None:
         """The policy's ``requires_quiz`` rule for ``role``; kept only for the handbook's roles."""
@@ -170,7 +193,7 @@ def check_policy(project: Project, store: Store, record: Record, source: str = "
         known = ", ".join(p.id for p in project.policies)
         raise UnknownReference(f"policy.id: unknown policy '{ref.id}' (known: {known})")
     published = project.history.get(policy.id, [])
-    if is_current(current_refs(policy, published), ref.version, ref.hash):
+    if is_current(_index(project).current(policy, published), ref.version, ref.hash):
         return
     if ref.version == policy.version:
         raise UnknownReference(f"policy.hash: does not match the text of policy '{ref.id}' version "

@@ -7,7 +7,6 @@ before anything looks at the project.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from handbook.models.base import Model
+from handbook.records.chain import CANONICAL_JSON
 from handbook.records.cleantext import email_problem, normalise_id, text_problem
 from handbook.records.contract import PERSON_FIELDS, PersonField, RecordFormat, RecordKind
 
@@ -195,12 +195,13 @@ class Record(Strict):
 
     def canonical(self) -> str:
         """One spelling of the record, so a replay can be told from a different body."""
-        data = self.model_dump(mode="json")
-        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return CANONICAL_JSON.encode(self.model_dump(mode="json"))
 
 
 def _need(record: Record, what: str, fields: dict[str, Any]) -> None:
-    missing = [name for name, value in fields.items() if value is None or value == ""]
+    # "" only for text: comparing a model with "" runs pydantic's slow __eq__
+    missing = [name for name, value in fields.items()
+               if value is None or (isinstance(value, str) and not value)]
     if missing:
         raise ValueError(f"{what} needs {', '.join(missing)}")
 

@@ -10,6 +10,7 @@ and stream rows instead of loading a table into memory.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import operator
 import os
@@ -103,6 +104,10 @@ def connect(path: Path, create: bool = False) -> sqlite3.Connection:
     return connection
 
 
+_ANSWERS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+"""How the ``answers`` column is written (one encoder, not one per record)."""
+
+
 @dataclass(frozen=True)
 class _Absent:
     """No quiz (or form): its id and version are stored as null."""
@@ -148,7 +153,7 @@ class _Pending:
 
     @property
     def answers(self) -> str:
-        return json.dumps(self.record.answers, ensure_ascii=False, sort_keys=True)
+        return _ANSWERS_JSON.encode(self.record.answers)
 
     @property
     def quiz(self) -> VersionRef | _Absent:
@@ -437,24 +442,24 @@ def write_batch(db: Connection, batch: list[_Pending]) -> None:
     received = utc_now()
     ids = list(dict.fromkeys(pending.record.id for pending in batch))
     bodies: dict[str, str] = {}  # id -> the canonical body stored (or going in with this batch)
-    replays: dict[str, Stored] = {}  # id -> what a replay of that body is told
+    stored: dict[str, Stored] = {}  # id -> what was told of that body (replay: False for one new here)
     for row in db.execute(_KNOWN.format(marks=", ".join("?" * len(ids))), ids):
         bodies[row["id"]] = row["body"]
-        replays[row["id"]] = Stored(row["id"], row["received_at"], row["score"], _bool(row["passed"]),
-                                    row["score_note"], replay=True)
+        stored[row["id"]] = Stored(row["id"], row["received_at"], row["score"], _bool(row["passed"]),
+                                   row["score_note"], replay=True)
     appender, rows = chain.Appender(db), []
     for pending in batch:
         record_id, pending.received = pending.record.id, received
         body = bodies.get(record_id)
         if body is None:
             rows.append(appender.linked(COLUMN_NAMES, pending.values()))
-            answer = (record_id, received, pending.score, pending.passed, pending.score_note)
-            pending.result, replays[record_id] = Stored(*answer), Stored(*answer, replay=True)
+            pending.result = stored[record_id] = Stored(record_id, received, pending.score, pending.passed,
+                                                        pending.score_note)
             bodies[record_id] = pending.body
         elif body == pending.body:
-            pending.result = replays[record_id]
+            pending.result = dataclasses.replace(stored[record_id], replay=True)
         else:
-            first = replays[record_id].received_at
+            first = stored[record_id].received_at
             pending.result = Stored(record_id, first, None, None, None, conflict=True)
     if rows:
         db.executemany(INSERT_SQL, rows)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import functools
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from handbook.project import Project
 from handbook.records import csv as records_csv
@@ -46,6 +48,7 @@ from handbook.records.labels import Labels
 from handbook.records.model import Person, PersonBlock, Record, error_messages
 from handbook.records.store import Store, Stored
 from handbook.service.identity import SignedIn, bound_person
+from handbook.service.middleware import HttpMiddleware
 from handbook.service.openapi import openapi_document
 from handbook.service.site import NothingServed
 from handbook.service.state import TOKEN_VARIABLE, ServiceState
@@ -259,7 +262,12 @@ async def accept_on_loop(project: Project, store: Store, record: Record, source:
     return settled(record, store.answer(pending))
 
 
-def record_routes(state: ServiceState) -> list[Route]:
+Endpoint = Callable[[Request], Awaitable[Response]]
+RECORDS_PATH = "/api/records"
+
+
+def record_poster(state: ServiceState) -> Endpoint:
+    """The endpoint of ``POST /api/records`` (one per app: its store threads and loop waker)."""
     run_store, wakers = store_runner(), list[Waker]()
 
     async def post_record(request: Request) -> Response:
@@ -277,6 +285,49 @@ def record_routes(state: ServiceState) -> list[Route]:
         return JSONResponse(stored_answer(stored), status_code=201,
                             headers={**cors, **({"Handbook-Replay": "true"} if stored.replay else {})})
 
+    return post_record
+
+
+def plain_endpoint(endpoint: Endpoint, handlers: dict[Any, Any]) -> ASGIApp:
+    """``endpoint`` as a bare ASGI app, its domain errors answered by ``handlers``
+    (:func:`error_handlers`) as Starlette's exception middleware would: what a route gives,
+    without the router's and the exception layers' work on each request."""
+    caught = tuple(handlers)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        try:
+            response = await endpoint(request)
+        except caught as error:
+            handler = next(handlers[kind] for kind in type(error).__mro__ if kind in handlers)
+            response = await handler(request, error)
+        await response(scope, receive, send)
+
+    return app
+
+
+class Shortcut(HttpMiddleware):
+    """ASGI middleware: one method and path straight to its endpoint (the service's busiest,
+    ``POST /api/records``), everything else on to the app and its router."""
+
+    def __init__(self, app: ASGIApp, method: str, path: str, endpoint: ASGIApp) -> None:
+        super().__init__(app)
+        self.method, self.path, self.endpoint = method, path, endpoint
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, root = scope["path"], scope.get("root_path", "")
+        if root and path.startswith(f"{root}/"):  # as the router matches under a root path
+            path = path[len(root):]
+        if scope["method"] == self.method and path == self.path:
+            await self.endpoint(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def record_routes(state: ServiceState, post_record: Endpoint | None = None) -> list[Route]:
+    """The records API's routes; ``post_record``: the app's one :func:`record_poster`."""
+    post_record = post_record or record_poster(state)
+
     async def preflight(request: Request) -> Response:
         cors = cors_headers(state, request)
         if cors is None:
@@ -292,8 +343,8 @@ def record_routes(state: ServiceState) -> list[Route]:
         return JSONResponse(openapi_document())
 
     return [
-        Route("/api/records", post_record, methods=["POST"]),
-        Route("/api/records", preflight, methods=["OPTIONS"]),
+        Route(RECORDS_PATH, post_record, methods=["POST"]),
+        Route(RECORDS_PATH, preflight, methods=["OPTIONS"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
     ]
 
