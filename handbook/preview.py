@@ -310,6 +310,6 @@ def preview(root: Path, host: str, port: int, db: Path | str, *, roster: Path | 
         resources.callback(stop.set)
         app = create_app(live.site, store, token=token, roster=roster, routes=live.routes(),
                          on_html=live.inject)
-        server.run(app, listener, token, store.location)
+        server.run(app, listener, token, store.location, settled=False)  # each save loads anew
 
     return server.serving(command)

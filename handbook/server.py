@@ -159,22 +159,26 @@ step); at 5 ms each turn can keep a request, or the commit it waits for, that lo
 32-client load, a tenth of the switch interval gave more records/s and a lower p99."""
 
 
-def tune_process() -> None:
+def tune_process(settled: bool = True) -> None:
     """Process-wide settings for a serving process, made where it starts (never in the app
     factory, so tests and tools that build an app keep Python's defaults), once its app and
-    project are loaded: those live as long as the process, so the garbage collector is told to
-    leave them (``gc.freeze``) instead of walking all of them in each full collection (some
-    30 ms for the shipped handbook, a pause for every request in flight)."""
+    project are loaded. When those live as long as the process (``settled``: ``serve``, not the
+    preview, which loads a new project on every save and must be able to free the old one), the
+    garbage collector is told to leave them (``gc.freeze``) instead of walking all of them in
+    each full collection (some 30 ms for the shipped handbook, a pause for every request in
+    flight)."""
     sys.setswitchinterval(GIL_SWITCH)
-    gc.freeze()
+    if settled:
+        gc.freeze()
 
 
 def run(app: ASGIApp, listener: socket.socket, token: str | None, store: Path | str,
-        options: Options = DEFAULT_OPTIONS) -> None:
-    """Accept connections from now on, say so, and serve until interrupted."""
+        options: Options = DEFAULT_OPTIONS, settled: bool = True) -> None:
+    """Accept connections from now on, say so, and serve until interrupted; ``settled``: see
+    :func:`tune_process`."""
     import uvicorn
 
-    tune_process()
+    tune_process(settled)
     listener.listen(2048)  # queue connections from the moment the address is printed
     say(start_line(base_url(listener), token, store))
     trusted = options.forwarded_allow_ips or None

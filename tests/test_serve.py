@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -289,3 +290,16 @@ def test_a_records_file_that_cannot_be_opened_is_one_line(project_copy, tmp_path
         assert result.returncode == 1
         assert result.stderr.startswith(f"{blocker / 'records.sqlite'}: cannot open the records file:")
         assert len(result.stderr.splitlines()) == 1 and not list((project_copy / GENERATED).glob("run-*"))
+
+
+@pytest.mark.parametrize(("settled", "frozen"), [(True, True), (False, False)])
+def test_only_a_settled_server_hides_what_it_loaded_from_the_collector(settled, frozen):
+    """`serve` keeps its project for life, so the collector is told to leave it; the preview
+    loads a new one on every save and must be able to free the old one (its cycles too)."""
+    script = ("import gc, sys\nfrom handbook.server import tune_process, GIL_SWITCH\n"
+              "class Node: pass\n"
+              "a = Node(); a.me = a\n"
+              f"tune_process({settled}); del a\n"
+              "print(gc.get_freeze_count() > 0, gc.collect() > 0, sys.getswitchinterval() == GIL_SWITCH)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [str(frozen), str(not frozen), "True"]
