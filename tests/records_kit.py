@@ -299,6 +299,8 @@ ODD: dict[str, bytes] = {
     "raw control character": b'"user_agent": "a\x01b"',
     "integer as float": b'"attempt": 1.0',
     "deep nesting": b'"user_agent": ' + b"[" * 5000 + b"]" * 5000,
+    "escaped NUL": b'"user_agent": "a\\u0000b"',
+    "escaped NUL in a key": b'"\\u0000": 1',
+    "escaped backslash before u0000": b'"user_agent": "a\\\\u0000b"',
 }
-"""Odd JSON members to add to a record's body, by what is odd about them (an escaped NUL reads
-the same too, but PostgreSQL cannot store it: tests/test_records_model.py has it)."""
+"""Odd JSON members to add to a record's body, by what is odd about them."""
