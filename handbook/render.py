@@ -15,7 +15,6 @@ from pathlib import Path
 
 import jinja2
 
-from handbook.citations import citations
 from handbook.links import html_href, is_web_address, known_links, parse_link, relative
 from handbook.load import Problem, display_path
 from handbook.page_data import strings_data
@@ -98,6 +97,7 @@ def make_environment(project: Project, cache: Path | None = None) -> jinja2.Envi
         loader=PageTemplates(project.root),
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)) if cache else None,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # one environment per build: a template is read once, not stat'ed per page
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -116,7 +116,7 @@ class Renderer:
         self.links = known_links(project)
         self.abbreviations = {policy_id: abbreviations(project, policy_id, strings)
                               for policy_id in [None, *(policy.id for policy in project.policies)]}
-        cited = {policy.id: citations(policy) for policy in project.policies}
+        cited = {policy.id: policy.clause_citations() for policy in project.policies}
         # The same on every page, so every template and macro sees them without "with context".
         self.env.globals.update(
             t=strings.markup,

@@ -287,3 +287,24 @@ def test_a_clause_tree_as_deep_as_allowed_builds_every_level(project_copy):
     site = build(project_copy).site_dir
     page = (site / "policies" / "zz-hostile.html").read_text(encoding="utf-8")
     assert all(f'id="deep.{level}"' in page for level in range(MAX_CLAUSE_DEPTH))
+
+
+def test_a_build_hands_the_cyclic_collector_back_as_it_found_it(project_copy, tmp_path):
+    """The build pauses Python's cyclic collector while it loads and keeps the loaded project out
+    of its sight while it renders; the long-lived callers (serve, the preview) get the collector
+    back on, with nothing left frozen, after a build that worked and one that failed; a caller
+    that had it off keeps it off."""
+    import gc
+
+    broken = tmp_path / "a-file"
+    broken.write_text("not a folder", encoding="utf-8")
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            build(project_copy, site_dir=tmp_path / "site")
+            assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, 0)
+            with pytest.raises(BuildFailed):
+                build(project_copy, out=broken / "generated")
+            assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, 0)
+    finally:
+        gc.enable()
