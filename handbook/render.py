@@ -116,6 +116,8 @@ class Renderer:
         self.links = known_links(project)
         self.abbreviations = {policy_id: abbreviations(project, policy_id, strings)
                               for policy_id in [None, *(policy.id for policy in project.policies)]}
+        self.abbreviation_lines: dict[str | None, str] = {}
+        """Each policy's tooltip lines, rendered (``_abbreviations.md.j2``) once, not once a page."""
         cited = {policy.id: policy.clause_citations() for policy in project.policies}
         # The same on every page, so every template and macro sees them without "with context".
         self.env.globals.update(
@@ -145,6 +147,10 @@ class Renderer:
         def clause_link(policy_id: str, clause_id: str) -> str:
             return link(f"policy:{policy_id}#{clause_id}")
 
+        owner = page.policy if page.policy in self.abbreviations else None
+        if owner not in self.abbreviation_lines:
+            block = self.env.get_template("_abbreviations.md.j2")
+            self.abbreviation_lines[owner] = block.render(abbreviations=self.abbreviations[owner])
         template = self.env.get_template(page.template)
         return template.render(
             project=self.project,
@@ -154,7 +160,8 @@ class Renderer:
             clause_link=clause_link,
             href=lambda target: target if is_web_address(target) else html_href(link(target)),
             clause_href=lambda policy_id, clause_id: html_href(clause_link(policy_id, clause_id)),
-            abbreviations=self.abbreviations[page.policy if page.policy in self.abbreviations else None],
+            abbreviations=self.abbreviations[owner],  # for a project's own _base.md.j2
+            abbreviation_lines=self.abbreviation_lines[owner],
             **page.context,
         )
 

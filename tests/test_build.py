@@ -308,3 +308,49 @@ def test_a_build_hands_the_cyclic_collector_back_as_it_found_it(project_copy, tm
             assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, 0)
     finally:
         gc.enable()
+
+
+OLD_BASE_LOOP = """{% for term, meaning in abbreviations %}
+*[{{ term }}]: {{ meaning | paragraphs | join(" ") | attr }}
+{% endfor %}
+"""
+
+
+def test_a_projects_own_tooltip_templates_win_and_an_edited_term_shows(project_copy):
+    """Each policy's tooltip lines are rendered once (``_abbreviations.md.j2``) and handed to
+    every page: a project's own ``_base.md.j2`` that still loops over ``abbreviations`` builds the
+    same pages, a project's own ``_abbreviations.md.j2`` wins on every page, and an edited
+    definition shows in the next build."""
+    pages = project_copy / "site_templates" / "pages"
+    pages.mkdir(parents=True)
+    shipped = build(project_copy)
+    before = {name: (shipped.site_dir / name).read_text(encoding="utf-8")
+              for name in (POLICY_PAGE, "roles/itm.html", "glossary.html")}
+
+    builtin = (ROOT / "handbook" / "site_templates" / "pages" / "_base.md.j2").read_text(encoding="utf-8")
+    assert "{{ abbreviation_lines -}}\n" in builtin
+    (pages / "_base.md.j2").write_text(builtin.replace("{{ abbreviation_lines -}}\n", OLD_BASE_LOOP),
+                                       encoding="utf-8")
+    own_base = build(project_copy)
+    assert {name: (own_base.site_dir / name).read_text(encoding="utf-8") for name in before} == before
+
+    (pages / "_base.md.j2").unlink()
+    (pages / "_abbreviations.md.j2").write_text(
+        '{% for term, meaning in abbreviations %}\n*[{{ term }}]: Own: {{ meaning | attr }}\n{% endfor %}\n',
+        encoding="utf-8")
+    own_block = build(project_copy)
+    tooltip = '<abbr title="Social Media Administrator">SMA</abbr>'
+    shown = [name for name, page in before.items() if tooltip in page]
+    assert shown == [POLICY_PAGE, "roles/itm.html"]
+    for name in shown:
+        page = (own_block.site_dir / name).read_text(encoding="utf-8")
+        assert tooltip.replace('title="', 'title="Own: ') in page and tooltip not in page, name
+
+    (pages / "_abbreviations.md.j2").unlink()
+    policy = project_copy / "policy_source" / "policies" / "admin-policy-6.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert text.count("abbreviation: SMA") == 1
+    policy.write_text(text.replace("abbreviation: SMA", "abbreviation: SMAX"), encoding="utf-8")
+    edited = build(project_copy)
+    page = (edited.site_dir / POLICY_PAGE).read_text(encoding="utf-8")
+    assert '<abbr title="Social Media Administrator">SMAX</abbr>' in page
