@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from handbook import textfmt
 from handbook.links import html_href, is_web_address, known_links, parse_link, relative
 from handbook.load import Problem, display_path
 from handbook.page_data import strings_data
@@ -212,6 +213,7 @@ def render_docs(project: Project, out: Path, strings: Strings = ENGLISH) -> tupl
         target = docs / page.path
         changed += write_if_changed(target, renderer.render(page))
         written.add(target)
+    textfmt.forget()
     written |= copy_tree(project.root, "assets", docs / "assets")
     prune(docs, written)
     prune(overrides, copy_tree(project.root, "overrides", overrides))
