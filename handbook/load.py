@@ -139,6 +139,7 @@ class SourceLoader(FastSafeLoader):  # type: ignore[misc,valid-type]
         return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
+_SCALAR = yaml.ScalarNode
 _STR: str = SourceLoader.DEFAULT_SCALAR_TAG
 _SEQ: str = SourceLoader.DEFAULT_SEQUENCE_TAG
 _MAP: str = SourceLoader.DEFAULT_MAPPING_TAG
@@ -211,15 +212,31 @@ class _Builder:
                     )
                     continue
                 at = key_node.start_mark
-                result[key] = self.build(value_node, (*loc, key), _pack(at.line + 1, at.column + 1))
+                key_at = (at.line + 1) << _LINE | (at.column + 1)
+                if len(loc) < MAX_DEPTH and type(value_node) is _SCALAR and value_node.tag == _STR:
+                    result[key] = self.text(value_node, (*loc, key), key_at)  # most values: no recursion
+                else:
+                    result[key] = self.build(value_node, (*loc, key), key_at)
             return result
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+            shallow = len(loc) < MAX_DEPTH
+            return [self.text(item, (*loc, i)) if shallow and type(item) is _SCALAR and item.tag == _STR
+                    else self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
         value = self.construct(node, loc)
         if value is _INVALID:
             return None
         if isinstance(node, yaml.ScalarNode) and not node.style and not isinstance(value, str | None):
             self.source.plain[loc] = node.value
+        return value
+
+    def text(self, node: yaml.ScalarNode, loc: Loc, key_at: int = 0) -> str:
+        """:meth:`build` of a text scalar (the tag resolved to str), with fewer steps."""
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooLarge(" (aliases expanding?)")
+        mark = node.start_mark
+        self.source.positions[loc] = key_at << _KEY | (mark.line + 1) << _LINE | (mark.column + 1)
+        value: str = node.value
         return value
 
     def construct(self, node: yaml.Node, loc: Loc) -> Any:

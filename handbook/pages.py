@@ -12,6 +12,7 @@ comes next on a person's path), so templates only lay out what they are given.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -21,7 +22,6 @@ from typing import Any
 
 from handbook import page_data
 from handbook.changes import Changes, changed_questions, compare, outdated_versions
-from handbook.citations import citations
 from handbook.history import as_policy, current_refs
 from handbook.links import html_href, page_path, parse_link, relative
 from handbook.models.forms import Form
@@ -66,7 +66,7 @@ class ClauseView:
 
 def clause_views(policy: Policy, keep: Callable[[Clause], bool] | None = None) -> list[ClauseView]:
     """The policy's clause tree; with ``keep``, only kept clauses (whole) and their parents."""
-    cited = citations(policy)
+    cited = policy.clause_citations()
 
     def view(clause: Clause, depth: int, whole: bool) -> ClauseView | None:
         chosen = whole or keep is None or keep(clause)
@@ -175,11 +175,22 @@ def _form_names(forms: list[Form]) -> dict[str, Form]:
 def note_parts(note: str, forms: list[Form]) -> list[tuple[str, Form | None]]:
     """A checklist note cut where it names a form, so the page can link each one:
     [("Ask with the ", None), ("social media account request", form), (" form.", None)]."""
+    return note_cutter(forms)(note)
+
+
+def note_cutter(forms: list[Form]) -> Callable[[str], list[tuple[str, Form | None]]]:
+    """:func:`note_parts` for many notes naming the same ``forms``: the pattern of their names is
+    made once (a 100-policy handbook has 1,900 notes, each policy's naming the same forms)."""
     names = _form_names(forms)
     if not names:
-        return [(note, None)]
+        return lambda note: [(note, None)]
     longest_first = sorted(names, key=len, reverse=True)
     pattern = re.compile("|".join(rf"\b{re.escape(name)}\w*" for name in longest_first), re.IGNORECASE)
+    return functools.partial(_cut, pattern, names, longest_first)
+
+
+def _cut(pattern: re.Pattern[str], names: dict[str, Form], longest_first: list[str], note: str
+         ) -> list[tuple[str, Form | None]]:
     parts: list[tuple[str, Form | None]] = []
     last = 0
     for found in pattern.finditer(note):
@@ -300,7 +311,7 @@ def glossary_entries(project: Project) -> list[tuple[Policy, Clause, str, str, b
     """Every definition with its citation, its anchor on the glossary page and whether other
     policies define the term too, by term; a term that several policies define is listed once
     per policy, each anchor naming its policy, and the page names the policy beside it."""
-    found = [(policy, clause, citations(policy)[clause.id]) for policy in project.policies
+    found = [(policy, clause, policy.clause_citations()[clause.id]) for policy in project.policies
              for clause in policy.definitions()]
     count: dict[str, int] = {}
     for _, clause, _ in found:
@@ -327,10 +338,15 @@ def checklist_pages(project: Project, strings: Strings) -> Iterable[Page]:
             for checklist in project.checklists]
     title = strings.text("nav.checklists")
     yield Page(page_path("checklists"), "checklists.md.j2", title, (), {"rows": rows})
+    forms: dict[str, list[Form]] = {}
+    for form in project.forms:
+        forms.setdefault(form.policy, []).append(form)
+    cutters: dict[str, Callable[[str], list[tuple[str, Form | None]]]] = {}
     for checklist, role, total in rows:
         policy = project.policy(checklist.policy)
-        forms = [form for form in project.forms if form.policy == policy.id]
-        notes = {item.id: note_parts(text, forms)
+        if policy.id not in cutters:
+            cutters[policy.id] = note_cutter(forms.get(policy.id, []))
+        notes = {item.id: cutters[policy.id](text)
                  for item, _ in checklist.items() if (text := item.note_text)}
         context = {"checklist": checklist, "policy": policy, "role": role, "total": total, "notes": notes,
                    "next": next_step(project, f"checklist:{checklist.id}", role.id),
@@ -367,11 +383,12 @@ def quiz_pages(project: Project, strings: Strings) -> Iterable[Page]:
         path = page_path("quiz", quiz.id)
         policy_href = html_href(relative(path, page_path("policy", policy.id)))
         unlocks = policy.acknowledgement is not None and quiz.id in policy.acknowledgement.quiz_ids()
+        cited = policy.clause_citations()
         section, context = (*sections[policy.id], strings.text("nav.quizzes")), {
             "quiz": quiz, "policy": policy, "audience": roles, "records": records, "unlocks": unlocks,
             "person": page_data.person_block(f"quiz-{quiz.id}", project.roles, quiz.audience[0], strings),
-            "data": (page_data.exam_data(quiz, project, policy_href, citations(policy)) if quiz.exam
-                     else page_data.quiz_data(quiz, policy, policy_href, citations(policy),
+            "data": (page_data.exam_data(quiz, project, policy_href, cited) if quiz.exam
+                     else page_data.quiz_data(quiz, policy, policy_href, cited,
                                               changed_questions(project, quiz))),
             "self_checks": [q for q in project.quizzes if q.policy == policy.id and not q.exam],
         }

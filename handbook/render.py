@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from handbook.citations import citations
+from handbook import textfmt
 from handbook.links import html_href, is_web_address, known_links, parse_link, relative
 from handbook.load import Problem, display_path
 from handbook.page_data import strings_data
@@ -98,6 +98,7 @@ def make_environment(project: Project, cache: Path | None = None) -> jinja2.Envi
         loader=PageTemplates(project.root),
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)) if cache else None,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # one environment per build: a template is read once, not stat'ed per page
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -116,7 +117,9 @@ class Renderer:
         self.links = known_links(project)
         self.abbreviations = {policy_id: abbreviations(project, policy_id, strings)
                               for policy_id in [None, *(policy.id for policy in project.policies)]}
-        cited = {policy.id: citations(policy) for policy in project.policies}
+        self.abbreviation_lines: dict[str | None, str] = {}
+        """Each policy's tooltip lines, rendered (``_abbreviations.md.j2``) once, not once a page."""
+        cited = {policy.id: policy.clause_citations() for policy in project.policies}
         # The same on every page, so every template and macro sees them without "with context".
         self.env.globals.update(
             t=strings.markup,
@@ -145,6 +148,10 @@ class Renderer:
         def clause_link(policy_id: str, clause_id: str) -> str:
             return link(f"policy:{policy_id}#{clause_id}")
 
+        owner = page.policy if page.policy in self.abbreviations else None
+        if owner not in self.abbreviation_lines:
+            block = self.env.get_template("_abbreviations.md.j2")
+            self.abbreviation_lines[owner] = block.render(abbreviations=self.abbreviations[owner])
         template = self.env.get_template(page.template)
         return template.render(
             project=self.project,
@@ -154,7 +161,8 @@ class Renderer:
             clause_link=clause_link,
             href=lambda target: target if is_web_address(target) else html_href(link(target)),
             clause_href=lambda policy_id, clause_id: html_href(clause_link(policy_id, clause_id)),
-            abbreviations=self.abbreviations[page.policy if page.policy in self.abbreviations else None],
+            abbreviations=self.abbreviations[owner],  # for a project's own _base.md.j2
+            abbreviation_lines=self.abbreviation_lines[owner],
             **page.context,
         )
 
@@ -205,6 +213,7 @@ def render_docs(project: Project, out: Path, strings: Strings = ENGLISH) -> tupl
         target = docs / page.path
         changed += write_if_changed(target, renderer.render(page))
         written.add(target)
+    textfmt.forget()
     written |= copy_tree(project.root, "assets", docs / "assets")
     prune(docs, written)
     prune(overrides, copy_tree(project.root, "overrides", overrides))

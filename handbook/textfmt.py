@@ -16,6 +16,7 @@ template wants paragraphs (a clause's text), it splits with ``paragraphs`` first
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -46,16 +47,42 @@ def _one_line(value: object) -> str:
 
 def md_text(value: object) -> str:
     """Text for anywhere in a Markdown page: one line, no block or inline syntax, no HTML."""
-    text = _one_line(value)
-    lead = _LINE_START.match(text)
-    start = _reference(lead) if lead else ""
-    return start + _MARKUP.sub(_reference, text[lead.end() if lead else 0 :])
+    text = str(value)
+    return _md_text_remembered(text) if len(text) <= SHORT else _md_text(text)
 
 
 def html_attr(value: object) -> str:
     """Text for an HTML attribute or element body in a Markdown page (which may still be read
     as Markdown inside a ``markdown`` block): one line, escaped for both."""
-    return _MARKUP_OR_QUOTE.sub(_reference, _one_line(value))
+    text = str(value)
+    return _html_attr_remembered(text) if len(text) <= SHORT else _html_attr(text)
+
+
+def _md_text(text: str) -> str:
+    text = _one_line(text)
+    lead = _LINE_START.match(text)
+    start = _reference(lead) if lead else ""
+    return start + _MARKUP.sub(_reference, text[lead.end() if lead else 0 :])
+
+
+def _html_attr(text: str) -> str:
+    return _MARKUP_OR_QUOTE.sub(_reference, _one_line(text))
+
+
+SHORT = 200
+"""Pages repeat the same short values (role names, titles, labels) page after page: a 100-policy
+handbook's pages escape 180,000 values, 4,000 of them different. Those of up to SHORT characters
+are escaped once and remembered; longer ones (a page's data, a clause) are rarely repeated."""
+_md_text_remembered = functools.lru_cache(maxsize=16_384)(_md_text)
+_html_attr_remembered = functools.lru_cache(maxsize=16_384)(_html_attr)
+
+
+def forget() -> None:
+    """Let the remembered values go (once a build's pages are rendered): a few thousand small
+    strings, but scattered, they keep the memory of the freed project from being reused (a
+    100-policy build's peak was 24 MB higher with them kept)."""
+    _md_text_remembered.cache_clear()
+    _html_attr_remembered.cache_clear()
 
 
 def html_text(value: object) -> str:

@@ -287,3 +287,70 @@ def test_a_clause_tree_as_deep_as_allowed_builds_every_level(project_copy):
     site = build(project_copy).site_dir
     page = (site / "policies" / "zz-hostile.html").read_text(encoding="utf-8")
     assert all(f'id="deep.{level}"' in page for level in range(MAX_CLAUSE_DEPTH))
+
+
+def test_a_build_hands_the_cyclic_collector_back_as_it_found_it(project_copy, tmp_path):
+    """The build pauses Python's cyclic collector while it loads and keeps the loaded project out
+    of its sight while it renders; the long-lived callers (serve, the preview) get the collector
+    back on, with nothing left frozen, after a build that worked and one that failed; a caller
+    that had it off keeps it off."""
+    import gc
+
+    broken = tmp_path / "a-file"
+    broken.write_text("not a folder", encoding="utf-8")
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            build(project_copy, site_dir=tmp_path / "site")
+            assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, 0)
+            with pytest.raises(BuildFailed):
+                build(project_copy, out=broken / "generated")
+            assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, 0)
+    finally:
+        gc.enable()
+
+
+OLD_BASE_LOOP = """{% for term, meaning in abbreviations %}
+*[{{ term }}]: {{ meaning | paragraphs | join(" ") | attr }}
+{% endfor %}
+"""
+
+
+def test_a_projects_own_tooltip_templates_win_and_an_edited_term_shows(project_copy):
+    """Each policy's tooltip lines are rendered once (``_abbreviations.md.j2``) and handed to
+    every page: a project's own ``_base.md.j2`` that still loops over ``abbreviations`` builds the
+    same pages, a project's own ``_abbreviations.md.j2`` wins on every page, and an edited
+    definition shows in the next build."""
+    pages = project_copy / "site_templates" / "pages"
+    pages.mkdir(parents=True)
+    shipped = build(project_copy)
+    before = {name: (shipped.site_dir / name).read_text(encoding="utf-8")
+              for name in (POLICY_PAGE, "roles/itm.html", "glossary.html")}
+
+    builtin = (ROOT / "handbook" / "site_templates" / "pages" / "_base.md.j2").read_text(encoding="utf-8")
+    assert "{{ abbreviation_lines -}}\n" in builtin
+    (pages / "_base.md.j2").write_text(builtin.replace("{{ abbreviation_lines -}}\n", OLD_BASE_LOOP),
+                                       encoding="utf-8")
+    own_base = build(project_copy)
+    assert {name: (own_base.site_dir / name).read_text(encoding="utf-8") for name in before} == before
+
+    (pages / "_base.md.j2").unlink()
+    (pages / "_abbreviations.md.j2").write_text(
+        '{% for term, meaning in abbreviations %}\n*[{{ term }}]: Own: {{ meaning | attr }}\n{% endfor %}\n',
+        encoding="utf-8")
+    own_block = build(project_copy)
+    tooltip = '<abbr title="Social Media Administrator">SMA</abbr>'
+    shown = [name for name, page in before.items() if tooltip in page]
+    assert shown == [POLICY_PAGE, "roles/itm.html"]
+    for name in shown:
+        page = (own_block.site_dir / name).read_text(encoding="utf-8")
+        assert tooltip.replace('title="', 'title="Own: ') in page and tooltip not in page, name
+
+    (pages / "_abbreviations.md.j2").unlink()
+    policy = project_copy / "policy_source" / "policies" / "admin-policy-6.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert text.count("abbreviation: SMA") == 1
+    policy.write_text(text.replace("abbreviation: SMA", "abbreviation: SMAX"), encoding="utf-8")
+    edited = build(project_copy)
+    page = (edited.site_dir / POLICY_PAGE).read_text(encoding="utf-8")
+    assert '<abbr title="Social Media Administrator">SMAX</abbr>' in page

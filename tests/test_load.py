@@ -166,3 +166,23 @@ def test_a_tree_lists_only_regular_files_inside_the_project(tmp_path):
     }
     with pytest.raises(FileRefused, match="outside the project folder"):
         read_bytes(folder / "passwd", tmp_path, 1024)
+
+
+@pytest.mark.parametrize(("inner", "last"), [("x", ()), ("[x]", (0,)), ("{k: x}", ("k",))])
+def test_text_at_the_deepest_level_allowed_is_read_and_one_level_below_it_is_refused(tmp_path, inner, last):
+    """Text values (read without the general path) keep the same depth limit as every value:
+    64 levels deep is allowed, wherever the text sits; a 65th level is refused at its place."""
+    def nested(depth: int) -> str:
+        keys = depth - len(last)  # a list or mapping around the text is a level of its own
+        lines = ["  " * level + f"k{level}:" for level in range(keys)]
+        return "\n".join([*lines[:-1], f"{lines[-1]} {inner}"]) + "\n"
+
+    text = nested(64)
+    source, problems = load_yaml(write(tmp_path, text), tmp_path)
+    loc = (*(f"k{level}" for level in range(64 - len(last))), *last)
+    lines = text.splitlines()
+    assert problems == [] and len(loc) == 64
+    assert source.locate(loc) == (len(lines), lines[-1].rindex("x") + 1)
+    _, problems = load_yaml(write(tmp_path, nested(65)), tmp_path)
+    too_deep = "nested more than 64 levels deep; flatten it"
+    assert [(p.line, p.message) for p in problems] == [(65 - len(last), too_deep)]

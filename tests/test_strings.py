@@ -13,7 +13,7 @@ import yaml
 
 from handbook.build import build
 from handbook.records.contract import PERSON_FIELDS
-from handbook.strings import ENGLISH, load_strings, read_table
+from handbook.strings import ENGLISH, StringsError, load_strings, read_table
 from tests.conftest import ROOT
 from tests.paperwork import page_data
 
@@ -182,3 +182,36 @@ def test_english_is_the_only_shipped_table_and_others_keep_its_placeholders():
         for key, value in table.items():
             placeholders = re.compile(r"\{(\w+)\}")
             assert set(placeholders.findall(str(value))) <= set(placeholders.findall(str(english[key])))
+
+
+def test_an_edit_to_a_projects_table_shows_in_the_next_load_and_a_fix_ends_a_broken_one(project_copy):
+    """Tables are remembered between loads (a build asks for English three times) only while
+    their file is unchanged: a preview picks up the edited word, and a fixed table builds."""
+    tables = project_copy / "site_templates" / "strings"
+    tables.mkdir(parents=True)
+    table = tables / "fr.yaml"
+    table.write_text("quiz:\n  check: Vérifier\n", encoding="utf-8")
+    first, _ = load_strings("fr", project_copy)
+    assert first.text("quiz.check") == "Vérifier"
+    first.entries["quiz.check"] = "changed by a caller"  # type: ignore[index]
+    table.write_text("quiz:\n  check: Vérifier mes réponses\n", encoding="utf-8")
+    again, _ = load_strings("fr", project_copy)
+    assert again.text("quiz.check") == "Vérifier mes réponses"
+    assert load_strings("fr", project_copy)[0].text("quiz.check") == "Vérifier mes réponses"
+    table.write_text("quiz:\n  check: [unclosed\n", encoding="utf-8")
+    with pytest.raises(StringsError) as broken:
+        load_strings("fr", project_copy)
+    assert str(broken.value.problem).startswith("site_templates/strings/fr.yaml:3:1: YAML syntax error")
+    table.write_text("quiz:\n  check: Corrigé\n", encoding="utf-8")
+    assert load_strings("fr", project_copy)[0].text("quiz.check") == "Corrigé"
+    assert ENGLISH.text("quiz.check") == "Check my answers"
+
+
+def test_a_string_used_again_with_other_values_fills_each_one_in():
+    """Each string's words are escaped once and kept; the values are filled in on every use."""
+    first = ENGLISH.markup("ack.intro", policy="[one](a.md)")
+    second = ENGLISH.markup("ack.intro", policy="[two](b.md)")
+    assert first.startswith("Read [one](a.md) before") and second.startswith("Read [two](b.md) before")
+    assert first.removeprefix("Read [one](a.md)") == second.removeprefix("Read [two](b.md)")
+    assert unescape(ENGLISH.markup("common.required")) == "(required)"
+    assert ENGLISH.markup("common.required") == ENGLISH.markup("common.required")

@@ -7,6 +7,7 @@ So a credential type, or a free-text field whose id or label names a credential,
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -62,14 +63,17 @@ def folded(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").translate(CONFUSABLES)
 
 
+@functools.lru_cache(maxsize=8192)
 def credential_word(text: str) -> str | None:
     """The credential word in ``text`` (an id or a label), if it names one, however spelled:
-    as written when it is plain, else as the folded form reads."""
-    for candidate in (text, folded(text)):
+    as written when it is plain, else as the folded form reads. Remembered per text: a large
+    handbook's forms repeat the same labels and types thousands of times."""
+    fold = folded(text)
+    for candidate in (text, fold):
         found = CREDENTIAL_WORDS.search(re.sub(r"[._\-]+", " ", candidate))
         if found:
             return found.group(0)
-    compact = re.sub(r"[\W_]+", "", folded(text))
+    compact = re.sub(r"[\W_]+", "", fold)
     return next((word for word in COMPACT_WORDS if word in compact), None)
 
 
