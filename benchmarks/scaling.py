@@ -127,10 +127,15 @@ def run(work: Path) -> SuiteResult:
     )
     result.target("100-policy build within 12x the 10-policy build", f"{growth:.1f}x", growth <= 12, nav)
     note = "" if versus <= VERSUS_MKDOCS else (
-        f"the difference is the generator stage, {generated[100]:.2f} s of the {totals[100]:.2f} s: reading "
-        f"{sources:,} source files (libyaml parses them, then handbook/load.py walks every node in Python "
-        "to construct each value and record its line and column) and rendering every page with Jinja2 "
-        "from a cold template cache. MkDocs' own share is the same Markdown either way."
+        f"the difference is the generator stage, {generated[100]:.2f} s of the {totals[100]:.2f} s (MkDocs' "
+        "phase inside `handbook build` now costs what plain `mkdocs build` does). Profiled by CPU "
+        f"(benchmarks/ANALYSIS.md): reading {sources:,} source files, about a third (libyaml composing "
+        "nodes, then handbook/load.py recording each value's line and column), validation and "
+        "cross-reference checks a tenth, and rendering every page with Jinja2 the rest, most of it "
+        "Jinja's own call machinery (95,000 macro calls a build). Already done once per build or policy "
+        "instead of per page: citations, tooltip lines, escaped strings, the string table; the collector "
+        "is paused while the sources load. Next: an event-based loader that builds no nodes, and fewer, "
+        "larger template macros."
     )
     result.target(f"100-policy build within {VERSUS_MKDOCS:.2f}x plain `mkdocs build`", f"{versus:.2f}x",
                   versus <= VERSUS_MKDOCS, note)
