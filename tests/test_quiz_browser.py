@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from handbook.grading import grade_attempt
 from handbook.project import load_project
@@ -237,6 +238,18 @@ def instant_site(tmp_path_factory, engine: str) -> Iterator[str]:
         yield base
 
 
+def back_to_the_policy(page) -> None:
+    """The browser's Back, to the policy page. Once in a CI run under load (not reproduced alone
+    in a dozen runs, loaded or not), Zensical's instant navigation stayed on the quiz after one
+    Back: that Back is given once more, so what this test judges stays the quiz's binding."""
+    page.go_back()
+    try:
+        page.wait_for_url("**/policies/admin-policy-6.html", timeout=10_000)
+    except PlaywrightTimeout:
+        page.go_back()
+        page.wait_for_url("**/policies/admin-policy-6.html")
+
+
 def test_quiz_and_acknowledgement_work_with_instant_navigation(page, instant_site):
     page.goto(f"{instant_site}/policies/admin-policy-6.html")
     page.evaluate("window.hbSamePage = true")  # survives only while navigation stays instant
@@ -244,8 +257,7 @@ def test_quiz_and_acknowledgement_work_with_instant_navigation(page, instant_sit
         page.locator("article a[href$='admin-policy-6-employee.html']").first.click()
         page.wait_for_url("**/quizzes/admin-policy-6-employee.html")
         page.locator("[data-hb-question]").first.wait_for()
-        page.go_back()
-        page.wait_for_url("**/policies/admin-policy-6.html")
+        back_to_the_policy(page)
         page.locator("[data-hb-quiz]").wait_for(state="detached")  # the URL changes before the content
     page.go_forward()
     page.locator("[data-hb-question]").first.wait_for()

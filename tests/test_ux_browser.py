@@ -241,7 +241,10 @@ def test_quiz_options_show_focus_and_enter_never_sends_the_quiz(screen, site_url
     option = screen.evaluate(f"(e => [e.type, ({FOCUS_STYLE})(e)])(document.activeElement)")
     assert option[0] in ("radio", "checkbox") and option[1].split("|")[0] == "solid"
     screen.keyboard.press("Space")
-    for kind in ("radio", "checkbox"):
+    kinds = [kind for kind in ("radio", "checkbox")  # a round is drawn: it may hold only one kind
+             if screen.locator(f"[data-hb-question] input[type='{kind}']").count()]
+    assert kinds
+    for kind in kinds:
         screen.locator(f"[data-hb-question] input[type='{kind}']").first.focus()
         screen.keyboard.press("Enter")
     assert not screen.locator("[data-hb-quiz-result]").is_visible()
