@@ -101,6 +101,10 @@ def test_the_shipped_style_sheet_is_the_one_the_table_makes():
     ("  palette:\n    primary: Blue Grey\n", "blue-grey"),
     ("  palette:\n    primary: custom\n", "indigo"),
     ("", "indigo"),
+    ("  palette:\n    primary: 7\n", "indigo"),  # hostile or broken settings: the default, never a traceback
+    ("  palette: []\n", "indigo"),
+    ("  palette:\n    - 7\n", "indigo"),
+    ("  palette: {primary: [unclosed\n", "indigo"),
 ])
 def test_the_primary_colour_is_read_as_material_reads_it(tmp_path, setting, expected):
     config = f"site_name: x\ntheme:\n  name: material\n{setting}"
